@@ -1,0 +1,177 @@
+"""One estimate: calendar, charges, adjudication, programs, accounts and totals (SPEC §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from estimator.accounts import (
+    AccountsResult,
+    TravelResult,
+    fsa_limit_warnings,
+    pay_from_accounts,
+    time_off_cost,
+    travel_per_visit,
+)
+from estimator.adjudication import Adjudicator
+from estimator.financing import amortize
+from estimator.models import Scenario
+from estimator.money import CENT, ZERO
+from estimator.pricing import line_charges
+from estimator.programs import ProgramBook
+from estimator.reference import latest_decimal
+from estimator.result import Line, PhaseTotal, PlanYearTotal, Result, Session, Totals
+from estimator.schedule import build_calendar
+from estimator.warnings import WarningLog
+
+Z = Decimal("0.00")
+
+
+def _sum(values: list[Decimal]) -> Decimal:
+    return sum(values, Z)
+
+
+def estimate(scenario: Scenario) -> Result:
+    """The full estimate for a validated scenario."""
+    warnings = WarningLog()
+    cov = scenario.coverage
+    calendar = build_calendar(scenario.protocol, scenario.horizon_weeks)
+    start = scenario.start_date
+    if calendar.first_cut_day is not None:
+        warnings.add(
+            "horizon_cuts_course",
+            f"The estimate covers {scenario.horizon_weeks} weeks, which ends before the planned course does; "
+            "lengthen the horizon to include every planned session.",
+            start + dt.timedelta(days=calendar.first_cut_day),
+        )
+    flat = [line for s in calendar.sessions for line in s.lines]
+    charges = iter(line_charges(flat, scenario.fees, scenario.packages))
+    codes = {f.service: f.code for f in scenario.fees}
+
+    adj = Adjudicator(cov, start, warnings)
+    book = ProgramBook(list(scenario.savings_programs), cov.kind, warnings)
+    oop_reached: dict[dt.date, dt.date] = {}
+    sessions: list[Session] = []
+    for planned in calendar.sessions:
+        day = start + dt.timedelta(days=planned.day)
+        year = adj.plan_year(day)
+        book.start_session()
+        lines: list[Line] = []
+        for service, quantity in planned.lines:
+            charge = next(charges)
+            share = adj.share(day, service, quantity, charge)
+            if share is None:
+                lines.append(
+                    Line(service, codes[service], quantity, charge, charge, Z, Z, Z, Z, Z, Z, Z, charge, False, year)
+                )
+                continue
+            total = share.total
+            program_pays = ZERO
+            index = book.program_for(service)
+            if index is not None:
+                program_pays = book.pay(index, total, day)
+            counts = index is None or book.programs[index].counts_toward_accumulators
+            adj.accrue(day, share, None if counts else total - program_pays)
+            if year not in oop_reached and adj.oop_reached(day, cov.network):
+                oop_reached[year] = day
+            adj.warn_if_oop_reached(day, share.tier)
+            q = CENT
+            lines.append(
+                Line(
+                    service,
+                    codes[service],
+                    quantity,
+                    charge,
+                    share.allowed.quantize(q),
+                    share.write_off.quantize(q),
+                    share.balance_bill.quantize(q),
+                    share.deductible.quantize(q),
+                    share.coinsurance.quantize(q),
+                    share.copay.quantize(q),
+                    (share.allowed - total).quantize(q),
+                    program_pays.quantize(q),
+                    (total - program_pays + share.balance_bill).quantize(q),
+                    True,
+                    year,
+                )
+            )
+        sessions.append(Session(day, planned.phase, lines))
+
+    all_lines = [ln for s in sessions for ln in s.lines]
+    visit_days = sorted({s.date for s in sessions})
+    treatment_sessions = sum(1 for s in sessions if s.phase != "evaluation")
+
+    years = sorted({ln.plan_year for ln in all_lines})
+    for year in years:
+        if year != adj.first_year:
+            warnings.add(
+                "plan_year_reset",
+                f"A new plan year starts on {year.isoformat()}: the deductible and out-of-pocket maximum "
+                "start again from zero.",
+                year,
+            )
+    by_plan_year = [
+        PlanYearTotal(
+            year,
+            _sum([ln.patient_pays for ln in all_lines if ln.plan_year == year]),
+            _sum([ln.deductible for ln in all_lines if ln.plan_year == year]),
+            oop_reached.get(year),
+        )
+        for year in years
+    ]
+    by_phase: dict[str, PhaseTotal] = {}
+    for s in sessions:
+        prev = by_phase.get(s.phase, PhaseTotal(0, Z))
+        by_phase[s.phase] = PhaseTotal(prev.sessions + 1, prev.patient_pays + s.patient_pays)
+
+    patient_total = _sum([ln.patient_pays for ln in all_lines])
+    totals = Totals(
+        sessions=treatment_sessions,
+        visits=len(visit_days),
+        charges=_sum([ln.charge for ln in all_lines]),
+        plan_pays=_sum([ln.plan_pays for ln in all_lines]),
+        program_pays=_sum([ln.program_pays for ln in all_lines]),
+        patient_pays=patient_total,
+        balance_bill=_sum([ln.balance_bill for ln in all_lines]),
+        write_off=_sum([ln.write_off for ln in all_lines]),
+        not_covered=_sum([ln.patient_pays for ln in all_lines if not ln.covered]),
+    )
+
+    travel = travel_by_visit = None
+    if scenario.travel is not None:
+        travel_by_visit = travel_per_visit(scenario.travel, visit_days, warnings)
+        travel = TravelResult(len(visit_days), _sum(list(travel_by_visit.values())))
+
+    accounts = None
+    if scenario.accounts is not None:
+        paid_by_day: dict[dt.date, Decimal] = dict.fromkeys(visit_days, Z)
+        for ln_day, ln in ((s.date, ln) for s in sessions for ln in s.lines):
+            paid_by_day[ln_day] += ln.patient_pays
+        expenses = [
+            (day, adj.plan_year(day), paid_by_day[day] + (travel_by_visit[day] if travel_by_visit else ZERO))
+            for day in visit_days
+        ]
+        fica = latest_decimal("fica_rate_pct")
+        from_fsa, from_hsa, post_tax, tax_savings = pay_from_accounts(scenario.accounts, expenses, adj.first_year, fica)
+        travel_total = travel.total if travel else Z
+        accounts = AccountsResult(from_fsa, from_hsa, post_tax, tax_savings, patient_total + travel_total - tax_savings)
+        fsa_limit_warnings(scenario.accounts, [y for y in years if y != adj.first_year], warnings)
+
+    time_off = time_off_cost(scenario.time_off, len(visit_days)) if scenario.time_off is not None else None
+    financing = None
+    if scenario.financing is not None:
+        f = scenario.financing
+        principal = patient_total if f.amount is None else f.amount
+        financing = amortize(principal.quantize(CENT), f.apr_pct, f.months)
+
+    return Result(
+        sessions=sessions,
+        totals=totals,
+        by_plan_year=by_plan_year,
+        by_phase=by_phase,
+        accounts=accounts,
+        travel=travel,
+        time_off=time_off,
+        financing=financing,
+        warnings=warnings.result(),
+    )

@@ -1,0 +1,100 @@
+"""Reading scenarios from JSON and turning validation errors into plain-English `field.path: message`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from estimator.models import Scenario
+
+_PROTOCOL_TAGS = {"iv_ketamine", "spravato", "custom"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    loc: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.loc}: {self.message}" if self.loc else self.message
+
+
+class ScenarioError(ValueError):
+    """An invalid scenario, with one problem per field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+def _loc(parts: tuple[Any, ...], ctx: dict[str, Any] | None) -> str:
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i == 1 and parts[0] == "protocol" and part in _PROTOCOL_TAGS:
+            continue  # the discriminated union adds the protocol type; the user never typed it
+        if isinstance(part, str) and part.startswith(("function-", "json-or-python")):
+            continue
+        out.append(str(part))
+    if ctx and "field" in ctx:
+        out.append(str(ctx["field"]))
+    return ".".join(out)
+
+
+_FRIENDLY = {
+    "missing": "this field is required",
+    "extra_forbidden": "this field is not part of the scenario format (check its spelling)",
+    "union_tag_invalid": "the course type must be 'iv_ketamine', 'spravato' or 'custom'",
+    "union_tag_not_found": "the course needs a 'type': 'iv_ketamine', 'spravato' or 'custom'",
+}
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind in _FRIENDLY:
+        return _FRIENDLY[kind]
+    msg = str(err.get("msg", "is not valid"))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if kind == "string_pattern_mismatch":
+        return "use 1-40 lowercase letters, digits or underscores (for example 'iv_infusion')"
+    if kind.startswith(("greater_than", "less_than")) or kind == "decimal_max_places":
+        return msg[0].lower() + msg[1:]
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def problems_from(error: ValidationError) -> list[Problem]:
+    """Plain-English problems, one per field, in the order pydantic reports them."""
+    seen: dict[tuple[str, str], None] = {}
+    for err in error.errors(include_url=False):
+        seen.setdefault((_loc(tuple(err.get("loc", ())), err.get("ctx")), _message(err)), None)
+    return [Problem(loc, msg) for loc, msg in seen]
+
+
+def scenario_from_data(data: Any) -> Scenario:
+    """Validate already-parsed JSON data; raises ScenarioError."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(problems_from(e)) from None
+
+
+def scenario_from_json(text: str | bytes) -> Scenario:
+    """Validate a scenario JSON document; raises ScenarioError (also for malformed JSON)."""
+    try:
+        return Scenario.model_validate_json(text)
+    except ValidationError as e:
+        problems = problems_from(e)
+        if any(p.loc == "" and "json" in p.message.lower() for p in problems):
+            try:
+                json.loads(text)
+            except (ValueError, UnicodeDecodeError) as je:
+                raise ScenarioError([Problem("", f"the file is not valid JSON ({je})")]) from None
+        raise ScenarioError(problems) from None
+
+
+def scenario_to_json(scenario: Scenario) -> str:
+    """The scenario file form (amounts as strings), suitable to reopen later."""
+    return scenario.model_dump_json(indent=2, exclude_none=False)

@@ -1,0 +1,288 @@
+"""Scenario file v1 (SPEC §4) as pydantic v2 models: every constraint validated at the edge."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+Money = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2, allow_inf_nan=False)]
+Pct = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, allow_inf_nan=False)]
+ServiceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
+Kind = Literal["self_pay", "commercial", "medicare", "medicaid"]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """A cross-field error that names `field` (the error formatter appends it to the path)."""
+    return PydanticCustomError("cross_field", message, {"field": field})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- protocols (§4.1)
+
+
+class IvKetamine(_Model):
+    type: Literal["iv_ketamine"]
+    induction_infusions: int = Field(6, ge=1, le=12)
+    induction_weeks: int = Field(3, ge=1, le=8)
+    booster_every_weeks: int = Field(0, ge=0, le=26)
+    once: list[ServiceId] = Field(default_factory=lambda: ["consult"], max_length=20)
+    per_session: list[ServiceId] = Field(default_factory=list, max_length=20)
+
+
+class Spravato(_Model):
+    type: Literal["spravato"]
+    indication: Literal["trd", "mdsi"] = "trd"
+    dose_mg: Literal[56, 84] = 84
+    week9_every_weeks: Literal[1, 2] = 2
+    once: list[ServiceId] = Field(default_factory=lambda: ["consult"], max_length=20)
+    per_session: list[ServiceId] = Field(default_factory=list, max_length=20)
+
+
+class ServiceQty(_Model):
+    service: ServiceId
+    quantity: int = Field(1, ge=1, le=20)
+
+
+class CustomSession(_Model):
+    day: int = Field(ge=0, le=1100)
+    phase: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "treatment"
+    services: list[ServiceQty] = Field(min_length=1, max_length=20)
+
+
+class Custom(_Model):
+    type: Literal["custom"]
+    sessions: list[CustomSession] = Field(max_length=400)
+    once: list[ServiceId] = Field(default_factory=list, max_length=20)
+
+
+Protocol = Annotated[Union[IvKetamine, Spravato, Custom], Field(discriminator="type")]
+
+
+# ---------------------------------------------------------------- fees and packages (§4.2)
+
+
+class Fee(_Model):
+    service: ServiceId
+    code: ShortText = ""
+    description: ShortText = ""
+    charge: Money
+
+
+class Package(_Model):
+    service: ServiceId
+    sessions: int = Field(ge=2, le=52)
+    price: Money
+
+
+# ---------------------------------------------------------------- coverage (§4.3)
+
+
+def _check_met(met: Decimal, limit: Decimal | None, met_name: str, limit_name: str) -> None:
+    if limit is not None and met > limit:
+        raise field_error(met_name, f"{met_name} ({met}) is more than the {limit_name} ({limit})")
+
+
+class Tier(_Model):
+    deductible: Money = Decimal("0")
+    deductible_met: Money = Decimal("0")
+    coinsurance_pct: Pct = Decimal("0")
+    oop_max: Money | None = None
+    oop_met: Money = Decimal("0")
+    allowed_pct_of_charge: Pct = Decimal("100")
+
+    @model_validator(mode="after")
+    def _met_within_limits(self) -> Tier:
+        _check_met(self.deductible_met, self.deductible, "deductible_met", "deductible")
+        _check_met(self.oop_met, self.oop_max, "oop_met", "out-of-pocket maximum")
+        return self
+
+
+class Pharmacy(_Model):
+    deductible: Money = Decimal("0")
+    deductible_met: Money = Decimal("0")
+    integrated_deductible: bool = False
+    coinsurance_pct: Pct = Decimal("0")
+    copay: Money | None = None
+    max_per_fill: Money | None = None
+
+    @model_validator(mode="after")
+    def _met_within_limits(self) -> Pharmacy:
+        _check_met(self.deductible_met, self.deductible, "deductible_met", "pharmacy deductible")
+        return self
+
+
+class Family(_Model):
+    type: Literal["embedded", "aggregate"]
+    deductible: Money
+    deductible_met: Money = Decimal("0")
+    oop_max: Money | None = None
+    oop_met: Money = Decimal("0")
+
+    @model_validator(mode="after")
+    def _met_within_limits(self) -> Family:
+        _check_met(self.deductible_met, self.deductible, "deductible_met", "family deductible")
+        _check_met(self.oop_met, self.oop_max, "oop_met", "family out-of-pocket maximum")
+        return self
+
+
+class ServiceRule(_Model):
+    covered: bool
+    benefit: Literal["medical", "pharmacy"] = "medical"
+    copay: Money | None = None
+    deductible_applies: bool = True
+    allowed: Money | None = None
+    prior_auth: bool = False
+
+
+def parse_month_day(value: str) -> tuple[int, int]:
+    """'MM-DD' to (month, day); 02-29 is refused because a plan year must start every year."""
+    if len(value) != 5 or value[2] != "-" or not (value[:2] + value[3:]).isdigit():
+        raise ValueError("use the form MM-DD, for example 01-01 or 07-01")
+    month, day = int(value[:2]), int(value[3:])
+    if (month, day) == (2, 29):
+        raise ValueError("a plan year cannot start on 02-29 (it does not exist every year)")
+    try:
+        dt.date(2025, month, day)
+    except ValueError:
+        raise ValueError(f"{value} is not a real month and day") from None
+    return month, day
+
+
+class Coverage(_Model):
+    kind: Kind
+    network: Literal["in", "out"] = "in"
+    plan_year_start: str = "01-01"
+    in_network: Tier | None = None
+    out_of_network: Tier | None = None
+    pharmacy: Pharmacy | None = None
+    family: Family | None = None
+    services: dict[ServiceId, ServiceRule] = Field(default_factory=dict, max_length=100)
+    prior_auth_until: dt.date | None = None
+    notes: LongText = ""
+
+    @field_validator("plan_year_start")
+    @classmethod
+    def _valid_month_day(cls, value: str) -> str:
+        parse_month_day(value)
+        return value
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> Coverage:
+        if self.kind != "self_pay":
+            tier_field = "in_network" if self.network == "in" else "out_of_network"
+            if getattr(self, tier_field) is None:
+                where = "in-network" if self.network == "in" else "out-of-network"
+                raise field_error(
+                    tier_field, f"{self.kind} coverage used {where} needs the plan's {where} benefits"
+                )
+        if self.pharmacy is None:
+            for sid, rule in self.services.items():
+                if rule.benefit == "pharmacy":
+                    raise field_error(
+                        "pharmacy", f"service '{sid}' uses the pharmacy benefit, so the pharmacy benefit is needed"
+                    )
+        if self.pharmacy is not None and self.pharmacy.integrated_deductible and self.in_network is None:
+            raise field_error("pharmacy", "an integrated pharmacy deductible needs the in-network medical deductible")
+        return self
+
+    @property
+    def plan_year_month_day(self) -> tuple[int, int]:
+        return parse_month_day(self.plan_year_start)
+
+
+# ---------------------------------------------------------------- savings programs (§4.5)
+
+
+class SavingsProgram(_Model):
+    name: ShortText
+    services: list[ServiceId] = Field(min_length=1, max_length=20)
+    patient_pays_per_session: Money = Decimal("0")
+    annual_max: Money | None
+    eligible_kinds: list[Kind] = Field(default_factory=lambda: ["commercial"], max_length=4)
+    counts_toward_accumulators: bool = True
+
+
+# ---------------------------------------------------------------- accounts, travel, time off, financing (§4.6)
+
+
+class Accounts(_Model):
+    fsa_available: Money = Decimal("0")
+    fsa_next_years: Money = Decimal("0")
+    hsa_available: Money = Decimal("0")
+    federal_rate_pct: Pct
+    state_rate_pct: Pct = Decimal("0")
+    payroll: bool = True
+
+
+class Travel(_Model):
+    round_trip_miles: Decimal = Field(Decimal("0"), ge=0, le=10_000, allow_inf_nan=False)
+    mileage_rate: Money | None = None
+    parking_per_visit: Money = Decimal("0")
+    rideshare_per_visit: Money = Decimal("0")
+
+
+class TimeOff(_Model):
+    hours_per_visit: Decimal = Field(ge=0, le=24, allow_inf_nan=False)
+    hourly_wage: Money
+
+
+class Financing(_Model):
+    apr_pct: Pct
+    months: int = Field(ge=1, le=120)
+    amount: Money | None = None
+
+
+# ---------------------------------------------------------------- the scenario (§4)
+
+
+def billed_services(protocol: IvKetamine | Spravato | Custom) -> list[str]:
+    """Every service id the protocol bills, in first-billed order (for the missing-fee check)."""
+    ids: list[str] = list(protocol.once)
+    if isinstance(protocol, IvKetamine):
+        ids += ["iv_infusion", *protocol.per_session]
+    elif isinstance(protocol, Spravato):
+        ids += ["spravato_drug", "spravato_observation", *protocol.per_session]
+    else:
+        ids += [sq.service for s in protocol.sessions for sq in s.services]
+    return list(dict.fromkeys(ids))
+
+
+class Scenario(_Model):
+    version: Literal[1]
+    name: ShortText = ""
+    start_date: dt.date
+    horizon_weeks: int = Field(26, ge=1, le=156)
+    protocol: Protocol
+    fees: list[Fee] = Field(max_length=100)
+    packages: list[Package] = Field(default_factory=list, max_length=50)
+    coverage: Coverage
+    savings_programs: list[SavingsProgram] = Field(default_factory=list, max_length=10)
+    accounts: Accounts | None = None
+    travel: Travel | None = None
+    time_off: TimeOff | None = None
+    financing: Financing | None = None
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> Scenario:
+        priced = [f.service for f in self.fees]
+        if len(priced) != len(set(priced)):
+            dup = next(s for s in priced if priced.count(s) > 1)
+            raise field_error("fees", f"service '{dup}' has more than one price")
+        missing = [s for s in billed_services(self.protocol) if s not in set(priced)]
+        if missing:
+            names = ", ".join(f"'{s}'" for s in missing)
+            raise field_error("fees", f"no price for {names}, which the course bills")
+        packaged = [p.service for p in self.packages]
+        if len(packaged) != len(set(packaged)):
+            dup = next(s for s in packaged if packaged.count(s) > 1)
+            raise field_error("packages", f"service '{dup}' has more than one package")
+        return self

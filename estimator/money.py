@@ -1,0 +1,36 @@
+"""Decimal money helpers: the only places the core rounds (SPEC §3)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+def round_cents(x: Decimal) -> Decimal:
+    """Round half-up to whole cents."""
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def floor_cents(x: Decimal) -> Decimal:
+    """Round down to whole cents (package per-line shares, which are non-negative)."""
+    return x.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def pct_of(amount: Decimal, pct: Decimal) -> Decimal:
+    """`amount x pct / 100`, rounded half-up to cents."""
+    return round_cents(amount * pct / HUNDRED)
+
+
+def fmt_money(x: Decimal) -> str:
+    """JSON form of an amount: a string with exactly two decimals ("1234.50")."""
+    return str(x.quantize(CENT))
+
+
+def fmt_usd(x: Decimal) -> str:
+    """Display form for people: "$1,234.50" (negative as "-$1,234.50")."""
+    q = x.quantize(CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if q < 0 else ""
+    return f"{sign}${abs(q):,.2f}"
