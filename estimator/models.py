@@ -181,9 +181,7 @@ class Coverage(_Model):
             tier_field = "in_network" if self.network == "in" else "out_of_network"
             if getattr(self, tier_field) is None:
                 where = "in-network" if self.network == "in" else "out-of-network"
-                raise field_error(
-                    tier_field, f"{self.kind} coverage used {where} needs the plan's {where} benefits"
-                )
+                raise field_error(tier_field, f"{self.kind} coverage used {where} needs the plan's {where} benefits")
         if self.pharmacy is None:
             for sid, rule in self.services.items():
                 if rule.benefit == "pharmacy":

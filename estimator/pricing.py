@@ -15,9 +15,7 @@ def package_shares(package: Package) -> list[Decimal]:
     return [share] * (package.sessions - 1) + [package.price - share * (package.sessions - 1)]
 
 
-def line_charges(
-    lines: Iterable[tuple[str, int]], fees: Iterable[Fee], packages: Iterable[Package]
-) -> list[Decimal]:
+def line_charges(lines: Iterable[tuple[str, int]], fees: Iterable[Fee], packages: Iterable[Package]) -> list[Decimal]:
     """Charges for lines given in processing order: package shares first, then unit fee x quantity."""
     unit = {f.service: f.charge for f in fees}
     pending = {p.service: package_shares(p) for p in packages}

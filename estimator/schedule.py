@@ -67,9 +67,7 @@ def _spravato(p: Spravato, horizon_days: int) -> tuple[list[PlannedSession], lis
 
 def _custom(p: Custom) -> tuple[list[PlannedSession], list[int]]:
     ordered = sorted(p.sessions, key=lambda s: s.day)  # stable for equal days
-    sessions = [
-        PlannedSession(s.day, s.phase, tuple((sq.service, sq.quantity) for sq in s.services)) for s in ordered
-    ]
+    sessions = [PlannedSession(s.day, s.phase, tuple((sq.service, sq.quantity) for sq in s.services)) for s in ordered]
     return sessions, [s.day for s in ordered]
 
 

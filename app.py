@@ -1,0 +1,15 @@
+"""Streamlit entry point: `streamlit run app.py`. Pages live in ui/pages; calculation in estimator/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Ketamine & SPRAVATO cost estimator", page_icon=":material/calculate:", layout="wide")
+
+PAGES = [
+    st.Page("ui/pages/estimate.py", title="Estimate", icon=":material/calculate:", default=True),
+    st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("ui/pages/good_faith_estimate.py", title="Good Faith Estimate", icon=":material/description:"),
+    st.Page("ui/pages/batch.py", title="Batch (counselors)", icon=":material/table_view:"),
+    st.Page("ui/pages/sources.py", title="Sources & assumptions", icon=":material/menu_book:"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,40 @@
+"""Shared page furniture and session-state keys for every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from estimator.money import fmt_usd
+
+# Session-state contract between pages.
+SCENARIO_KEY = "current_scenario"  # estimator.models.Scenario last validated on the Estimate page
+RESULT_KEY = "current_result"  # estimator.result.Result for that scenario
+COMPARISON_KEY = "comparison"  # list[dict(name=str, scenario=Scenario)], at most MAX_COMPARE
+MAX_COMPARE = 4
+
+DISCLAIMER = (
+    "This is an estimate, not medical, legal or tax advice. Your clinic's bill and your plan's "
+    "decisions may differ; check with both before you start."
+)
+CRISIS = "If you are in crisis or thinking about suicide, call or text **988** (Suicide & Crisis Lifeline, US)."
+
+
+def page_header(title: str, intro: str = "") -> None:
+    """Title, the one-line purpose, and the crisis line shown on every page."""
+    st.title(title)
+    if intro:
+        st.caption(intro)
+    st.info(CRISIS, icon=":material/support:")
+
+
+def page_footer() -> None:
+    """The disclaimer repeated at the bottom of every page."""
+    st.divider()
+    st.caption(DISCLAIMER + " " + CRISIS.replace("**", ""))
+
+
+def usd(value: object) -> str:
+    """Money for people: $1,234.50."""
+    from decimal import Decimal
+
+    return fmt_usd(value if isinstance(value, Decimal) else Decimal(str(value)))

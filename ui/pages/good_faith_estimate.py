@@ -1,0 +1,6 @@
+"""Placeholder page (built in its own issue)."""
+
+from ui.common import page_footer, page_header
+
+page_header("good_faith_estimate".replace("_", " ").capitalize(), "Coming soon.")
+page_footer()
