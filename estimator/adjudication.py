@@ -62,7 +62,8 @@ class Adjudicator:
     def plan_year(self, day: dt.date) -> dt.date:
         return plan_year_of(day, self.month, self.mday)
 
-    def _acc(self, year: dt.date) -> Accumulators:
+    def accumulators(self, year: dt.date) -> Accumulators:
+        """The accumulators of a plan year (seeded with the `*_met` inputs for the first one)."""
         acc = self._years.get(year)
         if acc is None:
             acc = Accumulators()
@@ -115,8 +116,8 @@ class Adjudicator:
 
     # -- one line
 
-    def share(self, day: dt.date, service: str, quantity: int, charge: Decimal) -> Share | None:
-        """Steps 2-7 for one line: None when the line is not covered (the patient pays the charge)."""
+    def share(self, day: dt.date, acc: Accumulators, service: str, quantity: int, charge: Decimal) -> Share | None:
+        """Steps 2-7 for one line on `day` (plan year `acc`): None when not covered (patient pays the charge)."""
         cov = self.cov
         if cov.kind == "self_pay":
             return None
@@ -143,7 +144,6 @@ class Adjudicator:
                     day,
                 )
             return None
-        acc = self._acc(self.plan_year(day))
         if rule.benefit == "pharmacy":
             return self._pharmacy(acc, charge, rule.allowed, quantity)
         tier_key = cov.network
@@ -201,9 +201,8 @@ class Adjudicator:
                 s.copay, s.coinsurance = ZERO, rest
         return s
 
-    def accrue(self, day: dt.date, s: Share, paid: Decimal | None) -> None:
+    def accrue(self, acc: Accumulators, s: Share, paid: Decimal | None) -> None:
         """Step 9: add to the accumulators; `paid` limits accrual for copay-accumulator programs."""
-        acc = self._acc(self.plan_year(day))
         ded, oop = s.deductible, s.total
         if paid is not None:
             oop = paid
@@ -216,14 +215,14 @@ class Adjudicator:
         if s.tier == "in" and self.cov.family is not None:
             acc.oop["family"] = acc.oop.get("family", ZERO) + oop
 
-    def oop_reached(self, day: dt.date, tier_key: str) -> bool:
-        """True when the tier's OOP remaining (family included) is 0 in the plan year of `day`."""
-        remaining = self.oop_remaining(self._acc(self.plan_year(day)), tier_key)
+    def oop_reached(self, acc: Accumulators, tier_key: str) -> bool:
+        """True when the tier's OOP remaining (family included) is 0 in that plan year."""
+        remaining = self.oop_remaining(acc, tier_key)
         return remaining is not None and remaining <= 0
 
-    def warn_if_oop_reached(self, day: dt.date, tier_key: str) -> None:
-        year = self.plan_year(day)
-        if (year, tier_key) in self._oop_warned or not self.oop_reached(day, tier_key):
+    def warn_if_oop_reached(self, day: dt.date, year: dt.date, acc: Accumulators, tier_key: str) -> None:
+        """Warn `oop_max_reached` the first time a plan year's OOP remaining for a tier hits 0."""
+        if (year, tier_key) in self._oop_warned or not self.oop_reached(acc, tier_key):
             return
         self._oop_warned.add((year, tier_key))
         where = "in-network" if tier_key == "in" else "out-of-network"

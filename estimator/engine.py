@@ -55,11 +55,12 @@ def estimate(scenario: Scenario) -> Result:
     for planned in calendar.sessions:
         day = start + dt.timedelta(days=planned.day)
         year = adj.plan_year(day)
+        acc = adj.accumulators(year)
         book.start_session()
         lines: list[Line] = []
         for service, quantity in planned.lines:
             charge = next(charges)
-            share = adj.share(day, service, quantity, charge)
+            share = adj.share(day, acc, service, quantity, charge)
             if share is None:
                 lines.append(
                     Line(service, codes[service], quantity, charge, charge, Z, Z, Z, Z, Z, Z, Z, charge, False, year)
@@ -71,26 +72,26 @@ def estimate(scenario: Scenario) -> Result:
             if index is not None:
                 program_pays = book.pay(index, total, day)
             counts = index is None or book.programs[index].counts_toward_accumulators
-            adj.accrue(day, share, None if counts else total - program_pays)
-            if year not in oop_reached and adj.oop_reached(day, cov.network):
+            adj.accrue(acc, share, None if counts else total - program_pays)
+            if year not in oop_reached and adj.oop_reached(acc, cov.network):
                 oop_reached[year] = day
-            adj.warn_if_oop_reached(day, share.tier)
-            q = CENT
+            adj.warn_if_oop_reached(day, year, acc, share.tier)
+            # Every amount is already in cents: inputs are held as cents and only cents are added.
             lines.append(
                 Line(
                     service,
                     codes[service],
                     quantity,
                     charge,
-                    share.allowed.quantize(q),
-                    share.write_off.quantize(q),
-                    share.balance_bill.quantize(q),
-                    share.deductible.quantize(q),
-                    share.coinsurance.quantize(q),
-                    share.copay.quantize(q),
-                    (share.allowed - total).quantize(q),
-                    program_pays.quantize(q),
-                    (total - program_pays + share.balance_bill).quantize(q),
+                    share.allowed,
+                    share.write_off,
+                    share.balance_bill,
+                    share.deductible,
+                    share.coinsurance,
+                    share.copay,
+                    share.allowed - total,
+                    program_pays,
+                    total - program_pays + share.balance_bill,
                     True,
                     year,
                 )

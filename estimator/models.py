@@ -6,15 +6,42 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-Money = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2, allow_inf_nan=False)]
+from estimator.money import CENT
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    """Amounts are held with exactly two decimals, so every sum and product of them stays in cents."""
+    return value.quantize(CENT)
+
+
+Money = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2, allow_inf_nan=False), AfterValidator(_to_cents)]
 Pct = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, allow_inf_nan=False)]
 ServiceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
 Kind = Literal["self_pay", "commercial", "medicare", "medicaid"]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
+
+
+def _not_a_number(value: object) -> object:
+    """Dates are "YYYY-MM-DD": pydantic would read a number as a Unix timestamp (0 -> 1970-01-01)."""
+    if isinstance(value, (int, float, Decimal)):
+        raise ValueError("use a date in the form YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:
@@ -166,7 +193,7 @@ class Coverage(_Model):
     pharmacy: Pharmacy | None = None
     family: Family | None = None
     services: dict[ServiceId, ServiceRule] = Field(default_factory=dict, max_length=100)
-    prior_auth_until: dt.date | None = None
+    prior_auth_until: IsoDate | None = None
     notes: LongText = ""
 
     @field_validator("plan_year_start")
@@ -257,7 +284,7 @@ def billed_services(protocol: IvKetamine | Spravato | Custom) -> list[str]:
 class Scenario(_Model):
     version: Literal[1]
     name: ShortText = ""
-    start_date: dt.date
+    start_date: IsoDate
     horizon_weeks: int = Field(26, ge=1, le=156)
     protocol: Protocol
     fees: list[Fee] = Field(max_length=100)

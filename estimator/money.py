@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0")
+ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from estimator.models import Custom, IvKetamine, Spravato
 from estimator.reference import latest_decimal
@@ -26,7 +27,9 @@ class Calendar:
     first_cut_day: int | None  # first day of the protocol's fixed part that the horizon leaves out
 
 
+@cache
 def _devices(dose_mg: int) -> int:
+    """Nasal spray devices per dose (56 mg = 2, 84 mg = 3)."""
     return int(dose_mg // latest_decimal("spravato_device_mg"))
 
 

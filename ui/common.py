@@ -38,3 +38,19 @@ def usd(value: object) -> str:
     from decimal import Decimal
 
     return fmt_usd(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def plain(text: object) -> str:
+    """User or data text made safe for Streamlit's Markdown: every special character escaped."""
+    out = []
+    for ch in str(text):
+        if ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("  \n")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,107 @@
+"""Chart and table views of a result over time (pure data; the UI only draws them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from estimator.result import Result
+
+Z = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class CumulativePoint:
+    date: dt.date
+    plan_year: dt.date
+    you_pay: Decimal  # paid on this date
+    cumulative: Decimal  # paid so far over the whole course
+    cumulative_in_plan_year: Decimal  # paid so far in this plan year (resets with the plan year)
+
+
+def cumulative_points(result: Result) -> list[CumulativePoint]:
+    """What the patient has paid by each visit date, overall and within the plan year."""
+    by_day: dict[tuple[dt.date, dt.date], Decimal] = {}
+    for s in result.sessions:
+        for ln in s.lines:
+            key = (s.date, ln.plan_year)
+            by_day[key] = by_day.get(key, Z) + ln.patient_pays
+    points: list[CumulativePoint] = []
+    total = Z
+    year_totals: dict[dt.date, Decimal] = {}
+    for (day, year), paid in sorted(by_day.items()):
+        total += paid
+        year_totals[year] = year_totals.get(year, Z) + paid
+        points.append(CumulativePoint(day, year, paid, total, year_totals[year]))
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class MonthShare:
+    month: str  # YYYY-MM
+    payer: str  # "You", "Insurance", "Savings program"
+    amount: Decimal
+
+
+PAYERS = ("You", "Insurance", "Savings program")
+
+
+def monthly_by_payer(result: Result) -> list[MonthShare]:
+    """Who pays what in each calendar month of the course (every payer listed, zeros included)."""
+    months: dict[str, list[Decimal]] = {}
+    for s in result.sessions:
+        row = months.setdefault(s.date.strftime("%Y-%m"), [Z, Z, Z])
+        for ln in s.lines:
+            row[0] += ln.patient_pays
+            row[1] += ln.plan_pays
+            row[2] += ln.program_pays
+    return [MonthShare(m, payer, amounts[i]) for m, amounts in sorted(months.items()) for i, payer in enumerate(PAYERS)]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    date: dt.date
+    phase: str
+    services: str
+    charge: Decimal
+    insurance: Decimal
+    program: Decimal
+    you_pay: Decimal
+    running_total: Decimal
+
+
+def session_rows(result: Result) -> list[SessionRow]:
+    """One row per session: what was billed, who pays, and the patient's running total."""
+    rows: list[SessionRow] = []
+    running = Z
+    for s in result.sessions:
+        you = sum((ln.patient_pays for ln in s.lines), Z)
+        running += you
+        services = ", ".join(ln.service if ln.quantity == 1 else f"{ln.service} x{ln.quantity}" for ln in s.lines)
+        rows.append(
+            SessionRow(
+                s.date,
+                s.phase,
+                services,
+                sum((ln.charge for ln in s.lines), Z),
+                sum((ln.plan_pays for ln in s.lines), Z),
+                sum((ln.program_pays for ln in s.lines), Z),
+                you,
+                running,
+            )
+        )
+    return rows
+
+
+def plan_year_resets(result: Result) -> list[dt.date]:
+    """Start dates of plan years after the first that the course reaches (where accumulators reset)."""
+    return [py.plan_year for py in result.by_plan_year[1:]]
+
+
+def average_per_session(result: Result) -> Decimal | None:
+    """What the patient pays per treatment session on average (None when there are no sessions)."""
+    from estimator.money import round_cents
+
+    n = result.totals.sessions
+    return round_cents(result.totals.patient_pays / n) if n else None

@@ -1,0 +1,134 @@
+"""Sources page: every reference value with its year and source, the presets, and the assumptions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from estimator.presets import course_presets, example_prices, plan_presets, program_templates
+from estimator.reference import reference
+from ui.common import page_footer, page_header, plain
+
+page_header(
+    "Sources and assumptions",
+    "Every reference value the estimator uses or shows, with its year and source. "
+    "“Secondary” values come from clinic, vendor or news pages: treat them as typical and replace them "
+    "with your own figures.",
+)
+
+st.subheader("Reference values")
+rows = [
+    {
+        "Value": p.label,
+        "Year": v.year,
+        "Amount": v.value,
+        "Unit": p.unit,
+        "Status": v.status,
+        "Source": v.source,
+        "Link": v.url,
+    }
+    for p in reference().parameters
+    for v in p.values
+]
+st.dataframe(
+    pd.DataFrame(rows),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Link": st.column_config.LinkColumn("Link", display_text="open"),
+        "Year": st.column_config.NumberColumn(format="%d"),
+    },
+)
+
+st.subheader("Course presets")
+st.dataframe(
+    pd.DataFrame([{"Preset": p.label, "Weeks": p.horizon_weeks, "Source": p.source} for p in course_presets()]),
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader("Plan presets")
+st.dataframe(
+    pd.DataFrame([{"Preset": p.label, "Year": p.year, "Source": p.source} for p in plan_presets()]),
+    hide_index=True,
+    width="stretch",
+    column_config={"Year": st.column_config.NumberColumn(format="%d")},
+)
+
+prices = example_prices()
+st.subheader("Example clinic prices")
+st.caption(plain(prices.description))
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Service": f.service,
+                "Code": f.code,
+                "Description": f.description,
+                "Price": float(f.charge),
+                "Source": f.source,
+            }
+            for f in prices.fees
+        ]
+        + [
+            {
+                "Service": f"{p.service} (package of {p.sessions})",
+                "Code": "",
+                "Description": "Package price",
+                "Price": float(p.price),
+                "Source": p.source,
+            }
+            for p in prices.packages
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={"Price": st.column_config.NumberColumn(format="dollar")},
+)
+
+st.subheader("Savings programs")
+st.dataframe(
+    pd.DataFrame(
+        [{"Program": t.label, "Year": t.year, "Status": t.status, "Source": t.source} for t in program_templates()]
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={"Year": st.column_config.NumberColumn(format="%d")},
+)
+
+st.subheader("How the estimate is calculated")
+for item in [
+    "Sessions follow the chosen course: six IV infusions spread over the induction weeks (days 0, 3, 7, 10, 14, 17 "
+    "for six over three weeks) with optional boosters; SPRAVATO follows the label schedule (twice weekly in weeks "
+    "1-4, weekly in weeks 5-8, then every one or two weeks). Only sessions inside the chosen number of weeks count.",
+    "Each session bills its services at the clinic's price per unit times the quantity. A package price is split "
+    "evenly, to the cent, over the first sessions it covers; the last of them takes any remainder.",
+    "Insurance pays nothing for self-pay care, for services the plan does not cover, or after prior authorization "
+    "ends. In network, the plan's contracted rate (when entered) is the most the clinic may charge; out of network "
+    "the plan allows a share of the charge and the clinic may bill you the rest (a balance bill).",
+    "Your share is the deductible first, then coinsurance (rounded to the cent) or a copay, limited by what is left "
+    "of the out-of-pocket maximum. Balance bills and uncovered services never count toward it.",
+    "A new plan year resets the deductible and out-of-pocket maximum to zero; amounts already met apply to the plan "
+    "year of the first session only.",
+    "A savings program pays part of your share on the services it names, leaving you its per-session amount, up "
+    "to its maximum per calendar year. It is not available with Medicare or Medicaid. With a copay accumulator, "
+    "only what you paid yourself counts toward your deductible and out-of-pocket maximum.",
+    "HSA/FSA: each visit's costs (treatment and travel) are paid from that plan year's FSA first, then the HSA, "
+    "then your own money. Tax savings = money paid from the accounts x (federal + state rate, plus 7.65 % FICA "
+    "when contributions go through payroll).",
+    "Travel per visit = round-trip miles x the IRS medical mileage rate of the visit's year (or your own rate) + "
+    "parking + rideshare. Time off = visits x hours x wage, shown apart because lost wages are not a medical "
+    "expense.",
+    "A payment plan's monthly payment is the standard amortized payment at the APR entered, rounded to the cent.",
+]:
+    st.markdown("• " + plain(item))
+
+st.subheader("What this tool does not do")
+st.markdown(
+    plain(
+        "It covers only prescribed, supervised treatment (clinic IV/IM ketamine, REMS-certified SPRAVATO, prescribed "
+        "programs entered as a custom course). It gives no dosing advice beyond the labeled session schedule, and "
+        "it is an estimate, not medical, legal or tax advice. Nothing you enter is sent anywhere."
+    )
+)
+page_footer()

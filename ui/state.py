@@ -1,0 +1,670 @@
+"""The Estimate page's inputs: defaults, presets, and the mapping between widgets and a scenario.
+
+Widgets keep their values in `st.session_state` under the short keys below (the URL-bound ones appear in
+shareable links). This module turns those values into a scenario dict for the core to validate, and back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import MutableMapping
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from estimator.models import Custom, IvKetamine, Scenario, Spravato
+from estimator.presets import (
+    course_preset,
+    course_presets,
+    example_prices,
+    plan_preset,
+    plan_presets,
+    program_templates,
+)
+from estimator.reference import latest_decimal
+
+State = MutableMapping[str, Any]
+
+PRICE_COLUMNS = ["service", "charge", "code", "description"]
+RULE_COLUMNS = ["service", "covered", "benefit", "copay", "deductible_applies", "allowed", "prior_auth"]
+CUSTOM_COLUMNS = ["day", "phase", "service", "quantity"]
+
+# Numeric plan inputs and the course preset go in the URL; names, notes and tables never do.
+URL_KEYS = (
+    "course",
+    "start",
+    "weeks",
+    "iv_n",
+    "iv_weeks",
+    "boost",
+    "dose",
+    "week9",
+    "kind",
+    "plan",
+    "network",
+    "ded",
+    "ded_met",
+    "coins",
+    "oop",
+    "has_oop",
+    "oop_met",
+    "py_start",
+    "oon_pct",
+    "oon_ded",
+    "oon_coins",
+    "oon_oop",
+    "wm_on",
+    "wm_per",
+    "wm_max",
+    "obs_on",
+    "obs_max",
+    "accum",
+    "acct_on",
+    "fsa",
+    "fsa_next",
+    "hsa",
+    "fed",
+    "state",
+    "direct",
+    "trav_on",
+    "miles",
+    "parking",
+    "ride",
+    "to_on",
+    "hours",
+    "wage",
+    "fin_on",
+    "apr",
+    "months",
+)
+
+
+def _f(x: Decimal | None) -> float:
+    return float(x) if x is not None else 0.0
+
+
+def _withme() -> tuple[Decimal, Decimal]:
+    prog = next(t.program for t in program_templates() if t.id == "withme_medication")
+    return prog.patient_pays_per_session, prog.annual_max or Decimal(0)
+
+
+def _obs_max() -> Decimal:
+    prog = next(t.program for t in program_templates() if t.id == "withme_observation")
+    return prog.annual_max or Decimal(0)
+
+
+def defaults(today: dt.date) -> dict[str, Any]:
+    """Every widget's starting value: a self-pay six-infusion course starting next Monday."""
+    wm_per, wm_max = _withme()
+    start = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+    values: dict[str, Any] = {
+        "course": "iv6",
+        "start": start,
+        "weeks": 4,
+        "iv_n": 6,
+        "iv_weeks": 3,
+        "boost": 0,
+        "dose": 84,
+        "week9": 2,
+        "once": ["consult"],
+        "extra": [],
+        "name": "",
+        "programs_extra": [],
+        "packages_extra": [],
+        "plan": "self_pay",
+        "kind": "self_pay",
+        "network": "in",
+        "ded": 0.0,
+        "ded_met": 0.0,
+        "coins": 0.0,
+        "oop": 0.0,
+        "has_oop": False,
+        "oop_met": 0.0,
+        "py_start": "01-01",
+        "oon_pct": 100.0,
+        "oon_ded": 0.0,
+        "oon_coins": 0.0,
+        "oon_oop": 0.0,
+        "oon_on": False,
+        "pa_on": False,
+        "pa_until": start + dt.timedelta(days=90),
+        "notes": "",
+        "ph_ded": 0.0,
+        "ph_ded_met": 0.0,
+        "ph_integrated": False,
+        "ph_coins": 0.0,
+        "ph_copay_on": False,
+        "ph_copay": 0.0,
+        "ph_fill_on": False,
+        "ph_fill": 0.0,
+        "fam_on": False,
+        "fam_type": "embedded",
+        "fam_ded": 0.0,
+        "fam_ded_met": 0.0,
+        "fam_oop": 0.0,
+        "fam_oop_met": 0.0,
+        "wm_on": False,
+        "wm_per": _f(wm_per),
+        "wm_max": _f(wm_max),
+        "obs_on": False,
+        "obs_max": _f(_obs_max()),
+        "accum": False,
+        "acct_on": False,
+        "fsa": 0.0,
+        "fsa_next": 0.0,
+        "hsa": 0.0,
+        "fed": 22.0,
+        "state": 5.0,
+        "direct": False,
+        "trav_on": False,
+        "miles": 20.0,
+        "parking": 0.0,
+        "ride": 0.0,
+        "rate_on": False,
+        "rate": 0.0,
+        "to_on": False,
+        "hours": 3.0,
+        "wage": 25.0,
+        "fin_on": False,
+        "apr": _f(latest_decimal("medical_credit_card_apr")),
+        "months": 12,
+        "fin_amount_on": False,
+        "fin_amount": 0.0,
+        "pkg_on": False,
+        "pkg_service": "iv_infusion",
+        "pkg_sessions": 6,
+        "pkg_price": 2700.0,
+    }
+    values["prices_base"] = prices_frame_from(example_prices().scenario_fees())
+    values["rules_base"] = rules_frame({}, list(values["prices_base"]["service"]))
+    values["custom_base"] = custom_frame_from(course_preset("custom").protocol)
+    return values
+
+
+def init_state(state: State, today: dt.date, url_plan: str | None = None) -> None:
+    """Fill in any missing input with its default (never overwrites what the user or the URL set).
+
+    A shared link carries the plan preset but not the coverage table, so on a session's first run the
+    table is taken from the preset named in the link.
+    """
+    first_run = "prices_base" not in state
+    for key, value in defaults(today).items():
+        if key not in state:
+            state[key] = value
+    state.setdefault("editor_version", 0)
+    if first_run and url_plan in {p.id for p in plan_presets()}:
+        services = list(state["prices_base"]["service"])
+        state["rules_base"] = rules_frame(dict(plan_preset(url_plan).coverage.services), services)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def prices_frame_from(fees: list[Any]) -> pd.DataFrame:
+    rows = [
+        {"service": f.service, "code": f.code, "description": f.description, "charge": float(f.charge)} for f in fees
+    ]
+    return pd.DataFrame(rows, columns=PRICE_COLUMNS)
+
+
+def rules_frame(services: dict[str, Any], all_services: list[str]) -> pd.DataFrame:
+    """Per-service coverage rows: the plan's rules, then every other priced service as not covered."""
+    rows = []
+    for sid in list(dict.fromkeys([*services, *all_services])):
+        rule = services.get(sid)
+        rows.append(
+            {
+                "service": sid,
+                "covered": bool(rule.covered) if rule else False,
+                "benefit": rule.benefit if rule else "medical",
+                "copay": _f(rule.copay) if rule and rule.copay is not None else None,
+                "deductible_applies": rule.deductible_applies if rule else True,
+                "allowed": _f(rule.allowed) if rule and rule.allowed is not None else None,
+                "prior_auth": rule.prior_auth if rule else False,
+            }
+        )
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+def custom_frame_from(protocol: Any) -> pd.DataFrame:
+    rows = []
+    if isinstance(protocol, Custom):
+        for s in protocol.sessions:
+            for sq in s.services:
+                rows.append({"day": s.day, "phase": s.phase, "service": sq.service, "quantity": sq.quantity})
+    return pd.DataFrame(rows, columns=CUSTOM_COLUMNS)
+
+
+def apply_editor_delta(base: pd.DataFrame, delta: dict[str, Any] | None) -> pd.DataFrame:
+    """A data editor's edits (edited/added/deleted rows) applied to the frame it was shown."""
+    if not delta:
+        return base
+    df = base.copy().reset_index(drop=True)
+    for idx, changes in (delta.get("edited_rows") or {}).items():
+        for col, value in changes.items():
+            if col in df.columns and int(idx) < len(df):
+                df.at[int(idx), col] = value
+    deleted = {int(i) for i in delta.get("deleted_rows") or []}
+    if deleted:
+        df = df.drop(index=[i for i in deleted if i < len(df)]).reset_index(drop=True)
+    added = [r for r in delta.get("added_rows") or [] if r]
+    if added:
+        df = pd.concat([df, pd.DataFrame(added, columns=df.columns)], ignore_index=True)
+    return df
+
+
+# ---------------------------------------------------------------- presets
+
+
+def apply_course(state: State, preset_id: str) -> None:
+    """Load a course preset's schedule settings and horizon into the inputs."""
+    preset = course_preset(preset_id)
+    state["weeks"] = preset.horizon_weeks
+    p = preset.protocol
+    if isinstance(p, IvKetamine):
+        state.update(iv_n=p.induction_infusions, iv_weeks=p.induction_weeks, boost=p.booster_every_weeks)
+    elif isinstance(p, Spravato):
+        state.update(dose=p.dose_mg, week9=p.week9_every_weeks)
+    else:
+        state["custom_base"] = custom_frame_from(p)
+        state["editor_version"] = state.get("editor_version", 0) + 1
+    state["once"] = list(p.once)
+
+
+def apply_plan(state: State, preset_id: str) -> None:
+    """Load a plan preset into the insurance inputs (the user can change every field afterwards)."""
+    cov = plan_preset(preset_id).coverage
+    tier = cov.in_network
+    oon = cov.out_of_network
+    state.update(
+        kind=cov.kind,
+        network=cov.network,
+        py_start=cov.plan_year_start,
+        ded=_f(tier.deductible) if tier else 0.0,
+        ded_met=0.0,
+        coins=_f(tier.coinsurance_pct) if tier else 0.0,
+        oop=_f(tier.oop_max) if tier and tier.oop_max is not None else 0.0,
+        has_oop=bool(tier and tier.oop_max is not None),
+        oop_met=0.0,
+        oon_on=oon is not None,
+        oon_pct=_f(oon.allowed_pct_of_charge) if oon else 100.0,
+        oon_ded=_f(oon.deductible) if oon else 0.0,
+        oon_coins=_f(oon.coinsurance_pct) if oon else 0.0,
+        oon_oop=_f(oon.oop_max) if oon and oon.oop_max is not None else 0.0,
+    )
+    services = list(current_prices(state)["service"].dropna())
+    state["rules_base"] = rules_frame(dict(cov.services), [s for s in services if s])
+    state["editor_version"] = state.get("editor_version", 0) + 1
+
+
+def current_prices(state: State) -> pd.DataFrame:
+    return apply_editor_delta(state["prices_base"], state.get(f"prices_editor_{state.get('editor_version', 0)}"))
+
+
+def current_rules(state: State) -> pd.DataFrame:
+    return apply_editor_delta(state["rules_base"], state.get(f"rules_editor_{state.get('editor_version', 0)}"))
+
+
+def current_custom(state: State) -> pd.DataFrame:
+    return apply_editor_delta(state["custom_base"], state.get(f"custom_editor_{state.get('editor_version', 0)}"))
+
+
+# ---------------------------------------------------------------- state -> scenario dict
+
+
+def money(x: Any) -> str | None:
+    """A widget number as a money string (None stays None so validation can name the empty field)."""
+    if x is None or (isinstance(x, float) and pd.isna(x)):
+        return None
+    return str(Decimal(str(x)))
+
+
+def _blank(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and pd.isna(x)) or (isinstance(x, str) and not x.strip())
+
+
+def _protocol(state: State) -> dict[str, Any]:
+    preset = course_preset(state["course"])
+    once = list(state.get("once") or [])
+    extra = list(state.get("extra") or [])
+    p = preset.protocol
+    if isinstance(p, IvKetamine):
+        return {
+            "type": "iv_ketamine",
+            "induction_infusions": int(state["iv_n"]),
+            "induction_weeks": int(state["iv_weeks"]),
+            "booster_every_weeks": int(state["boost"]),
+            "once": once,
+            "per_session": extra,
+        }
+    if isinstance(p, Spravato):
+        return {
+            "type": "spravato",
+            "indication": p.indication,
+            "dose_mg": int(state["dose"]),
+            "week9_every_weeks": int(state["week9"]),
+            "once": once,
+            "per_session": extra,
+        }
+    sessions: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for row in current_custom(state).to_dict("records"):
+        if _blank(row.get("service")) and _blank(row.get("day")):
+            continue
+        day = int(row["day"]) if not _blank(row.get("day")) else 0
+        phase = str(row.get("phase") or "treatment").strip() or "treatment"
+        qty = int(row["quantity"]) if not _blank(row.get("quantity")) else 1
+        sessions.setdefault((day, phase), []).append(
+            {"service": str(row.get("service") or "").strip(), "quantity": qty}
+        )
+    return {
+        "type": "custom",
+        "once": once,
+        "sessions": [{"day": d, "phase": ph, "services": svc} for (d, ph), svc in sessions.items()],
+    }
+
+
+def _tier(state: State, prefix: str) -> dict[str, Any]:
+    if prefix == "":
+        return {
+            "deductible": money(state["ded"]),
+            "deductible_met": money(state["ded_met"]),
+            "coinsurance_pct": money(state["coins"]),
+            "oop_max": money(state["oop"]) if state["has_oop"] else None,
+            "oop_met": money(state["oop_met"]),
+        }
+    return {
+        "deductible": money(state["oon_ded"]),
+        "coinsurance_pct": money(state["oon_coins"]),
+        "oop_max": money(state["oon_oop"]) if state["oon_oop"] else None,
+        "allowed_pct_of_charge": money(state["oon_pct"]),
+    }
+
+
+def _coverage(state: State) -> dict[str, Any]:
+    kind = state["kind"]
+    cov: dict[str, Any] = {"kind": kind, "notes": state.get("notes") or ""}
+    if kind == "self_pay":
+        return cov
+    cov.update(network=state["network"], plan_year_start=state["py_start"], in_network=_tier(state, ""))
+    if state["network"] == "out" or state.get("oon_on"):
+        cov["out_of_network"] = _tier(state, "oon")
+    services: dict[str, Any] = {}
+    for row in current_rules(state).to_dict("records"):
+        sid = str(row.get("service") or "").strip()
+        if not sid:
+            continue
+        services[sid] = {
+            "covered": bool(row.get("covered")),
+            "benefit": row.get("benefit") or "medical",
+            "copay": None if _blank(row.get("copay")) else money(row["copay"]),
+            "deductible_applies": bool(row.get("deductible_applies", True)),
+            "allowed": None if _blank(row.get("allowed")) else money(row["allowed"]),
+            "prior_auth": bool(row.get("prior_auth")),
+        }
+    cov["services"] = services
+    if any(r["benefit"] == "pharmacy" for r in services.values()):
+        cov["pharmacy"] = {
+            "deductible": money(state["ph_ded"]),
+            "deductible_met": money(state["ph_ded_met"]),
+            "integrated_deductible": bool(state["ph_integrated"]),
+            "coinsurance_pct": money(state["ph_coins"]),
+            "copay": money(state["ph_copay"]) if state["ph_copay_on"] else None,
+            "max_per_fill": money(state["ph_fill"]) if state["ph_fill_on"] else None,
+        }
+    if state.get("fam_on"):
+        cov["family"] = {
+            "type": state["fam_type"],
+            "deductible": money(state["fam_ded"]),
+            "deductible_met": money(state["fam_ded_met"]),
+            "oop_max": money(state["fam_oop"]) if state["fam_oop"] else None,
+            "oop_met": money(state["fam_oop_met"]),
+        }
+    if state.get("pa_on") and state.get("pa_until"):
+        cov["prior_auth_until"] = state["pa_until"].isoformat()
+    return cov
+
+
+def scenario_dict(state: State) -> dict[str, Any]:
+    """The scenario file (SPEC §4) the current inputs describe; the core validates it."""
+    fees = []
+    for row in current_prices(state).to_dict("records"):
+        if all(_blank(row.get(c)) for c in PRICE_COLUMNS):
+            continue
+        fees.append(
+            {
+                "service": str(row.get("service") or "").strip(),
+                "code": str(row.get("code") or ""),
+                "description": str(row.get("description") or ""),
+                "charge": money(row.get("charge")),
+            }
+        )
+    data: dict[str, Any] = {
+        "version": 1,
+        "name": state.get("name") or "",
+        "start_date": state["start"].isoformat(),
+        "horizon_weeks": int(state["weeks"]),
+        "protocol": _protocol(state),
+        "fees": fees,
+        "coverage": _coverage(state),
+    }
+    packages = list(state.get("packages_extra") or [])
+    if state.get("pkg_on"):
+        packages.insert(
+            0,
+            {
+                "service": state["pkg_service"],
+                "sessions": int(state["pkg_sessions"]),
+                "price": money(state["pkg_price"]),
+            },
+        )
+    if packages:
+        data["packages"] = packages
+    programs = []
+    counts = not state.get("accum")
+    if state.get("wm_on"):
+        prog = next(t.program for t in program_templates() if t.id == "withme_medication")
+        programs.append(
+            {
+                **prog.model_dump(mode="json"),
+                "patient_pays_per_session": money(state["wm_per"]),
+                "annual_max": money(state["wm_max"]),
+                "counts_toward_accumulators": counts,
+            }
+        )
+    if state.get("obs_on"):
+        prog = next(t.program for t in program_templates() if t.id == "withme_observation")
+        programs.append(
+            {
+                **prog.model_dump(mode="json"),
+                "annual_max": money(state["obs_max"]),
+                "counts_toward_accumulators": counts,
+            }
+        )
+    programs += list(state.get("programs_extra") or [])
+    if programs:
+        data["savings_programs"] = programs
+    if state.get("acct_on"):
+        data["accounts"] = {
+            "fsa_available": money(state["fsa"]),
+            "fsa_next_years": money(state["fsa_next"]),
+            "hsa_available": money(state["hsa"]),
+            "federal_rate_pct": money(state["fed"]),
+            "state_rate_pct": money(state["state"]),
+            "payroll": not state["direct"],
+        }
+    if state.get("trav_on"):
+        data["travel"] = {
+            "round_trip_miles": money(state["miles"]),
+            "parking_per_visit": money(state["parking"]),
+            "rideshare_per_visit": money(state["ride"]),
+            "mileage_rate": money(state["rate"]) if state.get("rate_on") else None,
+        }
+    if state.get("to_on"):
+        data["time_off"] = {"hours_per_visit": money(state["hours"]), "hourly_wage": money(state["wage"])}
+    if state.get("fin_on"):
+        data["financing"] = {
+            "apr_pct": money(state["apr"]),
+            "months": int(state["months"]),
+            "amount": money(state["fin_amount"]) if state.get("fin_amount_on") else None,
+        }
+    return data
+
+
+# ---------------------------------------------------------------- scenario -> state (restore an upload)
+
+
+def _matching_course(protocol: Any) -> str:
+    for preset in course_presets():
+        if preset.protocol.type != protocol.type:
+            continue
+        if isinstance(protocol, Spravato) and isinstance(preset.protocol, Spravato):
+            if preset.protocol.indication == protocol.indication:
+                return preset.id
+        elif isinstance(protocol, IvKetamine):
+            return "iv6_boosters" if protocol.booster_every_weeks else "iv6"
+        else:
+            return preset.id
+    return "custom"
+
+
+def state_from_scenario(s: Scenario) -> dict[str, Any]:
+    """Widget values that reproduce a scenario exactly (used to restore an uploaded scenario file)."""
+    p = s.protocol
+    v: dict[str, Any] = {
+        "course": _matching_course(p),
+        "start": s.start_date,
+        "weeks": s.horizon_weeks,
+        "once": list(p.once),
+        "name": s.name,
+    }
+    if isinstance(p, IvKetamine):
+        v.update(
+            iv_n=p.induction_infusions,
+            iv_weeks=p.induction_weeks,
+            boost=p.booster_every_weeks,
+            extra=list(p.per_session),
+        )
+    elif isinstance(p, Spravato):
+        v.update(dose=p.dose_mg, week9=p.week9_every_weeks, extra=list(p.per_session))
+    else:
+        v["custom_base"] = custom_frame_from(p)
+        v["extra"] = []
+    v["prices_base"] = prices_frame_from(list(s.fees))
+    pkg = s.packages[0] if s.packages else None
+    v.update(pkg_on=pkg is not None, packages_extra=[x.model_dump(mode="json") for x in s.packages[1:]])
+    if pkg:
+        v.update(pkg_service=pkg.service, pkg_sessions=pkg.sessions, pkg_price=_f(pkg.price))
+    c = s.coverage
+    v.update(kind=c.kind, network=c.network, py_start=c.plan_year_start, notes=c.notes, plan="custom_plan")
+    t = c.in_network
+    v.update(
+        ded=_f(t.deductible) if t else 0.0,
+        ded_met=_f(t.deductible_met) if t else 0.0,
+        coins=_f(t.coinsurance_pct) if t else 0.0,
+        oop=_f(t.oop_max) if t and t.oop_max is not None else 0.0,
+        has_oop=bool(t and t.oop_max is not None),
+        oop_met=_f(t.oop_met) if t else 0.0,
+    )
+    o = c.out_of_network
+    v.update(
+        oon_on=o is not None,
+        oon_pct=_f(o.allowed_pct_of_charge) if o else 100.0,
+        oon_ded=_f(o.deductible) if o else 0.0,
+        oon_coins=_f(o.coinsurance_pct) if o else 0.0,
+        oon_oop=_f(o.oop_max) if o and o.oop_max is not None else 0.0,
+    )
+    v["rules_base"] = (
+        rules_frame(dict(c.services), [f.service for f in s.fees])
+        if c.kind != "self_pay"
+        else (rules_frame({}, [f.service for f in s.fees]))
+    )
+    ph = c.pharmacy
+    if ph:
+        v.update(
+            ph_ded=_f(ph.deductible),
+            ph_ded_met=_f(ph.deductible_met),
+            ph_integrated=ph.integrated_deductible,
+            ph_coins=_f(ph.coinsurance_pct),
+            ph_copay_on=ph.copay is not None,
+            ph_copay=_f(ph.copay),
+            ph_fill_on=ph.max_per_fill is not None,
+            ph_fill=_f(ph.max_per_fill),
+        )
+    fam = c.family
+    v.update(fam_on=fam is not None)
+    if fam:
+        v.update(
+            fam_type=fam.type,
+            fam_ded=_f(fam.deductible),
+            fam_ded_met=_f(fam.deductible_met),
+            fam_oop=_f(fam.oop_max),
+            fam_oop_met=_f(fam.oop_met),
+        )
+    v.update(pa_on=c.prior_auth_until is not None)
+    if c.prior_auth_until:
+        v["pa_until"] = c.prior_auth_until
+    # The two standard programs map to their toggles (in list order, first); any other program is kept as is.
+    progs = list(s.savings_programs)
+    wm = obs = None
+    counts = {pr.counts_toward_accumulators for pr in progs}
+    if len(counts) <= 1:
+        templates = {t.id: t.program for t in program_templates()}
+
+        def is_toggle(pr: Any, template_id: str, fields: tuple[str, ...]) -> bool:
+            if pr.annual_max is None:
+                return False
+            same = templates[template_id].model_copy(update={f: getattr(pr, f) for f in fields})
+            return same == pr
+
+        fields = ("patient_pays_per_session", "annual_max", "counts_toward_accumulators")
+        if progs and is_toggle(progs[0], "withme_medication", fields):
+            wm = progs.pop(0)
+        if progs and is_toggle(progs[0], "withme_observation", fields[1:]):
+            obs = progs.pop(0)
+    v.update(
+        wm_on=wm is not None,
+        obs_on=obs is not None,
+        accum=counts == {False},
+        programs_extra=[pr.model_dump(mode="json") for pr in progs],
+    )
+    if wm:
+        v.update(wm_per=_f(wm.patient_pays_per_session), wm_max=_f(wm.annual_max))
+    if obs:
+        v.update(obs_max=_f(obs.annual_max))
+    a = s.accounts
+    v.update(acct_on=a is not None)
+    if a:
+        v.update(
+            fsa=_f(a.fsa_available),
+            fsa_next=_f(a.fsa_next_years),
+            hsa=_f(a.hsa_available),
+            fed=_f(a.federal_rate_pct),
+            state=_f(a.state_rate_pct),
+            direct=not a.payroll,
+        )
+    tr = s.travel
+    v.update(trav_on=tr is not None)
+    if tr:
+        v.update(
+            miles=_f(tr.round_trip_miles),
+            parking=_f(tr.parking_per_visit),
+            ride=_f(tr.rideshare_per_visit),
+            rate_on=tr.mileage_rate is not None,
+            rate=_f(tr.mileage_rate),
+        )
+    to = s.time_off
+    v.update(to_on=to is not None)
+    if to:
+        v.update(hours=_f(to.hours_per_visit), wage=_f(to.hourly_wage))
+    f = s.financing
+    v.update(fin_on=f is not None)
+    if f:
+        v.update(apr=_f(f.apr_pct), months=f.months, fin_amount_on=f.amount is not None, fin_amount=_f(f.amount))
+    return v
+
+
+def restore(state: State, scenario: Scenario) -> None:
+    """Put an uploaded scenario into the inputs; editors restart from the restored tables."""
+    state.update(state_from_scenario(scenario))
+    state["editor_version"] = state.get("editor_version", 0) + 1
