@@ -1,0 +1,151 @@
+"""AppTest checks of the Estimate and Sources pages (server side, no browser)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from estimator.io import scenario_from_json
+from estimator.presets import course_presets, plan_presets
+from estimator.reference import reference
+from tests.conftest import CASES_DIR, ROOT
+from ui.state import state_from_scenario
+
+APP = str(ROOT / "app.py")
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _usd(text: str) -> Decimal:
+    return Decimal(text.replace("$", "").replace(",", ""))
+
+
+def _load_case(at: AppTest, name: str) -> dict:
+    path = CASES_DIR / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"shared case {name} not found at {CASES_DIR}")
+    for key, value in state_from_scenario(scenario_from_json(path.read_bytes())).items():
+        at.session_state[key] = value
+    return json.loads(path.with_name(f"{name}.expected.json").read_text())
+
+
+def test_first_load_shows_an_estimate_with_disclaimer_and_988() -> None:
+    at = _app().run()
+    assert not at.exception
+    assert _usd(_metric(at, "You pay")) > 0
+    text = " ".join(str(i.value) for i in at.info) + " ".join(str(c.value) for c in at.caption)
+    assert "988" in text
+    assert "not medical, legal or tax advice" in text
+
+
+@pytest.mark.parametrize("preset", [p.id for p in course_presets()])
+def test_every_course_preset_runs(preset: str) -> None:
+    at = _app().run()
+    at.selectbox(key="course").set_value(preset).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert _usd(_metric(at, "You pay")) > 0
+
+
+@pytest.mark.parametrize("plan", [p.id for p in plan_presets()])
+def test_every_plan_preset_runs(plan: str) -> None:
+    at = _app().run()
+    at.selectbox(key="course").set_value("spravato_6m").run()
+    at.selectbox(key="plan").set_value(plan).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("kind", ["self_pay", "commercial", "medicare", "medicaid"])
+def test_every_coverage_kind_runs(kind: str) -> None:
+    at = _app().run()
+    at.selectbox(key="plan").set_value("hdhp_2026").run()
+    at.selectbox(key="kind").set_value(kind).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_case_totals_and_a_deductible_change() -> None:
+    """Case 02 gives its expected $6,000; a $500 deductible gives 500 + 20 % x (22,050 - 500) = $4,810."""
+    at = _app()
+    expected = _load_case(at, "02_spravato_21_sessions_insured")
+    at.run()
+    assert not at.exception
+    assert _usd(_metric(at, "You pay")) == Decimal(expected["totals"]["patient_pays"])
+    assert _usd(_metric(at, "Insurance pays")) == Decimal(expected["totals"]["plan_pays"])
+    at.number_input(key="ded").set_value(500.0).run()
+    assert not at.exception
+    assert _usd(_metric(at, "You pay")) == Decimal("4810.00")
+
+
+def test_invalid_input_shows_a_message_and_keeps_the_last_estimate() -> None:
+    at = _app()
+    _load_case(at, "02_spravato_21_sessions_insured")
+    at.run()
+    before = _metric(at, "You pay")
+    at.number_input(key="ded_met").set_value(2500.0).run()  # more than the $2,000 deductible
+    assert not at.exception
+    messages = " ".join(str(e.value) for e in at.error).replace("\\", "")
+    assert "deductible_met" in messages and "more than the deductible" in messages
+    assert _metric(at, "You pay") == before
+
+
+def test_all_features_case_shows_accounts_and_payment_plan() -> None:
+    at = _app()
+    expected = _load_case(at, "05_iv_partial_coverage_accounts")
+    at.run()
+    assert not at.exception
+    assert _usd(_metric(at, "You pay")) == Decimal(expected["totals"]["patient_pays"])
+    assert _usd(_metric(at, "After tax savings")) == Decimal(expected["accounts"]["net_cost"])
+    assert _usd(_metric(at, "Monthly payment")) == Decimal(expected["financing"]["monthly_payment"])
+
+
+def test_add_to_comparison_keeps_the_scenario() -> None:
+    at = _app().run()
+    at.text_input(key="compare_name").set_value("IV series").run()
+    at.button[[b.label for b in at.button].index("Add to comparison")].click().run()
+    assert not at.exception
+    saved = at.session_state["comparison"]
+    assert [s["name"] for s in saved] == ["IV series"]
+
+
+def test_sources_page_lists_every_reference_value() -> None:
+    at = _app().run()
+    at.switch_page("ui/pages/sources.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    labels = set(table["Value"])
+    for param in reference().parameters:
+        assert param.label in labels
+        rows = table[table["Value"] == param.label]
+        assert sorted(rows["Year"]) == sorted(v.year for v in param.values)
+        assert set(rows["Source"]) == {v.source for v in param.values}
+    assert "988" in " ".join(str(i.value) for i in at.info)
+
+
+def test_scenario_restore_round_trip_for_every_case() -> None:
+    """Inputs restored from a scenario file describe the same scenario again (so the same totals)."""
+    from estimator import estimate
+    from estimator.io import scenario_from_data
+    from ui.state import defaults, scenario_dict
+
+    cases = sorted(p for p in Path(CASES_DIR).glob("*.json") if not p.name.endswith(".expected.json"))
+    if not cases:
+        pytest.skip("no shared cases")
+    import datetime as dt
+
+    for path in cases:
+        original = scenario_from_json(path.read_bytes())
+        state = defaults(dt.date(2026, 1, 1)) | {"editor_version": 0} | state_from_scenario(original)
+        again = scenario_from_data(scenario_dict(state))
+        assert estimate(again).totals == estimate(original).totals, path.name
