@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import MutableMapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -179,7 +180,13 @@ def defaults(today: dt.date) -> dict[str, Any]:
     values["prices_base"] = prices_frame_from(example_prices().scenario_fees())
     values["rules_base"] = rules_frame({}, list(values["prices_base"]["service"]))
     values["custom_base"] = custom_frame_from(course_preset("custom").protocol)
+    values["editor_version"] = 0
     return values
+
+
+@cache
+def _default_keys() -> tuple[str, ...]:
+    return tuple(defaults(dt.date(2026, 1, 1)))
 
 
 def init_state(state: State, today: dt.date, url_plan: str | None = None) -> None:
@@ -188,11 +195,14 @@ def init_state(state: State, today: dt.date, url_plan: str | None = None) -> Non
     A shared link carries the plan preset but not the coverage table, so on a session's first run the
     table is taken from the preset named in the link.
     """
-    first_run = "prices_base" not in state
-    for key, value in defaults(today).items():
-        if key not in state:
-            state[key] = value
-    state.setdefault("editor_version", 0)
+    present = set(state.keys())
+    missing = [k for k in _default_keys() if k not in present]
+    if not missing:
+        return
+    first_run = "prices_base" not in present
+    values = defaults(today)
+    for key in missing:
+        state[key] = values[key]
     if first_run and url_plan in {p.id for p in plan_presets()}:
         services = list(state["prices_base"]["service"])
         state["rules_base"] = rules_frame(dict(plan_preset(url_plan).coverage.services), services)

@@ -1,6 +1,232 @@
-"""Placeholder page (built in its own issue)."""
+"""Batch page: a CSV of patients in, a CSV of estimates out (counselors). Calculation in estimator.batch."""
 
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from estimator.batch import (
+    MAX_CSV_BYTES,
+    MAX_PRICES_BYTES,
+    OUTPUT_COLUMNS,
+    BatchInputError,
+    BatchOutput,
+    Prices,
+    column_help,
+    example_price_list,
+    prices_from_json,
+    run_batch,
+    template_csv,
+)
 from ui.common import page_footer, page_header
 
-page_header("batch".replace("_", " ").capitalize(), "Coming soon.")
+RESULT_STATE = "batch_output"  # (cache key, BatchOutput, results CSV text)
+MONEY_COLUMNS = ["charges", "insurance_pays", "program_pays", "patient_pays_total"]
+PREVIEW_CONFIG = {
+    "line": st.column_config.NumberColumn("line", help="Line in your file (the header is line 1)", pinned=True),
+    "patient_ref": st.column_config.TextColumn("patient ref", pinned=True),
+    "course_preset": st.column_config.TextColumn("course"),
+    "coverage_kind": st.column_config.TextColumn("coverage"),
+    "sessions": st.column_config.NumberColumn("sessions", format="%d"),
+    "charges": st.column_config.NumberColumn("charges", format="dollar"),
+    "insurance_pays": st.column_config.NumberColumn("insurance pays", format="dollar"),
+    "program_pays": st.column_config.NumberColumn("program pays", format="dollar"),
+    "patient_pays_total": st.column_config.NumberColumn("patient pays", format="dollar"),
+    "patient_pays_by_plan_year": st.column_config.TextColumn("patient pays per plan year", width="medium"),
+    "oop_max_reached_on": st.column_config.TextColumn("OOP max reached"),
+    "warnings": st.column_config.TextColumn("warnings"),
+    "error": st.column_config.TextColumn("error", width="medium"),
+    "problem": st.column_config.TextColumn("problem", width="large"),
+}
+
+
+def _problem(headline: str, detail: str) -> None:
+    """A fixed headline, and the detail (which may quote the user's file) shown as plain text."""
+    st.error(headline, icon=":material/error:")
+    st.code(detail, language=None, wrap_lines=True)
+
+
+def _price_table(prices: Prices) -> pd.DataFrame:
+    rows = [
+        {"service": f.service, "code": f.code, "description": f.description, "charge": float(f.charge)}
+        for f in prices.fees
+    ]
+    return pd.DataFrame(rows)
+
+
+def _choose_prices() -> tuple[Prices | None, str]:
+    """The price list for every row, and a key that changes when it does."""
+    choice = st.radio(
+        "Clinic price list",
+        ["Example price list", "Upload a price list (JSON)"],
+        horizontal=True,
+        help="The same prices are used for every row. Replace the example figures with your clinic's own.",
+    )
+    if choice == "Example price list":
+        prices = example_price_list()
+        key = "example"
+        st.caption("Example figures from published typical ranges, not any clinic's prices.")
+    else:
+        upload = st.file_uploader(
+            'Price list JSON: {"fees": [{"service", "code", "description", "charge"}, ...], "packages": [...]}',
+            type=["json"],
+            max_upload_size=1,
+            key="batch_prices",
+        )
+        if upload is None:
+            st.info("Upload a price list, or use the example list.", icon=":material/info:")
+            return None, ""
+        if upload.size > MAX_PRICES_BYTES:
+            st.error(f"The price list is larger than {MAX_PRICES_BYTES:,} bytes.", icon=":material/error:")
+            return None, ""
+        raw = upload.getvalue()
+        try:
+            prices = prices_from_json(raw)
+        except BatchInputError as e:
+            _problem("This price list cannot be used.", str(e))
+            return None, ""
+        key = hashlib.sha256(raw).hexdigest()
+    n_fees, n_packages = len(prices.fees), len(prices.packages)
+    label = f"Prices used ({n_fees} service{'s' * (n_fees != 1)}, {n_packages} package{'s' * (n_packages != 1)})"
+    with st.expander(label):
+        st.dataframe(
+            _price_table(prices),
+            hide_index=True,
+            column_config={"charge": st.column_config.NumberColumn("charge per unit", format="dollar")},
+        )
+        if prices.packages:
+            st.dataframe(
+                pd.DataFrame(
+                    [{"service": p.service, "sessions": p.sessions, "price": float(p.price)} for p in prices.packages]
+                ),
+                hide_index=True,
+                column_config={"price": st.column_config.NumberColumn(format="dollar")},
+            )
+    return prices, key
+
+
+def _estimate(raw: bytes, prices: Prices, key: str) -> tuple[BatchOutput, str] | None:
+    """Run the batch with a progress bar, once per (file, price list)."""
+    cached = st.session_state.get(RESULT_STATE)
+    if cached and cached[0] == key:
+        return cached[1], cached[2]
+    bar = st.progress(0.0, text="Reading the file...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Estimated {done:,} of {total:,} rows")
+
+    try:
+        output = run_batch(raw, prices, progress)
+    except BatchInputError as e:
+        bar.empty()
+        _problem("This file cannot be used.", str(e))
+        return None
+    bar.empty()
+    text = output.csv()
+    st.session_state[RESULT_STATE] = (key, output, text)
+    return output, text
+
+
+def _preview(output: BatchOutput) -> pd.DataFrame:
+    frame = pd.DataFrame(output.rows, columns=OUTPUT_COLUMNS)  # without the "problems" lists
+    for col in [*MONEY_COLUMNS, "sessions"]:
+        frame[col] = pd.to_numeric(frame[col].map(lambda v: None if v == "" else float(v)), errors="coerce")
+    return frame
+
+
+def _problems(output: BatchOutput) -> pd.DataFrame:
+    rows = []
+    for r in output.rows:
+        for problem in r.get("problems") or ():
+            column, _, why = str(problem).partition(": ")
+            rows.append({"line": r["line"], "patient_ref": r["patient_ref"], "column": column, "problem": why})
+    return pd.DataFrame(rows, columns=["line", "patient_ref", "column", "problem"])
+
+
+def _results(output: BatchOutput, text: str) -> None:
+    total = output.good + output.bad
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Rows", f"{total:,}", border=True)
+    c2.metric("Estimated", f"{output.good:,}", border=True)
+    c3.metric("With errors", f"{output.bad:,}", border=True)
+    if output.bad:
+        st.warning(
+            f"{output.bad:,} row(s) could not be estimated. Each keeps its place in the results with an "
+            "'error' naming the column to fix; the other rows are estimated.",
+            icon=":material/warning:",
+        )
+    else:
+        st.success("Every row was estimated.", icon=":material/check_circle:")
+    st.download_button(
+        "Download the results CSV",
+        data=text.encode("utf-8"),
+        file_name="batch_estimates.csv",
+        mime="text/csv",
+        type="primary",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    frame = _preview(output)
+    if output.bad:
+        st.markdown("**Rows to fix** (one line per problem)")
+        st.dataframe(_problems(output), hide_index=True, column_config=PREVIEW_CONFIG)
+    st.markdown("**All rows**")
+    st.dataframe(frame, hide_index=True, column_config=PREVIEW_CONFIG, placeholder="-")
+    st.caption(
+        "Amounts are for the treatment course only (no travel, tax savings or payment plans). Each row uses "
+        "its plan numbers as the in-network benefit and treats every service the course bills as covered; "
+        "check the plan's actual coverage for each patient."
+    )
+
+
+page_header(
+    "Batch estimates",
+    "For clinic financial counselors: a CSV of patients in, a CSV of estimates out. Nothing is stored; "
+    "use a reference, not a patient's name.",
+)
+
+st.subheader("1. Start from the template")
+st.download_button(
+    "Download the CSV template",
+    data=template_csv().encode("utf-8"),
+    file_name="batch_template.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+)
+with st.expander("What each column means"):
+    st.dataframe(pd.DataFrame(column_help()), hide_index=True)
+    st.caption(
+        "Blank optional cells take the default in brackets. Amounts may be written 1500, 1500.00 or $1,500.00; "
+        "percentages as percent numbers (20 = 20 %). Self-pay rows ignore the plan columns."
+    )
+
+st.subheader("2. Choose the clinic price list")
+prices, prices_key = _choose_prices()
+
+st.subheader("3. Upload the patients CSV")
+upload = st.file_uploader(
+    f"Patients CSV (up to {MAX_CSV_BYTES // 1_000_000} MB, about 25,000 rows)",
+    type=["csv"],
+    max_upload_size=2,
+    key="batch_csv",
+)
+if upload is None:
+    st.info("Upload a CSV in the template's format to estimate every row.", icon=":material/upload_file:")
+elif upload.size > MAX_CSV_BYTES:
+    st.error(
+        f"The file is larger than {MAX_CSV_BYTES // 1_000_000} MB; split it into smaller files.",
+        icon=":material/error:",
+    )
+elif prices is None:
+    st.info("Choose a price list above to estimate the file.", icon=":material/info:")
+else:
+    raw = upload.getvalue()
+    done = _estimate(raw, prices, hashlib.sha256(raw).hexdigest() + ":" + prices_key)
+    if done is not None:
+        st.subheader("4. Results")
+        _results(*done)
+
 page_footer()

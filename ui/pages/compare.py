@@ -1,6 +1,210 @@
-"""Placeholder page (built in its own issue)."""
+"""Compare page: two to four saved scenarios side by side, and one-click variants. Calculation in estimator.compare."""
 
-from ui.common import page_footer, page_header
+from __future__ import annotations
 
-page_header("compare".replace("_", " ").capitalize(), "Coming soon.")
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from estimator.compare import (
+    DEFAULT_NAME,
+    Summary,
+    chart_rows,
+    comparison_table,
+    default_scenario,
+    differences_table,
+    summarize,
+    variants,
+)
+from estimator.models import Scenario
+from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, page_footer, page_header
+
+FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callback
+PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
+PAYER_COLORS = ["#d62728", "#1f77b4", "#2ca02c"]
+LABEL_CHARS = 40  # scenario names are cut to this in chart labels (the cards above show them whole)
+HEADER_CHARS = 20  # ... and to this in table headers, so four scenarios fit side by side
+
+
+def _saved() -> list[dict[str, object]]:
+    """The comparison list, keeping only well-formed entries (another page wrote it)."""
+    items = st.session_state.get(COMPARISON_KEY)
+    if not isinstance(items, list):
+        items = []
+    good = [i for i in items if isinstance(i, dict) and isinstance(i.get("scenario"), Scenario)]
+    if len(good) != len(items) or COMPARISON_KEY not in st.session_state:
+        st.session_state[COMPARISON_KEY] = good
+    return good
+
+
+def _name(item: dict[str, object]) -> str:
+    scenario = item["scenario"]
+    assert isinstance(scenario, Scenario)
+    return str(item.get("name") or scenario.name or DEFAULT_NAME)
+
+
+def _add(name: str, scenario: Scenario) -> None:
+    items = _saved()
+    if len(items) >= MAX_COMPARE:
+        st.session_state[FLASH_KEY] = (
+            "warning",
+            f"The comparison is full ({MAX_COMPARE} scenarios). Remove one to add another.",
+        )
+        return
+    if any(i["scenario"] == scenario for i in items):
+        st.session_state[FLASH_KEY] = ("info", "That scenario is already in the comparison.")
+        return
+    items.append({"name": name, "scenario": scenario})
+    st.session_state[COMPARISON_KEY] = items
+    st.session_state[FLASH_KEY] = ("success", f"Added as scenario {len(items)}.")
+
+
+def _remove(index: int) -> None:
+    items = _saved()
+    if 0 <= index < len(items):
+        del items[index]
+        st.session_state[COMPARISON_KEY] = items
+
+
+def _clear() -> None:
+    st.session_state[COMPARISON_KEY] = []
+
+
+def _base() -> tuple[Scenario, bool]:
+    """The scenario variants start from: the Estimate page's, or the example one."""
+    current = st.session_state.get(SCENARIO_KEY)
+    if isinstance(current, Scenario):
+        return current, True
+    return default_scenario(dt.date.today()), False
+
+
+def _variant_buttons(full: bool) -> None:
+    base, from_estimate = _base()
+    if from_estimate:
+        st.caption("Variants of the estimate on the Estimate page:")
+    else:
+        st.caption(
+            "No estimate on the Estimate page yet, so these start from an example: SPRAVATO first 6 months, "
+            "the 2026 HDHP preset, the withMe medication program and the example clinic prices."
+        )
+    st.text(base.name or DEFAULT_NAME)
+    options = [("This estimate as it is", "The estimate itself, to compare the variants against.", base)]
+    options += [(v.label, v.description, v.scenario) for v in variants(base, dt.date.today())]
+    cols = st.columns(3)
+    for i, (label, description, scenario) in enumerate(options):
+        with cols[i % 3], st.container(border=True):
+            st.button(
+                label,
+                key=f"variant_{i}",
+                icon=":material/add:",
+                disabled=full,
+                on_click=_add,
+                args=(scenario.name or DEFAULT_NAME, scenario),
+                width="stretch",
+            )
+            st.caption(description)
+
+
+def _summaries(items: list[dict[str, object]]) -> list[Summary]:
+    out: list[Summary] = []
+    for i, item in enumerate(items, start=1):
+        scenario = item["scenario"]
+        assert isinstance(scenario, Scenario)
+        try:
+            out.append(summarize(_name(item), scenario))
+        except Exception:  # never a traceback on screen
+            st.error(f"Scenario {i} could not be estimated; remove it and add it again.", icon=":material/error:")
+    return out
+
+
+def _chart(summaries: list[Summary]) -> alt.Chart:
+    """Grouped horizontal bars: one group per scenario (long names fit on the left), one bar per payer."""
+    data = pd.DataFrame(chart_rows(summaries, LABEL_CHARS))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("scenario:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+            yOffset=alt.YOffset("payer:N", sort=PAYERS),
+            x=alt.X("amount:Q", title="Dollars", axis=alt.Axis(format="$,.0f")),
+            color=alt.Color(
+                "payer:N",
+                title=None,
+                sort=PAYERS,
+                scale=alt.Scale(domain=PAYERS, range=PAYER_COLORS),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("scenario:N", title="Scenario"),
+                alt.Tooltip("payer:N", title="Who"),
+                alt.Tooltip("label:N", title="Amount"),
+            ],
+        )
+        .properties(height=alt.Step(16))
+    )
+
+
+def _table(rows: list[dict[str, str]]) -> None:
+    """A text table with every row visible (no inner scrolling)."""
+    frame = pd.DataFrame(rows).set_index("Figure")
+    st.dataframe(frame, height=35 * (len(frame) + 1) + 3)
+
+
+def _side_by_side(items: list[dict[str, object]]) -> None:
+    cols = st.columns(len(items))
+    for i, (col, item) in enumerate(zip(cols, items, strict=True)):
+        with col, st.container(border=True):
+            st.text(f"{i + 1}. {_name(item)}")
+            st.button("Remove", key=f"remove_{i}", icon=":material/delete:", on_click=_remove, args=(i,))
+    st.button("Clear all", icon=":material/clear_all:", on_click=_clear, key="clear_all")
+
+    summaries = _summaries(items)
+    if not summaries:
+        return
+    _table(comparison_table(summaries, HEADER_CHARS))
+    st.altair_chart(_chart(summaries), width="stretch")
+    if len(summaries) < 2:
+        st.info("Add at least one more scenario to see the differences.", icon=":material/info:")
+        return
+    st.markdown("**Differences against scenario 1** (+ means more than scenario 1)")
+    _table(differences_table(summaries, HEADER_CHARS))
+    with st.expander("Warnings for each scenario"):
+        for label, s in zip([f"{i}." for i in range(1, len(summaries) + 1)], summaries, strict=True):
+            st.text(f"{label} {', '.join(s.warning_codes) if s.warning_codes else 'no warnings'}")
+        st.caption("The Estimate page explains each warning in full.")
+
+
+page_header(
+    "Compare scenarios",
+    "Two to four estimates side by side: for example IV infusions vs SPRAVATO, in vs out of network, "
+    "with vs without a savings program.",
+)
+
+items = _saved()
+full = len(items) >= MAX_COMPARE
+
+flash = st.session_state.pop(FLASH_KEY, None)
+if flash:
+    level, message = flash
+    {"warning": st.warning, "info": st.info, "success": st.success}.get(level, st.info)(message)
+
+st.subheader(f"Scenarios in the comparison ({len(items)} of {MAX_COMPARE})")
+if not items:
+    st.info(
+        "No scenarios to compare yet. On the Estimate page, set up an estimate and press "
+        "'Add to comparison'; or add the estimate and its variants with the buttons below.",
+        icon=":material/info:",
+    )
+else:
+    _side_by_side(items)
+
+st.subheader("Add variants")
+if full:
+    st.warning(
+        f"The comparison is full ({MAX_COMPARE} scenarios). Remove one to add another.", icon=":material/warning:"
+    )
+_variant_buttons(full)
+
 page_footer()

@@ -29,6 +29,7 @@ from ui.common import (
 )
 
 MAX_SCENARIO_UPLOAD = 200_000  # bytes
+VIEWS = ["Over time", "By month", "Session by session", "Downloads"]
 URL = "query-params"
 ss = st.session_state
 
@@ -609,24 +610,35 @@ def results(scenario: Scenario, result: Result) -> None:
         st.warning(plain(when + w.message), icon=":material/warning:")
     with st.expander("Assumptions used"):
         st.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
-    tab_time, tab_month, tab_table, tab_files = st.tabs(["Over time", "By month", "Session by session", "Downloads"])
-    with tab_time:
+    view = (
+        st.segmented_control(
+            "Show",
+            VIEWS,
+            key="view",
+            default=VIEWS[0],
+            persist_state="session",
+            label_visibility="collapsed",
+        )
+        or VIEWS[0]
+    )
+    if view == "Over time":
         limit = None
         tier = scenario.coverage.in_network if scenario.coverage.network == "in" else scenario.coverage.out_of_network
         if scenario.coverage.kind != "self_pay" and tier and tier.oop_max is not None:
             limit = float(tier.oop_max)
-        chart = cumulative_chart(result, limit)
-        if chart is not None:
-            st.altair_chart(chart, width="stretch")
+        spec = cumulative_chart(result, limit)
+        if spec is not None:
+            st.vega_lite_chart(spec, width="stretch")
             st.caption(
                 "What you have paid so far in each plan year; dashed lines mark plan-year resets and the date "
                 "the out-of-pocket maximum is reached."
             )
-    with tab_month:
-        chart = monthly_chart(result)
-        if chart is not None:
-            st.altair_chart(chart, width="stretch")
-    with tab_table:
+    elif view == "By month":
+        spec = monthly_chart(result)
+        if spec is not None:
+            st.vega_lite_chart(spec, width="stretch")
+            st.caption("Who pays what in each month of the course.")
+    elif view == "Session by session":
         rows = session_rows(result)
         df = pd.DataFrame(
             {
@@ -648,7 +660,7 @@ def results(scenario: Scenario, result: Result) -> None:
             column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Running total"]}
             | {"Date": st.column_config.DateColumn(format="YYYY-MM-DD")},
         )
-    with tab_files:
+    else:
         downloads(scenario, result)
 
 
@@ -665,7 +677,7 @@ def downloads(scenario: Scenario, result: Result) -> None:
     )
     c2.download_button(
         "Calendar (.ics)",
-        sessions_ics(result),
+        lambda: sessions_ics(result),
         file_name="treatment-sessions.ics",
         mime="text/calendar",
         icon=":material/event:",
@@ -718,7 +730,7 @@ def compare_box(scenario: Scenario) -> None:
 def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
     """Validate the inputs; keep the last good estimate when they are invalid."""
     try:
-        data: dict[str, Any] = S.scenario_dict(ss)
+        data: dict[str, Any] = S.scenario_dict(ss.to_dict())  # one snapshot: cheaper than many lookups
         scenario = scenario_from_data(data)
     except ScenarioError as e:
         return ss.get(SCENARIO_KEY), ss.get(RESULT_KEY), e.problems

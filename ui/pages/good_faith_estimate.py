@@ -1,6 +1,395 @@
-"""Placeholder page (built in its own issue)."""
+"""Good Faith Estimate page: for uninsured and self-pay patients, a printable GFE (45 CFR 149.610).
 
-from ui.common import page_footer, page_header
+Uses the estimate made on the Estimate page (or, when there is none, the example self-pay "Six IV infusions"
+course). Clinic details can be loaded from and saved to a small clinic-profile file; patient details are kept
+only in this browser session (never saved, never in the URL, a log or a file name). Text the user typed is
+shown with st.text / st.dataframe or escaped, never as Markdown or HTML.
+"""
 
-page_header("good_faith_estimate".replace("_", " ").capitalize(), "Coming soon.")
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from estimator.engine import estimate
+from estimator.gfe import (
+    MAX_PROFILE_BYTES,
+    ClinicDetails,
+    GfeError,
+    GfeRequest,
+    PatientDetails,
+    clinic_from_profile,
+    clinic_profile_json,
+    course_fits_period,
+    default_period,
+    default_primary_service,
+    example_self_pay_scenario,
+    gfe_ineligibility,
+    gfe_items,
+    gfe_pdf,
+    gfe_total,
+    max_gfe_months,
+    validate_details,
+)
+from estimator.io import Problem
+from estimator.models import Scenario
+from estimator.money import fmt_usd
+from estimator.pdf import phase_label, unprintable_chars
+from estimator.result import Result
+from ui.common import SCENARIO_KEY, page_footer, page_header, plain
+
+# Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
+CLINIC_FIELDS = {
+    "name": ("gfe_clinic_name", "Clinic or provider name"),
+    "address": ("gfe_clinic_address", "Address"),
+    "state": ("gfe_clinic_state", "State (2-letter code)"),
+    "location": ("gfe_clinic_location", "Location of care, if not the address (optional)"),
+    "npi": ("gfe_clinic_npi", "NPI (10 digits)"),
+    "tin": ("gfe_clinic_tin", "TIN / EIN (XX-XXXXXXX)"),
+    "phone": ("gfe_clinic_phone", "Phone (optional)"),
+}
+PATIENT_NAME = "gfe_patient_name"
+PATIENT_DOB = "gfe_patient_dob"
+DX = "gfe_dx"
+PERIOD_START = "gfe_period_start"
+PERIOD_END = "gfe_period_end"
+SCHEDULED = "gfe_scheduled"
+PRIMARY = "gfe_primary"
+SEPARATE = "gfe_separate"
+UPLOAD = "gfe_profile_upload"
+_LOADED = "_gfe_profile_loaded"  # file id of the clinic profile last applied
+_PERIOD_FOR = "_gfe_period_for"  # the course the period defaults were set for
+
+_REQUIRED_HINTS = {
+    "patient.date_of_birth": "enter the patient's date of birth",
+    "period_start": "choose the first day of the period",
+    "period_end": "choose the last day of the period",
+    "scheduled_date": "choose the scheduled date of the primary service",
+}
+
+
+def _current() -> tuple[Scenario, Result, bool]:
+    """The scenario from the Estimate page, or the example self-pay course; and whether it is the example."""
+    scenario = st.session_state.get(SCENARIO_KEY)
+    if isinstance(scenario, Scenario):
+        try:
+            return scenario, estimate(scenario), False
+        except Exception:  # never a traceback on screen; fall back to the example
+            st.error("The estimate from the Estimate page could not be used here; showing the example course.")
+    example = example_self_pay_scenario(dt.date.today())
+    return example, estimate(example), True
+
+
+def _error(slot: Any, message: str) -> None:
+    slot.error(plain(message), icon=":material/error:")
+
+
+def _load_profile() -> None:
+    """Apply a newly uploaded clinic profile to the clinic fields (before those widgets are drawn)."""
+    upload = st.file_uploader(
+        f"Load clinic profile (JSON, up to {MAX_PROFILE_BYTES // 1000} KB)",
+        type=["json"],
+        key=UPLOAD,
+        max_upload_size=1,
+        help="A file saved with “Save clinic profile”. It holds clinic details only.",
+    )
+    if upload is None or st.session_state.get(_LOADED) == upload.file_id:
+        return
+    st.session_state[_LOADED] = upload.file_id
+    if upload.size > MAX_PROFILE_BYTES:
+        _error(st, f"The clinic profile is larger than {MAX_PROFILE_BYTES // 1000} KB.")
+        return
+    try:
+        clinic = clinic_from_profile(upload.read(MAX_PROFILE_BYTES + 1))
+    except GfeError as e:
+        for p in e.problems:
+            _error(st, str(p))
+        return
+    for field, (key, _) in CLINIC_FIELDS.items():
+        st.session_state[key] = getattr(clinic, field)
+    st.success("Clinic profile loaded.", icon=":material/check:")
+
+
+def _clinic_form(slots: dict[str, Any]) -> dict[str, str]:
+    st.subheader("1. Clinic")
+    _load_profile()
+    left, right = st.columns(2)
+    values: dict[str, str] = {}
+    layout = {"name": left, "address": left, "state": left, "location": left, "npi": right, "tin": right}
+    layout["phone"] = right
+    for field, (key, label) in CLINIC_FIELDS.items():
+        col = layout[field]
+        with col:
+            values[field] = (
+                st.text_input(
+                    label,
+                    key=key,
+                    max_chars=2 if field == "state" else 300,
+                    autocomplete="off",
+                    persist_state="session",
+                )
+                or ""
+            )
+            slots[f"clinic.{field}"] = st.empty()
+    return values
+
+
+def _patient_form(slots: dict[str, Any]) -> dict[str, Any]:
+    st.subheader("2. Patient")
+    st.caption(
+        "Patient details stay in this browser session only: they are not saved, not put in the web address, "
+        "not written to logs and not used in file names."
+    )
+    left, right = st.columns(2)
+    with left:
+        name = st.text_input("Patient name", key=PATIENT_NAME, max_chars=200, autocomplete="off") or ""
+        slots["patient.name"] = st.empty()
+    with right:
+        dob = st.date_input(
+            "Date of birth",
+            value=None,
+            min_value=dt.date(1900, 1, 1),
+            max_value=dt.date.today(),
+            key=PATIENT_DOB,
+            format="YYYY-MM-DD",
+        )
+        slots["patient.date_of_birth"] = st.empty()
+    data: dict[str, Any] = {"name": name}
+    if dob is not None:
+        data["date_of_birth"] = dob
+    return data
+
+
+def _service_form(slots: dict[str, Any], scenario: Scenario, result: Result) -> dict[str, Any]:
+    st.subheader("3. Diagnosis, service and period")
+    first, last = default_period(result, scenario.start_date)
+    signature = (scenario.start_date, first, last)
+    if st.session_state.get(_PERIOD_FOR) != signature:  # a new course: start from its own dates
+        st.session_state[_PERIOD_FOR] = signature
+        st.session_state[PERIOD_START] = first
+        st.session_state[PERIOD_END] = last
+        st.session_state[SCHEDULED] = first
+    months = max_gfe_months()
+    dx = st.text_input(
+        "Diagnosis codes (ICD-10-CM), separated by commas",
+        key=DX,
+        placeholder="F33.1",
+        autocomplete="off",
+        help="For example F32.9 (major depressive disorder, single episode) or F33.1 (recurrent, moderate).",
+    )
+    slots["diagnosis_codes"] = st.empty()
+    default_primary = default_primary_service(scenario)
+    primary = st.text_input(
+        "Primary service (leave blank for the default)",
+        key=PRIMARY,
+        placeholder=default_primary,
+        max_chars=200,
+    )
+    slots["primary_service"] = st.empty()
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        start = st.date_input("Period starts", key=PERIOD_START, format="YYYY-MM-DD")
+        slots["period_start"] = st.empty()
+    with c2:
+        end = st.date_input(
+            "Period ends",
+            key=PERIOD_END,
+            format="YYYY-MM-DD",
+            help=f"One Good Faith Estimate covers recurring services for at most {months} months.",
+        )
+        slots["period_end"] = st.empty()
+    with c3:
+        scheduled = st.date_input("Primary service scheduled for", key=SCHEDULED, format="YYYY-MM-DD")
+        slots["scheduled_date"] = st.empty()
+    separate = st.text_area(
+        "Items or services to be scheduled separately (optional)",
+        key=SEPARATE,
+        max_chars=2000,
+        height=80,
+        placeholder="For example: medication management visits with another provider",
+    )
+    slots["separate_services"] = st.empty()
+    data: dict[str, Any] = {
+        "diagnosis_codes": dx or "",
+        "primary_service": primary or "",
+        "separate_services": separate or "",
+    }
+    for field, value in (("period_start", start), ("period_end", end), ("scheduled_date", scheduled)):
+        if isinstance(value, dt.date):
+            data[field] = value
+    return data
+
+
+def _raw_empty(loc: str, clinic: dict[str, str], patient: dict[str, Any], request: dict[str, Any]) -> bool:
+    if loc.startswith("clinic."):
+        return not str(clinic.get(loc.split(".", 1)[1], "")).strip()
+    if loc.startswith("patient."):
+        return not str(patient.get(loc.split(".", 1)[1], "")).strip()
+    return not str(request.get(loc, "")).strip()
+
+
+def _show_problems(
+    problems: list[Problem],
+    slots: dict[str, Any],
+    raw: tuple[dict[str, str], dict[str, Any], dict[str, Any]],
+) -> None:
+    """A message under each field that has one; empty required fields are listed once, without alarm."""
+    missing: list[str] = []
+    for p in problems:
+        if _raw_empty(p.loc, *raw):
+            missing.append(p.loc)
+            continue
+        message = _REQUIRED_HINTS.get(p.loc, p.message) if p.message == "this field is required" else p.message
+        slot = slots.get(p.loc)
+        if slot is not None:
+            _error(slot, message[:1].upper() + message[1:])
+        else:
+            _error(st, str(p))
+    if missing:
+        names = {
+            "clinic.name": "clinic name",
+            "clinic.address": "address",
+            "clinic.state": "state",
+            "clinic.npi": "NPI",
+            "clinic.tin": "TIN",
+            "patient.name": "patient name",
+            "patient.date_of_birth": "date of birth",
+            "diagnosis_codes": "diagnosis codes",
+            "period_start": "period start",
+            "period_end": "period end",
+            "scheduled_date": "scheduled date",
+        }
+        still = ", ".join(dict.fromkeys(names.get(loc, loc) for loc in missing))
+        st.info(plain(f"Still needed for the Good Faith Estimate: {still}."), icon=":material/edit_note:")
+
+
+def _preview(scenario: Scenario, result: Result, codes: tuple[str, ...]) -> None:
+    st.subheader("4. Preview")
+    items = gfe_items(scenario, result, codes)
+    total = gfe_total(items)
+    frame = pd.DataFrame(
+        {
+            "Service": [i.description for i in items],
+            "Service code": [i.code for i in items],
+            "Diagnosis codes": [", ".join(i.diagnosis_codes) for i in items],
+            "Qty": [i.quantity for i in items],
+            "Date or frequency": [f"{phase_label(i.phase)}: {i.when}" for i in items],
+            "Expected charge": [fmt_usd(i.expected_charge) for i in items],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.metric("Expected total", fmt_usd(total))
+    st.caption(
+        f"The itemized charges add up to the estimate's total charges ({fmt_usd(result.totals.charges)}), "
+        f"for {result.totals.sessions} treatment sessions."
+    )
+
+
+def _glyph_note(clinic: dict[str, str], patient: dict[str, Any]) -> None:
+    texts = [str(v) for v in clinic.values()] + [str(patient.get("name", ""))]
+    chars = unprintable_chars(" ".join(texts))
+    if chars:
+        st.warning(
+            plain(
+                "The PDF font has no picture for some characters you typed ("
+                + " ".join(chars[:10])
+                + "): they stay in the PDF's text (search, copy and screen readers) but print as empty boxes. "
+                "Consider adding the name in Latin letters as well."
+            ),
+            icon=":material/font_download:",
+        )
+
+
+def _downloads(
+    scenario: Scenario,
+    result: Result,
+    clinic: ClinicDetails | None,
+    patient: PatientDetails | None,
+    request: GfeRequest | None,
+    ready: bool,
+) -> None:
+    c1, c2 = st.columns(2)
+    if ready and clinic is not None and patient is not None and request is not None:
+        made_on = dt.date.today()
+        c1.download_button(
+            "Download Good Faith Estimate (PDF)",
+            lambda: gfe_pdf(scenario, result, clinic=clinic, patient=patient, request=request, made_on=made_on),
+            file_name="good-faith-estimate.pdf",
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+            type="primary",
+            key="gfe_download",
+            width="stretch",
+        )
+    else:
+        c1.button(
+            "Download Good Faith Estimate (PDF)",
+            disabled=True,
+            key="gfe_download_disabled",
+            help="Fill in the details above first.",
+            width="stretch",
+        )
+    if clinic is not None:
+        c2.download_button(
+            "Save clinic profile",
+            clinic_profile_json(clinic),
+            file_name="clinic-profile.json",
+            mime="application/json",
+            icon=":material/save:",
+            on_click="ignore",
+            key="gfe_save_profile",
+            help="Clinic details only: nothing about the patient is saved.",
+            width="stretch",
+        )
+
+
+def _clear_patient() -> None:
+    for key in (PATIENT_NAME, PATIENT_DOB, DX, SEPARATE, PRIMARY):
+        st.session_state.pop(key, None)
+
+
+def main() -> None:
+    page_header(
+        "Good Faith Estimate",
+        "For uninsured and self-pay patients: a printable Good Faith Estimate under the No Surprises Act "
+        "(45 CFR 149.610), built from your estimate.",
+    )
+    scenario, result, is_example = _current()
+    if is_example:
+        st.info(
+            "No estimate from the Estimate page yet, so this uses the example course “Six IV infusions” at the "
+            "example prices, self-pay, starting today. Make an estimate on the Estimate page first to use your "
+            "clinic's own prices and course.",
+            icon=":material/info:",
+        )
+    else:
+        st.caption("Course from the Estimate page:")
+        st.text(scenario.name or "(unnamed estimate)")
+
+    why_not = gfe_ineligibility(scenario)
+    if why_not is not None:
+        st.warning(plain(why_not), icon=":material/block:")
+        return
+
+    slots: dict[str, Any] = {}
+    clinic_raw = _clinic_form(slots)
+    patient_raw = _patient_form(slots)
+    request_raw = _service_form(slots, scenario, result)
+    st.button("Clear patient details", on_click=_clear_patient, key="gfe_clear", icon=":material/delete:")
+
+    clinic, patient, request, problems = validate_details(clinic_raw, patient_raw, request_raw)
+    if request is not None:
+        problems += course_fits_period(result, request)
+    _show_problems(problems, slots, (clinic_raw, patient_raw, request_raw))
+    _glyph_note(clinic_raw, patient_raw)
+
+    _preview(scenario, result, request.diagnosis_codes if request is not None else ())
+    _downloads(scenario, result, clinic, patient, request, ready=not problems)
+
+
+main()
 page_footer()

@@ -1,0 +1,308 @@
+"""Benchmarks of SPEC §6, printed as figures (never asserted in unit tests).
+
+Run with `./dev bench` (or `./dev bench --quick` for fewer repetitions). Prints:
+- median time of one 52-week weekly SPRAVATO estimate with every feature on (in process);
+- wall time and peak memory of 1,000 and 10,000 mixed scenarios through `python -m estimator estimate --jsonl`;
+- median server-side rerun after an input change (AppTest) vs a bare one-line Streamlit page;
+- first page load in headless Chromium (when /usr/bin/chromium exists);
+- the batch figures from scripts/bench_batch.py when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from estimator import estimate  # noqa: E402
+from estimator.io import scenario_from_data, scenario_from_json  # noqa: E402
+from estimator.result import result_to_json  # noqa: E402
+
+FEES = [
+    {"service": "consult", "code": "99205", "charge": "350"},
+    {"service": "iv_infusion", "code": "96365+J3490", "charge": "550"},
+    {"service": "spravato_drug", "code": "J0013", "charge": "375"},
+    {"service": "spravato_observation", "code": "99215+99415+99416", "charge": "300"},
+    {"service": "therapy", "code": "90837", "charge": "180"},
+]
+
+
+def full_featured() -> dict[str, Any]:
+    """52 weeks of weekly SPRAVATO (56 sessions) with every feature on."""
+    return {
+        "version": 1,
+        "name": "bench: everything on",
+        "start_date": "2026-11-02",
+        "horizon_weeks": 52,
+        "protocol": {"type": "spravato", "dose_mg": 84, "week9_every_weeks": 1, "per_session": ["therapy"]},
+        "fees": FEES,
+        "packages": [{"service": "therapy", "sessions": 10, "price": "1500"}],
+        "coverage": {
+            "kind": "commercial",
+            "in_network": {
+                "deductible": "3400",
+                "deductible_met": "900",
+                "coinsurance_pct": "20",
+                "oop_max": "8500",
+                "oop_met": "1200",
+            },
+            "pharmacy": {"deductible": "500", "coinsurance_pct": "25", "max_per_fill": "250"},
+            "family": {"type": "embedded", "deductible": "6800", "oop_max": "17000"},
+            "services": {
+                "consult": {"covered": True, "copay": "40", "deductible_applies": False},
+                "spravato_drug": {"covered": True, "benefit": "pharmacy", "allowed": "350"},
+                "spravato_observation": {"covered": True, "prior_auth": True, "allowed": "280"},
+                "therapy": {"covered": True, "copay": "30"},
+            },
+            "prior_auth_until": "2027-09-30",
+            "plan_year_start": "07-01",
+        },
+        "savings_programs": [
+            {"name": "withMe", "services": ["spravato_drug"], "patient_pays_per_session": "10", "annual_max": "7150"}
+        ],
+        "accounts": {
+            "fsa_available": "1200",
+            "fsa_next_years": "3000",
+            "hsa_available": "2500",
+            "federal_rate_pct": "22",
+            "state_rate_pct": "5",
+        },
+        "travel": {"round_trip_miles": "30", "parking_per_visit": "8"},
+        "time_off": {"hours_per_visit": "3", "hourly_wage": "28.50"},
+        "financing": {"apr_pct": "26.99", "months": 12},
+    }
+
+
+def mixed(rng: random.Random, i: int) -> dict[str, Any]:
+    """A varied valid scenario: protocols, horizons, coverage kinds and features drawn at random."""
+    kind = rng.choice(["self_pay", "commercial", "commercial", "medicare", "medicaid"])
+    proto = rng.choice(
+        [
+            {"type": "iv_ketamine", "booster_every_weeks": rng.choice([0, 4, 6])},
+            {"type": "spravato", "dose_mg": rng.choice([56, 84]), "week9_every_weeks": rng.choice([1, 2])},
+            {"type": "spravato", "indication": "mdsi"},
+            {
+                "type": "custom",
+                "once": ["consult"],
+                "sessions": [{"day": d, "services": [{"service": "therapy"}]} for d in range(0, 70, 7)],
+            },
+        ]
+    )
+    s: dict[str, Any] = {
+        "version": 1,
+        "start_date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "horizon_weeks": rng.choice([4, 13, 26, 52]),
+        "protocol": proto,
+        "fees": FEES,
+        "coverage": {"kind": kind},
+    }
+    if kind != "self_pay":
+        ded = rng.choice([0, 283, 1500, 3400])
+        s["coverage"].update(
+            network="in",
+            plan_year_start=rng.choice(["01-01", "07-01"]),
+            in_network={
+                "deductible": str(ded),
+                "deductible_met": str(rng.randint(0, ded)),
+                "coinsurance_pct": str(rng.choice([0, 10, 20, 30])),
+                "oop_max": rng.choice([None, "6000", "8500"]),
+            },
+            services={
+                sid: {"covered": rng.random() < 0.8}
+                for sid in ("consult", "spravato_drug", "spravato_observation", "therapy", "iv_infusion")
+            },
+        )
+        if rng.random() < 0.5:
+            s["savings_programs"] = [
+                {
+                    "name": "withMe",
+                    "services": ["spravato_drug"],
+                    "patient_pays_per_session": "10",
+                    "annual_max": "7150",
+                }
+            ]
+    if rng.random() < 0.3:
+        s["accounts"] = {"hsa_available": "2000", "federal_rate_pct": "22"}
+    if rng.random() < 0.3:
+        s["travel"] = {"round_trip_miles": "24"}
+    if rng.random() < 0.3:
+        s["financing"] = {"apr_pct": "19.99", "months": 12}
+    if i % 50 == 0:
+        s["fees"] = "not a list"  # some invalid lines, as in real batches
+    return s
+
+
+def bench_one(repeats: int) -> None:
+    scenario = scenario_from_data(full_featured())
+    result = estimate(scenario)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        estimate(scenario)
+        times.append(time.perf_counter() - t)
+    text = json.dumps(full_featured())
+    full = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result_to_json(estimate(scenario_from_json(text)))
+        full.append(time.perf_counter() - t)
+    print(
+        f"one estimate ({result.totals.sessions} sessions, {sum(len(s.lines) for s in result.sessions)} lines, "
+        f"all features): median {statistics.median(times) * 1000:.3f} ms "
+        f"(target < 2 ms); with JSON parse + result JSON: {statistics.median(full) * 1000:.3f} ms"
+    )
+
+
+def bench_jsonl(count: int) -> None:
+    rng = random.Random(20261123)
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
+        for i in range(count):
+            fh.write(json.dumps(mixed(rng, i)) + "\n")
+        path = fh.name
+    try:
+        t = time.perf_counter()
+        with open(path, "rb") as stdin:
+            proc = subprocess.run(
+                [sys.executable, "-m", "estimator", "estimate", "--jsonl"],
+                stdin=stdin,
+                capture_output=True,
+                cwd=ROOT,
+                check=True,
+            )
+        wall = time.perf_counter() - t
+    finally:
+        os.unlink(path)
+    lines = proc.stdout.decode().splitlines()
+    errors = sum(1 for ln in lines if ln.startswith('{"errors"'))
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"--jsonl {count:,} mixed scenarios: {wall:.2f} s wall, {len(lines):,} lines out ({errors} invalid), "
+        f"peak RSS of the largest child so far {peak_mb:.0f} MB"
+    )
+
+
+def bench_app(repeats: int) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.selectbox(key="course").set_value("spravato_1y").run()
+    at.selectbox(key="plan").set_value("hdhp_2026").run()
+    times = []
+    for i in range(repeats):
+        widget = at.number_input(key="ded")
+        widget.set_value(1700.0 + 100 * (i % 2))
+        t = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t)
+    assert not at.exception
+    bare = AppTest.from_string('import streamlit as st\nst.write("hello")\n', default_timeout=60).run()
+    bare_times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        bare.run()
+        bare_times.append(time.perf_counter() - t)
+    app_ms, bare_ms = statistics.median(times) * 1000, statistics.median(bare_times) * 1000
+    print(
+        f"app rerun after an input change (AppTest, SPRAVATO first year, HDHP): median {app_ms:.1f} ms "
+        f"(target < 150 ms); bare one-line page {bare_ms:.1f} ms; ratio {app_ms / bare_ms:.2f} (target <= 3)"
+    )
+
+
+def bench_browser() -> None:
+    chromium = "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        print("first browser load: skipped (no /usr/bin/chromium)")
+        return
+    import socket
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        args = [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=args)
+            loads = []
+            for _ in range(4):
+                ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+                page = ctx.new_page()
+                t = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+                loads.append(time.perf_counter() - t)
+                ctx.close()
+            browser.close()
+        print(
+            f"first page load in Chromium until the estimate shows: {loads[0]:.2f} s on a just-started server, "
+            f"then {statistics.median(loads[1:]):.2f} s median for new visitors (target < 3 s)"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and 1,000 jsonl lines only")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
+    bench_one(200 if args.quick else 1000)
+    bench_jsonl(1_000)
+    if not args.quick:
+        bench_jsonl(10_000)
+    bench_app(15 if args.quick else 40)
+    bench_browser()
+    batch = ROOT / "scripts" / "bench_batch.py"
+    if batch.exists():
+        subprocess.run([sys.executable, str(batch)], cwd=ROOT, check=False)
+
+
+if __name__ == "__main__":
+    main()
