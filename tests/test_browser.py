@@ -35,7 +35,7 @@ def test_change_an_input_then_download_the_schedule(page: object, app_url: str) 
     assert _you_pay(page) == "$2,550.00"
     assert re.search(r"weeks=2", page.url)  # type: ignore[attr-defined]
 
-    page.get_by_role("button", name="Downloads", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("radio", name="Downloads", exact=True).click()  # type: ignore[attr-defined]
     with page.expect_download() as info:  # type: ignore[attr-defined]
         page.get_by_role("button", name="Schedule (CSV)").click()  # type: ignore[attr-defined]
     download = info.value
