@@ -29,7 +29,7 @@ from ui.common import (
 )
 
 MAX_SCENARIO_UPLOAD = 200_000  # bytes
-VIEWS = ["Over time", "By month", "Session by session", "Downloads"]
+VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
 URL = "query-params"
 ss = st.session_state
 
@@ -244,7 +244,7 @@ def course_section() -> None:
 
 
 def prices_section() -> None:
-    with st.expander("**2 · Clinic prices**", expanded=True):
+    with st.expander("**2 · Clinic prices**"):
         st.caption(
             "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
             "device (56 mg = 2, 84 mg = 3)."
@@ -281,7 +281,7 @@ def prices_section() -> None:
 
 
 def insurance_section() -> None:
-    with st.expander("**3 · Insurance**", expanded=True):
+    with st.expander("**3 · Insurance**"):
         st.selectbox(
             "Start from a plan",
             list(PLAN_LABELS),
@@ -606,7 +606,7 @@ def assumptions(scenario: Scenario) -> list[str]:
 def results(scenario: Scenario, result: Result) -> None:
     metrics(scenario, result)
     for w in result.warnings:
-        when = f"{w.date:%b %d, %Y}: " if w.date else ""
+        when = f"{w.date:%b %d, %Y}: " if w.date and w.date.isoformat() not in w.message else ""
         st.warning(plain(when + w.message), icon=":material/warning:")
     with st.expander("Assumptions used"):
         st.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
@@ -638,7 +638,7 @@ def results(scenario: Scenario, result: Result) -> None:
         if spec is not None:
             st.vega_lite_chart(spec, width="stretch")
             st.caption("Who pays what in each month of the course.")
-    elif view == "Session by session":
+    elif view == "Sessions":
         rows = session_rows(result)
         df = pd.DataFrame(
             {
