@@ -19,7 +19,7 @@ from estimator.compare import (
     variants,
 )
 from estimator.models import Scenario
-from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, page_footer, page_header
+from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, page_footer, page_header, plain
 
 FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callback
 PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
@@ -104,7 +104,7 @@ def _variant_buttons(full: bool) -> None:
                 args=(scenario.name or DEFAULT_NAME, scenario),
                 width="stretch",
             )
-            st.caption(description)
+            st.caption(plain(description))
 
 
 def _summaries(items: list[dict[str, object]]) -> list[Summary]:

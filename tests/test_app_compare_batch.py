@@ -1,0 +1,125 @@
+"""AppTest runs of the Compare and Batch pages (server side, no browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from streamlit.testing.v1 import AppTest
+
+from estimator.batch import INPUT_COLUMNS
+from estimator.compare import default_scenario, variants
+from tests.conftest import ROOT
+from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY
+
+APP = str(ROOT / "app.py")
+COMPARE = "ui/pages/compare.py"
+BATCH = "ui/pages/batch.py"
+
+
+def _page(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page(path)
+    return at
+
+
+def _texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def test_compare_empty_state() -> None:
+    at = _page(COMPARE)
+    at.session_state[COMPARISON_KEY] = []
+    at.run()
+    assert not at.exception
+    assert any("No scenarios to compare yet" in t for t in _texts(at, "info"))
+    assert at.button(key="variant_0").label == "This estimate as it is"
+
+
+def test_compare_two_scenarios_side_by_side() -> None:
+    base = default_scenario(dt.date.today())
+    other = variants(base)[0].scenario
+    at = _page(COMPARE)
+    at.session_state[COMPARISON_KEY] = [
+        {"name": "**bold** <b>html</b>", "scenario": base},
+        {"name": "IV instead", "scenario": other},
+    ]
+    at.run()
+    assert not at.exception
+    table, diffs = at.dataframe[0].value, at.dataframe[1].value
+    assert list(table.columns) == ["1. **bold** <b>html</b>", "2. IV instead"]
+    assert "You pay" in table.index
+    assert list(diffs.columns) == ["2. IV instead"]
+    assert len(at.get("vega_lite_chart")) == 1
+    # User text is shown as plain text, never as Markdown.
+    assert "1. **bold** <b>html</b>" in _texts(at, "text")
+    assert not any("<b>html</b>" in t or "**bold**" in t for t in _texts(at, "markdown"))
+
+    at.button(key="remove_0").click().run()
+    assert not at.exception
+    assert [i["name"] for i in at.session_state[COMPARISON_KEY]] == ["IV instead"]
+    at.button(key="clear_all").click().run()
+    assert at.session_state[COMPARISON_KEY] == []
+
+
+def test_compare_variants_from_the_current_scenario_and_full_message() -> None:
+    at = _page(COMPARE)
+    at.session_state[SCENARIO_KEY] = default_scenario(dt.date.today())
+    at.session_state[COMPARISON_KEY] = []
+    at.run()
+    keys = [b.key for b in at.button if b.key and b.key.startswith("variant_")]
+    assert len(keys) == 5  # the estimate and its four variants
+    for key in keys[:MAX_COMPARE]:
+        at.button(key=key).click().run()
+        assert not at.exception
+    assert len(at.session_state[COMPARISON_KEY]) == MAX_COMPARE
+    assert any("comparison is full" in t for t in _texts(at, "warning"))
+    assert at.button(key=keys[-1]).disabled
+    assert len(at.dataframe) == 2
+
+
+def test_compare_ignores_malformed_entries() -> None:
+    at = _page(COMPARE)
+    at.session_state[COMPARISON_KEY] = [{"name": "x"}, "junk", {"name": "ok", "scenario": default_scenario()}]
+    at.run()
+    assert not at.exception
+    assert len(at.session_state[COMPARISON_KEY]) == 1
+
+
+def test_batch_page_runs() -> None:
+    at = _page(BATCH)
+    at.run()
+    assert not at.exception
+    assert any("Upload a CSV" in t for t in _texts(at, "info"))
+
+
+def test_batch_upload_flow() -> None:
+    at = _page(BATCH)
+    at.run()
+    csv_text = "\n".join(
+        [
+            ",".join(INPUT_COLUMNS),
+            "r1,spravato_6m,2026-03-02,commercial,in,1700,0,20,8500,0,01-01,yes",
+            "=HYPERLINK(1),iv6,2026-02-30,self_pay,,,,,,,,no",
+            "r3,iv6,2026-03-02,self_pay,,,,,,,,no",
+        ]
+    )
+    at.file_uploader(key="batch_csv").upload("patients.csv", csv_text.encode(), "text/csv").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Rows": "3", "Estimated": "2", "With errors": "1"}
+    preview = at.dataframe[-1].value
+    assert list(preview["patient_ref"]) == ["r1", "=HYPERLINK(1)", "r3"]
+    assert preview["error"].iloc[1].startswith("start_date:")
+
+
+def test_batch_bad_file_and_bad_price_list() -> None:
+    at = _page(BATCH)
+    at.run()
+    at.file_uploader(key="batch_csv").upload("x.csv", b"name,dob\nJane,1990-01-01\n", "text/csv").run()
+    assert not at.exception
+    assert any("cannot be used" in t for t in _texts(at, "error"))
+    at.radio[0].set_value("Upload a price list (JSON)").run()
+    at.file_uploader(key="batch_prices").upload("p.json", b"{not json", "application/json").run()
+    assert not at.exception
+    assert any("price list cannot be used" in t for t in _texts(at, "error"))

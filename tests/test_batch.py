@@ -1,0 +1,306 @@
+"""Batch estimates (estimator.batch): rows in, result rows out, no row dropped, CSV safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from estimator.batch import (
+    INPUT_COLUMNS,
+    MAX_CSV_BYTES,
+    OUTPUT_COLUMNS,
+    BatchInputError,
+    example_price_list,
+    prices_from_json,
+    read_rows,
+    run_batch,
+    run_batch_cli,
+    stream_results_csv,
+    template_csv,
+)
+from estimator.engine import estimate
+from estimator.io import scenario_from_data
+from estimator.models import billed_services
+from estimator.presets import course_preset, example_prices, program_templates
+from tests.conftest import ROOT
+
+HEADER = ",".join(INPUT_COLUMNS)
+GOOD_1 = "A-1,spravato_6m,2026-03-02,commercial,in,1700.00,250,20,8500,400,01-01,yes"
+BAD = "B-2,iv6,2026-02-30,commercial,in,1500,0,20,6000,0,01-01,no"
+GOOD_3 = "C-3,iv6_boosters,2026-05-04,self_pay,,,,,,,,no"
+
+
+def _csv(*rows: str) -> str:
+    return "\n".join([HEADER, *rows]) + "\n"
+
+
+def _parse(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _scenario(course_id: str, start: str, coverage: dict, programs: bool):
+    """A single scenario built by hand the way the batch documents it."""
+    course = course_preset(course_id)
+    prices = example_prices()
+    if coverage["kind"] != "self_pay":
+        coverage = {**coverage, "services": {s: {"covered": True} for s in billed_services(course.protocol)}}
+    withme = next(t for t in program_templates() if t.id == "withme_medication").program
+    return scenario_from_data(
+        {
+            "version": 1,
+            "start_date": start,
+            "horizon_weeks": course.horizon_weeks,
+            "protocol": course.protocol.model_dump(),
+            "fees": [f.model_dump() for f in prices.scenario_fees()],
+            "packages": [p.model_dump() for p in prices.scenario_packages()],
+            "coverage": coverage,
+            "savings_programs": [withme.model_dump()] if programs else [],
+        }
+    )
+
+
+def _assert_matches(row: dict[str, str], result) -> None:
+    t = result.totals
+    assert row["error"] == ""
+    assert int(row["sessions"]) == t.sessions
+    assert Decimal(row["charges"]) == t.charges
+    assert Decimal(row["insurance_pays"]) == t.plan_pays
+    assert Decimal(row["program_pays"]) == t.program_pays
+    assert Decimal(row["patient_pays_total"]) == t.patient_pays
+    assert row["patient_pays_by_plan_year"] == "; ".join(
+        f"{py.plan_year.isoformat()}: {py.patient_pays}" for py in result.by_plan_year
+    )
+
+
+def test_three_rows_one_bad_none_dropped() -> None:
+    out = run_batch(_csv(GOOD_1, BAD, GOOD_3))
+    assert (out.good, out.bad) == (2, 1)
+    rows = _parse(out.csv())
+    assert [r["patient_ref"] for r in rows] == ["A-1", "B-2", "C-3"]
+    assert list(rows[0]) == OUTPUT_COLUMNS
+
+    tier = {
+        "deductible": "1700.00",
+        "deductible_met": "250",
+        "coinsurance_pct": "20",
+        "oop_max": "8500",
+        "oop_met": "400",
+    }
+    first = estimate(_scenario("spravato_6m", "2026-03-02", {"kind": "commercial", "in_network": tier}, True))
+    _assert_matches(rows[0], first)
+    assert Decimal(rows[0]["program_pays"]) > 0
+
+    third = estimate(_scenario("iv6_boosters", "2026-05-04", {"kind": "self_pay"}, False))
+    _assert_matches(rows[2], third)
+
+    bad = rows[1]
+    assert bad["error"].startswith("start_date:")
+    assert "2026-02-30" in bad["error"] and "YYYY-MM-DD" in bad["error"]
+    assert bad["sessions"] == bad["patient_pays_total"] == ""
+
+
+def test_out_of_network_row_uses_both_tiers() -> None:
+    row = "oon,spravato_6m,2026-03-02,commercial,out,3000,0,40,12000,0,01-01,no"
+    (out,) = _parse(run_batch(_csv(row)).csv())
+    tier = {"deductible": "3000", "coinsurance_pct": "40", "oop_max": "12000"}
+    cov = {"kind": "commercial", "network": "out", "in_network": tier, "out_of_network": tier}
+    _assert_matches(out, estimate(_scenario("spravato_6m", "2026-03-02", cov, False)))
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "words"),
+    [
+        ("x,iv7,2026-03-02,self_pay,,,,,,,,no", "course_preset", "not a course preset"),
+        ("x,iv6,,self_pay,,,,,,,,no", "start_date", "required"),
+        ("x,iv6,2026-03-02,private,,,,,,,,no", "coverage_kind", "not one of"),
+        ("x,iv6,2026-03-02,commercial,maybe,0,0,0,,0,,no", "network", "not one of"),
+        ("x,iv6,2026-03-02,commercial,in,1500.005,0,20,,0,,no", "deductible", "2 decimal places"),
+        ("x,iv6,2026-03-02,commercial,in,1500,0,120,,0,,no", "coinsurance_pct", "100"),
+        ("x,iv6,2026-03-02,commercial,in,1500,2000,20,,0,,no", "deductible_met", "more than the deductible"),
+        ("x,iv6,2026-03-02,commercial,in,1500,0,20,abc,0,,no", "oop_max", "not a number"),
+        ("x,iv6,2026-03-02,commercial,in,1500,0,20,1000,2000,,no", "oop_met", "more than"),
+        ("x,iv6,2026-03-02,commercial,in,1500,0,20,,0,02-29,no", "plan_year_start", "02-29"),
+        ("x,iv6,2026-03-02,self_pay,,,,,,,,perhaps", "savings_program", "yes or no"),
+        ("x,iv6,2026-03-02,self_pay,,,,,,,,no,extra", "row", "cells"),
+    ],
+)
+def test_bad_cells_name_the_column(row: str, column: str, words: str) -> None:
+    out = run_batch(_csv(row, GOOD_3))
+    assert (out.good, out.bad) == (1, 1)
+    error = str(out.rows[0]["error"])
+    assert column in error and words in error, error
+
+
+def test_several_problems_reported_together() -> None:
+    (row,) = run_batch(_csv("x,iv7,03/02/2026,commercial,in,-5,0,20,,0,,no")).rows
+    error = str(row["error"])
+    for column in ("course_preset", "start_date", "deductible"):
+        assert column + ":" in error
+
+
+def test_formula_injection_is_neutralized() -> None:
+    evil = '"=HYPERLINK(""http://evil.example"",""x"")",iv6,2026-03-02,self_pay,,,,,,,,no'
+    evil_bad = "+cmd|' /C calc'!A0,iv6,not-a-date,self_pay,,,,,,,,no"
+    text = run_batch(_csv(evil, evil_bad)).csv()
+    rows = _parse(text)
+    assert rows[0]["patient_ref"].startswith("'=HYPERLINK(")
+    assert rows[0]["error"] == ""
+    assert rows[1]["patient_ref"].startswith("'+cmd")
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+def test_template_parses_and_computes() -> None:
+    out = run_batch(template_csv())
+    assert (out.good, out.bad) == (2, 0)
+    assert all(r["error"] == "" and int(r["sessions"]) > 0 for r in out.rows)
+
+
+def test_defaults_whitespace_case_and_currency_formats() -> None:
+    row = '  p  , SPRAVATO_6M , 2026-03-02 , Commercial , IN ,"$1,700.00",, 20% , $8500 ,, , YES'
+    (got,) = run_batch(_csv(row)).rows
+    (ref,) = run_batch(_csv("p,spravato_6m,2026-03-02,commercial,in,1700,0,20,8500,0,01-01,yes")).rows
+    assert got["error"] == ""
+    assert {k: v for k, v in got.items() if k != "line"} == {
+        **{k: v for k, v in ref.items() if k != "line"},
+        "course_preset": "SPRAVATO_6M",
+        "coverage_kind": "Commercial",
+    }
+
+
+def test_missing_optional_columns_and_blank_lines() -> None:
+    text = "course_preset,start_date,coverage_kind\n\niv6,2026-03-02,self_pay\n,,\nspravato_6m,2026-03-02,self_pay\n"
+    out = run_batch(text)
+    assert (out.good, out.bad) == (2, 0)
+    assert [r["line"] for r in out.rows] == [3, 5]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "empty"),
+        ("patient_ref,course_preset,start_date\n", "missing required column(s): coverage_kind"),
+        ("patient_ref,course_preset,start_date,coverage_kind,deductable\n", "unknown column"),
+        ("course_preset,start_date,coverage_kind,start_date\n", "more than once"),
+    ],
+)
+def test_bad_files_are_refused(text: str, words: str) -> None:
+    with pytest.raises(BatchInputError) as e:
+        run_batch(text)
+    assert words in str(e.value)
+
+
+def test_size_limit() -> None:
+    with pytest.raises(BatchInputError, match="larger than"):
+        run_batch(b"x" * (MAX_CSV_BYTES + 1))
+
+
+def test_cp1252_and_bom_are_read() -> None:
+    text = _csv("Jos\u00e9,iv6,2026-03-02,self_pay,,,,,,,,no")
+    assert run_batch(text.encode("cp1252")).rows[0]["patient_ref"] == "Jos\u00e9"
+    assert run_batch(b"\xef\xbb\xbf" + text.encode("utf-8")).rows[0]["patient_ref"] == "Jos\u00e9"
+
+
+def test_ten_thousand_rows_fit_the_size_limit() -> None:
+    text = _csv(*([GOOD_1] * 10_000))
+    assert len(text.encode()) < MAX_CSV_BYTES
+    assert len(read_rows(text).rows) == 10_000
+
+
+def test_progress_callback() -> None:
+    calls: list[tuple[int, int]] = []
+    run_batch(_csv(*([GOOD_3] * 250)), progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (250, 250)
+    assert len(calls) <= 101
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_uploaded_price_list() -> None:
+    prices = prices_from_json(
+        '{"fees": [{"service": "consult", "charge": "100"}, {"service": "iv_infusion", "charge": "400"}],'
+        ' "packages": []}'
+    )
+    out = run_batch(_csv("a,iv6,2026-03-02,self_pay,,,,,,,,no", "b,spravato_6m,2026-03-02,self_pay,,,,,,,,no"), prices)
+    assert out.rows[0]["charges"] == Decimal("2500.00")
+    assert "price list" in str(out.rows[1]["error"]) and "spravato_drug" in str(out.rows[1]["error"])
+    # The example file (with descriptions and sources) is accepted as an upload too.
+    assert prices_from_json((ROOT / "data" / "prices_example.json").read_bytes()).fees == example_price_list().fees
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("not json", "not valid JSON"),
+        ("[]", "JSON object"),
+        ('{"fees": [{"service": "consult", "charge": "1.234"}]}', "fees.0.charge"),
+        ('{"fees": [{"service": "consult", "charge": 1}, {"service": "consult", "charge": 2}]}', "more than once"),
+        ('{"fees": [{"service": "consult", "charge": 1}], "eval": "x"}', "eval"),
+    ],
+)
+def test_bad_price_lists(raw: str, words: str) -> None:
+    with pytest.raises(BatchInputError) as e:
+        prices_from_json(raw)
+    assert words in str(e.value)
+
+
+def test_run_batch_cli_in_process(tmp_path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(_csv(GOOD_1, BAD), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_batch_cli(str(path), None, out, err) == 0
+    assert len(_parse(out.getvalue())) == 2
+    assert "1 estimated, 1 with errors" in err.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert run_batch_cli(str(tmp_path / "missing.csv"), None, out, err) == 2
+    assert out.getvalue() == "" and "cannot read" in err.getvalue()
+    bad_prices = tmp_path / "p.json"
+    bad_prices.write_text("{}", encoding="utf-8")
+    assert run_batch_cli(str(path), str(bad_prices), io.StringIO(), err) == 2
+
+
+def test_cli_subprocess(tmp_path) -> None:
+    path = tmp_path / "patients.csv"
+    path.write_text(_csv(GOOD_1, BAD, GOOD_3), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "estimator", "batch", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    rows = _parse(done.stdout)
+    assert [r["patient_ref"] for r in rows] == ["A-1", "B-2", "C-3"]
+    assert [bool(r["error"]) for r in rows] == [False, True, False]
+    assert "Traceback" not in done.stderr
+
+    header_only = tmp_path / "bad.csv"
+    header_only.write_text("name,dob\nJane,1990-01-01\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "estimator", "batch", str(header_only)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stdout == "" and "unknown column" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_streamed_csv_equals_the_collected_one() -> None:
+    text = _csv(*([GOOD_1, BAD, GOOD_3] * 7))
+    expected = run_batch(text).csv()
+    out = io.StringIO()
+    assert stream_results_csv(read_rows(text).rows, example_price_list(), out, chunk=4) == (14, 7)
+    assert out.getvalue() == expected
+    empty = io.StringIO()
+    assert stream_results_csv([], example_price_list(), empty) == (0, 0)
+    assert empty.getvalue() == ",".join(OUTPUT_COLUMNS) + "\n"
+
+
+def test_self_pay_rows_ignore_the_plan_columns() -> None:
+    (row,) = run_batch(_csv("sp,iv6,2026-03-02,self_pay,sideways,abc,,,,,,no")).rows
+    (ref,) = run_batch(_csv("sp,iv6,2026-03-02,self_pay,,,,,,,,no")).rows
+    assert row["error"] == "" and row["patient_pays_total"] == ref["patient_pays_total"]
