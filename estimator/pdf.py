@@ -1,0 +1,978 @@
+"""Printable PDFs (pure: fpdf2 and the fonts shipped in estimator/fonts): the estimate, and the page machinery
+the Good Faith Estimate (estimator.gfe) shares.
+
+Layout rules every table here follows: it fits one Letter page width (numbers and codes are measured and never
+wrap or clip; text columns take the rest and wrap at spaces), a page break never splits a row, and the header
+row repeats on every page. Text the user typed is printed as plain text (never Markdown), normalized to NFC,
+with control and bidi-override characters removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import XPos, YPos
+
+from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
+from estimator.money import ZERO, fmt_usd, round_cents
+from estimator.result import Result, Session
+
+if TYPE_CHECKING:
+    from estimator.gfe import ClinicDetails
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
+FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
+FAMILY = "DejaVu"
+_FALLBACK_FAMILY = "MissingGlyph"
+
+DISCLAIMER = (
+    "This is an estimate, not medical, legal or tax advice. Your clinic's bill and your plan's decisions may "
+    "differ; check with both before you start."
+)
+CRISIS_LINE = "If you are in crisis or thinking about suicide, call or text 988 (Suicide & Crisis Lifeline, US)."
+
+MARGIN = 14.0  # mm; Letter is 215.9 mm wide, so the usable width is 187.9 mm
+_BOTTOM = 17.0  # room for the footer
+_BODY_PT = 9.0
+_TABLE_PT = 8.0
+_MIN_TABLE_PT = 6.0
+_RELAXED_MIN = 12.0  # mm, the narrowest a wrapping column gets when space is very short
+_PAD_X = 1.2  # mm, left and right padding in table cells
+_PAD_Y = 0.7
+_HEAD_FILL = (226, 232, 240)
+_ZEBRA_FILL = (247, 248, 250)
+_RULE = (190, 196, 204)
+_MUTED = (90, 90, 90)
+
+KIND_LABELS = {
+    "self_pay": "Self-pay / uninsured",
+    "commercial": "Commercial insurance",
+    "medicare": "Medicare",
+    "medicaid": "Medicaid",
+}
+SERVICE_LABELS = {
+    "consult": "Consultation",
+    "iv_infusion": "IV ketamine infusion",
+    "spravato_drug": "SPRAVATO 28 mg device",
+    "spravato_observation": "SPRAVATO administration and 2-hour observation",
+    "therapy": "Psychotherapy",
+    "follow_up": "Follow-up visit",
+}
+
+
+class _HideMissingGlyphNames(logging.Filter):
+    """fpdf2 logs the characters a font lacks; those can come from a patient's name, so they never reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "missing the following glyphs" not in str(record.msg)
+
+
+logging.getLogger("fpdf.output").addFilter(_HideMissingGlyphNames())
+
+
+# ---------------------------------------------------------------- text
+
+
+_BIDI_CONTROLS = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def clean_text(value: object, *, multiline: bool = False) -> str:
+    """Printable plain text: NFC, no control or bidi-override characters; one line unless `multiline`."""
+    text = unicodedata.normalize("NFC", "" if value is None else str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    text = "".join(
+        ch
+        for ch in text
+        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ord(ch) not in _BIDI_CONTROLS and ch != "\u00ad")
+    )
+    if not multiline:
+        return " ".join(text.split())
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if ln or (out and out[-1]):
+            out.append(ln)
+    return "\n".join(out).strip("\n")
+
+
+@cache
+def _font_codepoints() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    points: set[int] | None = None
+    for path in (FONT_REGULAR, FONT_BOLD):
+        cmap = set(TTFont(str(path), lazy=True).getBestCmap())
+        points = cmap if points is None else points & cmap
+    return frozenset(points or ())
+
+
+def unprintable_chars(text: str) -> list[str]:
+    """Characters of `text` the shipped font has no glyph for (they stay in the PDF's text but print as boxes)."""
+    have = _font_codepoints()
+    seen: dict[str, None] = {}
+    for ch in clean_text(text, multiline=True):
+        if not ch.isspace() and ord(ch) not in have:
+            seen.setdefault(ch, None)
+    return list(seen)
+
+
+def _write_fallback_font(codepoints: Iterable[int], path: Path) -> None:
+    """A last-resort font: one hollow box glyph per code point the shipped font lacks, so that text still prints
+    (as boxes) and stays in the PDF's text layer, instead of silently disappearing."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    points = sorted(set(codepoints))
+    names = [".notdef"] + [f"u{cp:06X}" for cp in points]
+
+    def box() -> object:
+        pen = TTGlyphPen(None)
+        x0, x1, y0, y1, t = 90, 910, -40, 740, 60
+        pen.moveTo((x0, y0))
+        pen.lineTo((x0, y1))
+        pen.lineTo((x1, y1))
+        pen.lineTo((x1, y0))
+        pen.closePath()
+        pen.moveTo((x0 + t, y0 + t))
+        pen.lineTo((x1 - t, y0 + t))
+        pen.lineTo((x1 - t, y1 - t))
+        pen.lineTo((x0 + t, y1 - t))
+        pen.closePath()
+        return pen.glyph()
+
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder(names)
+    fb.setupCharacterMap({cp: f"u{cp:06X}" for cp in points})
+    fb.setupGlyf({n: box() for n in names})
+    fb.setupHorizontalMetrics({n: (1000, 90) for n in names})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": _FALLBACK_FAMILY, "styleName": "Regular"})
+    fb.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
+    fb.setupPost()
+    fb.save(str(path))
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def usd(amount: Decimal) -> str:
+    return fmt_usd(amount)
+
+
+def usd_whole(amount: Decimal) -> str:
+    """$400 rather than $400.00 for round figures quoted in sentences."""
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else fmt_usd(amount)
+
+
+def pct(value: Decimal) -> str:
+    return f"{value.normalize():f} %"
+
+
+def day(value: dt.date | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def service_label(scenario: Scenario, service: str) -> str:
+    """The clinic's description of a service, else a readable name for it."""
+    for fee in scenario.fees:
+        if fee.service == service and fee.description.strip():
+            return clean_text(fee.description)
+    return SERVICE_LABELS.get(service, service.replace("_", " ").capitalize())
+
+
+def phase_label(phase: str) -> str:
+    text = clean_text(phase)
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------- the document
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: `wrap=False` columns (numbers, dates, codes) are sized to fit their widest cell."""
+
+    header: str
+    align: str = "LEFT"
+    wrap: bool = True
+    weight: float = 1.0  # share of the spare width among wrapping columns
+
+
+class Doc(FPDF):
+    """A Letter page with the shipped font, a footer on every page and helpers for headings, text and tables."""
+
+    def __init__(self, *, title: str, footer_text: str, made_on: dt.date, fallback_font: Path | None) -> None:
+        super().__init__(orientation="P", unit="mm", format="Letter")
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=_BOTTOM)
+        self.add_font(FAMILY, "", str(FONT_REGULAR))
+        self.add_font(FAMILY, "B", str(FONT_BOLD))
+        if fallback_font is not None:
+            self.add_font(_FALLBACK_FAMILY, "", str(fallback_font))
+            self.set_fallback_fonts([_FALLBACK_FAMILY], exact_match=False)
+        self.set_title(title)
+        self.set_creator("Ketamine & SPRAVATO cost estimator")
+        self.set_creation_date(dt.datetime(made_on.year, made_on.month, made_on.day, tzinfo=dt.UTC))
+        self.set_lang("en-US")
+        self._footer_text = footer_text
+        self.set_draw_color(*_RULE)
+        self.set_line_width(0.2)
+        self.set_font(FAMILY, "", _BODY_PT)
+        self.add_page()
+
+    # ------------------------------------------------------------ page furniture
+
+    def footer(self) -> None:
+        self.set_y(-_BOTTOM + 4)
+        self.set_font(FAMILY, "", 7)
+        self.set_text_color(*_MUTED)
+        self.set_draw_color(*_RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1.2)
+        page = f"Page {self.page_no()} of {{nb}}"
+        page_w = self.get_string_width(f"Page {self.page_no()} of 999") + 2
+        y = self.get_y()
+        self.multi_cell(self.epw - page_w, 3.2, self._footer_text, align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
+        self.set_xy(self.w - self.r_margin - page_w, y)
+        self.cell(page_w, 3.2, page, align="R")
+        self.set_text_color(0, 0, 0)
+
+    # ------------------------------------------------------------ text blocks
+
+    def keep_space(self, height: float) -> None:
+        """Start a new page unless `height` mm still fit on this one."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+
+    def title_block(self, title: str, subtitle: str = "", *, size: float = 17) -> None:
+        self.set_font(FAMILY, "B", size)
+        self.multi_cell(0, size * 0.47, clean_text(title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if subtitle:
+            self.set_font(FAMILY, "", 11)
+            self.multi_cell(0, 5.5, clean_text(subtitle), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+        self.set_font(FAMILY, "", _BODY_PT)
+
+    def heading(self, text: str) -> None:
+        self.ln(3)
+        self.keep_space(22)
+        self.set_font(FAMILY, "B", 11.5)
+        self.multi_cell(0, 6, clean_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        y = self.get_y()
+        self.set_draw_color(*_RULE)
+        self.line(self.l_margin, y, self.w - self.r_margin, y)
+        self.ln(1.5)
+        self.set_font(FAMILY, "", _BODY_PT)
+
+    def subheading(self, text: str) -> None:
+        self.ln(1)
+        self.keep_space(14)
+        self.set_font(FAMILY, "B", 9.5)
+        self.multi_cell(0, 5, clean_text(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FAMILY, "", _BODY_PT)
+
+    def para(self, text: str, *, bold: bool = False, size: float = _BODY_PT, muted: bool = False) -> None:
+        self.set_font(FAMILY, "B" if bold else "", size)
+        if muted:
+            self.set_text_color(*_MUTED)
+        self.multi_cell(
+            0, size * 0.47, clean_text(text, multiline=True), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        self.set_text_color(0, 0, 0)
+        self.ln(1.2)
+        self.set_font(FAMILY, "", _BODY_PT)
+
+    def callout(self, text: str, *, bold: bool = True, fill: tuple[int, int, int] = (255, 244, 214)) -> None:
+        """A shaded, bordered box of text (kept on one page)."""
+        self.set_font(FAMILY, "B" if bold else "", _BODY_PT + 0.5)
+        body = clean_text(text, multiline=True)
+        lines = self.multi_cell(self.epw, 4.6, body, dry_run=True, output="LINES", padding=(2.2, 3))
+        self.keep_space(len(lines) * 4.6 + 6)
+        self.set_fill_color(*fill)
+        self.set_draw_color(*_RULE)
+        self.multi_cell(
+            self.epw, 4.6, body, border=1, fill=True, padding=(2.2, 3), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+        self.ln(2)
+        self.set_font(FAMILY, "", _BODY_PT)
+
+    def bullets(self, items: Sequence[str]) -> None:
+        for item in items:
+            text = clean_text(item, multiline=True)
+            lines = self.multi_cell(self.epw - 5, 4.3, text, dry_run=True, output="LINES")
+            self.keep_space(len(lines) * 4.3)
+            self.set_x(self.l_margin)
+            self.cell(5, 4.3, "•")
+            self.multi_cell(self.epw - 5, 4.3, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(0.6)
+        self.ln(0.8)
+
+    # ------------------------------------------------------------ tables
+
+    def _text_width(self, text: str) -> float:
+        """Width of one line of text, counting characters the shipped font lacks as one em (the fallback box)."""
+        have = _font_codepoints()
+        missing = sum(1 for ch in text if ord(ch) not in have and not ch.isspace())
+        return self.get_string_width(text) + missing * self.font_size
+
+    def _longest_word(self, text: str) -> float:
+        return max((self._text_width(w) for w in text.split()), default=0.0)
+
+    def _fit_columns(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[str]],
+        width: float,
+        bold: set[int],
+        stretch: bool,
+        relaxed: bool = False,
+    ) -> list[float]:
+        """Column widths in mm for the current font size, or [] when the fixed columns cannot fit `width`."""
+        pad = 2 * _PAD_X + 0.6
+        size = self.font_size_pt
+        self.set_font(FAMILY, "B", size)
+        head_min = [self._longest_word(c.header) + pad for c in columns]
+        head_full = [self._text_width(c.header) + pad for c in columns]
+        full = [0.0] * len(columns)
+        word = [0.0] * len(columns)
+        for r, row in enumerate(rows):
+            self.set_font(FAMILY, "B" if r in bold else "", size)
+            for i, text in enumerate(row):
+                full[i] = max(full[i], self._text_width(text))
+                if columns[i].wrap:
+                    word[i] = max(word[i], self._longest_word(text))
+        self.set_font(FAMILY, "", size)
+        widths: list[float] = []
+        minimum: list[float] = []
+        for i, col in enumerate(columns):
+            if col.wrap:
+                # Relaxed: a wrapping column may even break its long words, so that numbers never have to.
+                minimum.append(_RELAXED_MIN if relaxed else max(head_min[i], min(word[i] + pad, 45.0)))
+                widths.append(max(head_full[i], full[i] + pad))
+            else:
+                w = max(head_min[i], full[i] + pad)
+                minimum.append(w)
+                widths.append(w)
+        fixed = sum(w for w, c in zip(widths, columns, strict=True) if not c.wrap)
+        flex_idx = [i for i, c in enumerate(columns) if c.wrap]
+        if fixed + sum(minimum[i] for i in flex_idx) > width + 1e-6:
+            return []
+        spare = width - fixed
+        desired = sum(widths[i] for i in flex_idx)
+        if desired <= spare:
+            if not stretch:
+                # Room to spare: let headers stay on one line where that still fits.
+                for i in range(len(columns)):
+                    grow = max(head_full[i] - widths[i], 0.0)
+                    if sum(widths) + grow <= width:
+                        widths[i] += grow
+                return widths
+            if not flex_idx:
+                return [w * width / fixed for w in widths]
+            extra = spare - desired
+            total_weight = sum(columns[i].weight * widths[i] for i in flex_idx)
+            for i in flex_idx:
+                widths[i] += extra * columns[i].weight * widths[i] / total_weight
+            return widths
+        # Not everything fits on one line: each wrapping column keeps its minimum and shares what is left.
+        left = spare - sum(minimum[i] for i in flex_idx)
+        want = sum((widths[i] - minimum[i]) * columns[i].weight for i in flex_idx) or 1.0
+        for i in flex_idx:
+            widths[i] = minimum[i] + left * (widths[i] - minimum[i]) * columns[i].weight / want
+        return widths
+
+    def fit_table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[str]],
+        *,
+        bold_rows: Iterable[int] = (),
+        font_pt: float = _TABLE_PT,
+        stretch: bool = True,
+    ) -> tuple[float, list[float]]:
+        """Font size and column widths that fit the page width: the font shrinks (down to 6 pt) rather than ever
+        wrap a number or a code, or clip a column."""
+        cells = [[clean_text(c) for c in r] for r in rows]
+        bold = set(bold_rows)
+        # A slightly smaller font is better than rows wrapping onto two lines, down to 1 pt smaller.
+        for size in (font_pt, font_pt - 0.5, font_pt - 1.0):
+            if self._fits_one_line(columns, cells, size, bold):
+                return self._finish_fit(columns, cells, size, bold, stretch)
+        return self._finish_fit(columns, cells, font_pt, bold, stretch)
+
+    def _fits_one_line(self, columns: Sequence[Column], cells: list[list[str]], size: float, bold: set[int]) -> bool:
+        self.set_font(FAMILY, "", size)
+        natural = self._fit_columns(columns, cells, 1e9, bold, False)
+        self.set_font(FAMILY, "", _BODY_PT)
+        return sum(natural) <= self.epw + 1e-6
+
+    def _finish_fit(
+        self, columns: Sequence[Column], cells: list[list[str]], font_pt: float, bold: set[int], stretch: bool
+    ) -> tuple[float, list[float]]:
+        widths: list[float] = []
+        for relaxed in (False, True):
+            size = font_pt
+            while True:
+                self.set_font(FAMILY, "", size)
+                widths = self._fit_columns(columns, cells, self.epw, bold, stretch, relaxed)
+                if widths or size <= _MIN_TABLE_PT:
+                    break
+                size -= 0.5
+            if widths:
+                break
+        self.set_font(FAMILY, "", _BODY_PT)
+        if not widths:  # pathological input: scale the natural widths down to the page and let the text wrap
+            self.set_font(FAMILY, "", size)
+            natural = self._fit_columns(columns, cells, 1e9, bold, False, True)
+            self.set_font(FAMILY, "", _BODY_PT)
+            widths = [w * self.epw / sum(natural) for w in natural]
+        return size, widths
+
+    def table_rows(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Sequence[str]],
+        *,
+        bold_rows: Iterable[int] = (),
+        font_pt: float = _TABLE_PT,
+        zebra: bool = True,
+        stretch: bool = True,
+        fitted: tuple[float, list[float]] | None = None,
+        header: bool = True,
+    ) -> None:
+        """A table no wider than the page (the full width when `stretch`); rows never split across pages and the
+        header row repeats on each page. `fitted` reuses the font size and widths of `fit_table` (to line up
+        several tables)."""
+        bold = set(bold_rows)
+        size, widths = fitted or self.fit_table(columns, rows, bold_rows=bold, font_pt=font_pt, stretch=stretch)
+        self.set_font(FAMILY, "", size)
+        line_h = size * 0.46
+        self.keep_space((2 if header else 1) * (line_h + 2 * _PAD_Y) + 2)
+        self.set_draw_color(*_RULE)
+        self.set_fill_color(255, 255, 255)  # rows that are not shaded stay white
+        with self.table(
+            width=min(sum(widths), self.epw),
+            col_widths=tuple(widths),
+            align="LEFT",
+            text_align=tuple(c.align for c in columns),
+            line_height=line_h,
+            padding=(_PAD_Y, _PAD_X),
+            first_row_as_headings=header,
+            headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL),
+            cell_fill_color=_ZEBRA_FILL if zebra else None,
+            cell_fill_mode="ROWS" if zebra else "NONE",
+            borders_layout="HORIZONTAL_LINES",
+            repeat_headings=1,
+            v_align="TOP",
+        ) as table:
+            if header:
+                head = table.row()
+                for col in columns:
+                    head.cell(clean_text(col.header))
+            for i, r in enumerate(rows):
+                row = table.row(style=FontFace(emphasis="BOLD") if i in bold else None)
+                for text in r:
+                    row.cell(clean_text(text))
+        self.ln(2)
+        self.set_font(FAMILY, "", _BODY_PT)
+
+    def grouped_table(
+        self,
+        columns: Sequence[Column],
+        groups: Sequence[tuple[str, Sequence[Sequence[str]]]],
+        total: Sequence[str] | None = None,
+    ) -> None:
+        """One table per group (for example per phase of the course) under a bold label kept with its table,
+        all with the same columns; the total row ends the last table (so it never stands alone on a page)."""
+        every = [r for _, rows in groups for r in rows] + ([total] if total else [])
+        bold = [len(every) - 1] if total else []
+        fitted = self.fit_table(columns, every, bold_rows=bold)
+        line_h = fitted[0] * 0.46 + 2 * _PAD_Y
+        for n, (label, rows) in enumerate(groups):
+            self.keep_space(5 + 2 * line_h + min(len(rows), 2) * line_h)
+            self.set_font(FAMILY, "B", 9)
+            self.cell(0, 5, clean_text(label), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            last = n == len(groups) - 1
+            body = [*rows, total] if (last and total) else list(rows)
+            self.table_rows(columns, body, fitted=fitted, bold_rows=[len(rows)] if (last and total) else [])
+
+    def key_values(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Label / value lines (labels bold); values wrap, labels never do."""
+        if not pairs:
+            return
+        self.set_font(FAMILY, "B", _BODY_PT)
+        label_w = min(max(self._text_width(clean_text(k)) for k, _ in pairs) + 3, 70.0)
+        for key, value in pairs:
+            text = clean_text(value, multiline=True) or "—"
+            self.set_font(FAMILY, "", _BODY_PT)
+            lines = self.multi_cell(self.epw - label_w, 4.4, text, dry_run=True, output="LINES")
+            self.set_font(FAMILY, "B", _BODY_PT)
+            klines = self.multi_cell(label_w, 4.4, clean_text(key), dry_run=True, output="LINES")
+            self.keep_space(max(len(lines), len(klines)) * 4.4)
+            y, page = self.get_y(), self.page
+            self.multi_cell(label_w, 4.4, clean_text(key), align="L", new_x=XPos.RIGHT, new_y=YPos.TOP)
+            self.set_font(FAMILY, "", _BODY_PT)
+            self.set_xy(self.l_margin + label_w, y)
+            self.multi_cell(self.epw - label_w, 4.4, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            if self.page == page:  # a value longer than a page has moved on; otherwise clear the label too
+                self.set_y(max(self.get_y(), y + len(klines) * 4.4))
+            self.ln(0.4)
+        self.ln(1.2)
+
+
+def render_pdf(build: Callable[[Doc], None], *, title: str, footer_text: str, made_on: dt.date) -> bytes:
+    """Lay the document out with the shipped font; if some characters have no glyph, lay it out again with a
+    last-resort box font for exactly those characters (built in a private temporary folder, removed after)."""
+    doc = Doc(title=title, footer_text=footer_text, made_on=made_on, fallback_font=None)
+    build(doc)
+    missing: set[int] = set()
+    for font in doc.fonts.values():
+        missing.update(getattr(font, "missing_glyphs", ()))
+    if not missing:
+        return bytes(doc.output())
+    with tempfile.TemporaryDirectory(prefix="estimator-pdf-") as folder:
+        path = Path(folder) / "fallback.ttf"
+        _write_fallback_font(missing, path)
+        doc = Doc(title=title, footer_text=footer_text, made_on=made_on, fallback_font=path)
+        build(doc)
+        return bytes(doc.output())
+
+
+# ---------------------------------------------------------------- the printable estimate
+
+
+def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
+    """The course in words: type, schedule, dates and counts."""
+    p = scenario.protocol
+    if isinstance(p, IvKetamine):
+        kind = "IV ketamine infusions"
+        schedule = f"{p.induction_infusions} induction infusions over {p.induction_weeks} weeks"
+        if p.booster_every_weeks:
+            schedule += f", then a booster every {p.booster_every_weeks} weeks"
+    elif isinstance(p, Spravato):
+        indication = (
+            "treatment-resistant depression" if p.indication == "trd" else "depression with acute suicidal ideation"
+        )
+        kind = f"SPRAVATO (esketamine) nasal spray for {indication}, {p.dose_mg} mg"
+        if p.indication == "mdsi":
+            schedule = "Twice a week for 4 weeks (label schedule)"
+        else:
+            every = "every week" if p.week9_every_weeks == 1 else f"every {p.week9_every_weeks} weeks"
+            schedule = f"Weeks 1-4 twice a week (first session 56 mg), weeks 5-8 weekly, then {every} (label schedule)"
+    else:
+        assert isinstance(p, Custom)
+        kind = "Custom course"
+        schedule = f"{len(p.sessions)} planned sessions"
+    once = ", ".join(service_label(scenario, s) for s in p.once) or "none"
+    per_session = getattr(p, "per_session", [])
+    dates = [s.date for s in result.sessions]
+    rows = [
+        ("Treatment", kind),
+        ("Schedule", schedule),
+        ("Billed once, at the start", once),
+    ]
+    if per_session:
+        rows.append(("Also at every session", ", ".join(service_label(scenario, s) for s in per_session)))
+    rows += [
+        ("Starts", day(scenario.start_date)),
+        ("Estimate covers", f"{scenario.horizon_weeks} weeks" + (f" (to {day(max(dates))})" if dates else "")),
+        ("Treatment sessions", str(result.totals.sessions)),
+        ("Clinic visits", str(result.totals.visits)),
+    ]
+    return rows
+
+
+def frequency(dates: Sequence[dt.date]) -> str:
+    """'twice a week', 'every week', 'every 2 weeks', 'about 3 times a week'... ('' for fewer than two dates)."""
+    ds = sorted(set(dates))
+    if len(ds) < 2:
+        return ""
+    gaps = [(b - a).days for a, b in itertools.pairwise(ds)]
+    if len(set(gaps)) == 1:
+        g = gaps[0]
+        if g % 7 == 0:
+            return "every week" if g == 7 else f"every {g // 7} weeks"
+        return "every day" if g == 1 else f"every {g} days"
+    if set(gaps) <= {3, 4}:
+        return "twice a week"
+    mean = (ds[-1] - ds[0]).days / (len(ds) - 1)
+    if mean < 7:
+        per_week = round(7 / mean)
+        return "about once a week" if per_week <= 1 else f"about {per_week} times a week"
+    weeks = round(mean / 7)
+    return "about once a week" if weeks <= 1 else f"about every {weeks} weeks"
+
+
+def phase_runs(result: Result) -> list[tuple[str, list[Session]]]:
+    """Consecutive sessions of the same phase, in course order."""
+    runs: list[tuple[str, list[Session]]] = []
+    for s in result.sessions:
+        if runs and runs[-1][0] == s.phase:
+            runs[-1][1].append(s)
+        else:
+            runs.append((s.phase, [s]))
+    return runs
+
+
+def phase_summary(phase: str, sessions: Sequence[Session]) -> str:
+    """'Induction: 8 sessions, twice a week, 2026-03-02 to 2026-03-26'."""
+    dates = sorted({s.date for s in sessions})
+    if len(sessions) == 1:
+        return f"{phase_label(phase)}: {day(dates[0])}"
+    span = f"{day(dates[0])} to {day(dates[-1])}"
+    return f"{phase_label(phase)}: {len(sessions)} sessions, {frequency(dates)}, {span}"
+
+
+def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
+    self_pay = scenario.coverage.kind == "self_pay"
+    show_write_off = result.totals.write_off > 0
+    columns = [
+        Column("Date", wrap=False),
+        Column("Service"),
+        Column("Code", wrap=False),
+        Column("Qty", "RIGHT", wrap=False),
+        Column("Charge", "RIGHT", wrap=False),
+    ]
+    if show_write_off:
+        columns.append(Column("Discount", "RIGHT", wrap=False))
+    columns += [
+        Column("Insurance", "RIGHT", wrap=False),
+        Column("Program", "RIGHT", wrap=False),
+        Column("You pay", "RIGHT", wrap=False),
+    ]
+    groups: list[tuple[str, list[list[str]]]] = []
+    for phase, sessions in phase_runs(result):
+        rows: list[list[str]] = []
+        for s in sessions:
+            for ln in s.lines:
+                if ln.covered:
+                    insurance = usd(ln.plan_pays)
+                else:
+                    insurance = "—" if self_pay else "not covered"
+                row = [day(s.date), service_label(scenario, ln.service), clean_text(ln.code)]
+                row += [str(ln.quantity), usd(ln.charge)]
+                if show_write_off:
+                    row.append(usd(ln.write_off))
+                row += [insurance, usd(ln.program_pays), usd(ln.patient_pays)]
+                rows.append(row)
+        groups.append((phase_summary(phase, sessions), rows))
+    t = result.totals
+    total = ["Total", f"{t.sessions} sessions, {t.visits} visits", "", "", usd(t.charges)]
+    if show_write_off:
+        total.append(usd(t.write_off))
+    total += ["—" if self_pay and not t.plan_pays else usd(t.plan_pays), usd(t.program_pays), usd(t.patient_pays)]
+    doc.grouped_table(columns, groups, total)
+    notes = []
+    if t.balance_bill > 0:
+        notes.append(
+            f"'You pay' includes {usd(t.balance_bill)} of out-of-network balance billing (the gap between the "
+            "clinic's charge and what the plan allows), which does not count toward the out-of-pocket maximum."
+        )
+    if show_write_off:
+        notes.append(
+            "'Discount' is the part of the charge above the plan's contracted rate, which the clinic writes off."
+        )
+    if not self_pay and t.not_covered > 0:
+        notes.append(f"Services the plan does not cover: you pay {usd(t.not_covered)} for them.")
+    for note in notes:
+        doc.para(note, size=8, muted=True)
+
+
+def _coverage_section(doc: Doc, scenario: Scenario) -> None:
+    cov = scenario.coverage
+    pairs: list[tuple[str, str]] = [("Coverage", KIND_LABELS.get(cov.kind, cov.kind))]
+    if cov.kind == "self_pay":
+        pairs.append(("Assumption", "No insurance is billed: you pay the clinic's price for every service."))
+    else:
+        pairs.append(("Clinic is", "in network" if cov.network == "in" else "out of network"))
+        pairs.append(("Plan year starts", f"every year on {cov.plan_year_start} (month-day)"))
+
+        def tier(t: Tier, out: bool) -> str:
+            text = (
+                f"deductible {usd(t.deductible)} ({usd(t.deductible_met)} met), coinsurance {pct(t.coinsurance_pct)}, "
+            )
+            text += (
+                "no out-of-pocket maximum"
+                if t.oop_max is None
+                else f"out-of-pocket maximum {usd(t.oop_max)} ({usd(t.oop_met)} met)"
+            )
+            if out:
+                text += f"; the plan allows {pct(t.allowed_pct_of_charge)} of the clinic's charge"
+            return text
+
+        pairs.append(
+            ("In network", tier(cov.in_network, False) if cov.in_network else "no in-network benefits entered")
+        )
+        pairs.append(
+            (
+                "Out of network",
+                tier(cov.out_of_network, True) if cov.out_of_network else "no out-of-network benefit",
+            )
+        )
+        if cov.pharmacy is not None:
+            ph = cov.pharmacy
+            text = (
+                "uses the medical deductible"
+                if ph.integrated_deductible
+                else f"deductible {usd(ph.deductible)} ({usd(ph.deductible_met)} met)"
+            )
+            text += f", copay {usd(ph.copay)}" if ph.copay is not None else f", coinsurance {pct(ph.coinsurance_pct)}"
+            if ph.max_per_fill is not None:
+                text += f" (at most {usd(ph.max_per_fill)} a fill)"
+            pairs.append(("Pharmacy benefit", text))
+        if cov.family is not None:
+            fam = cov.family
+            text = f"{fam.type} deductible {usd(fam.deductible)} ({usd(fam.deductible_met)} met)"
+            if fam.oop_max is not None:
+                text += f", out-of-pocket maximum {usd(fam.oop_max)} ({usd(fam.oop_met)} met)"
+            pairs.append(("Family", text))
+        if cov.prior_auth_until is not None:
+            pairs.append(("Prior authorization", f"approved until {day(cov.prior_auth_until)}"))
+    doc.key_values(pairs)
+    if cov.kind != "self_pay":
+        rows = []
+        for sid in billed_services(scenario.protocol):
+            rule = cov.services.get(sid)
+            if rule is None:
+                rows.append([service_label(scenario, sid), "no information (assumed not covered)", "", "", "", ""])
+                continue
+            rows.append(
+                [
+                    service_label(scenario, sid),
+                    "yes" if rule.covered else "no",
+                    rule.benefit,
+                    usd(rule.copay) if rule.copay is not None else "—",
+                    "yes" if rule.deductible_applies else "no",
+                    ("yes" if rule.prior_auth else "no"),
+                ]
+            )
+        doc.subheading("Coverage by service")
+        doc.table_rows(
+            [
+                Column("Service", weight=1.5),
+                Column("Covered"),
+                Column("Benefit", wrap=False),
+                Column("Copay", "RIGHT", wrap=False),
+                Column("Deductible applies", wrap=False),
+                Column("Prior auth", wrap=False),
+            ],
+            rows,
+        )
+    doc.subheading("Your coverage notes")
+    notes = clean_text(cov.notes, multiline=True)
+    doc.para(notes if notes else "(none entered)", muted=not notes)
+
+
+def _programs_section(doc: Doc, scenario: Scenario, result: Result) -> None:
+    if not scenario.savings_programs:
+        doc.para("No savings program is included in this estimate.")
+        return
+    rows = []
+    for prog in scenario.savings_programs:
+        eligible = scenario.coverage.kind in prog.eligible_kinds
+        rows.append(
+            [
+                clean_text(prog.name),
+                ", ".join(service_label(scenario, s) for s in prog.services),
+                usd(prog.patient_pays_per_session),
+                usd(prog.annual_max) if prog.annual_max is not None else "no limit",
+                ("yes" if prog.counts_toward_accumulators else "no"),
+                "applies" if eligible else "not eligible with this coverage",
+            ]
+        )
+    doc.table_rows(
+        [
+            Column("Program", weight=1.2),
+            Column("Pays toward", weight=1.2),
+            Column("You pay a session", "RIGHT", wrap=False),
+            Column("Yearly maximum", "RIGHT", wrap=False),
+            Column("Counts toward deductible", wrap=False),
+            Column("Status", weight=0.8),
+        ],
+        rows,
+    )
+    doc.para(f"Savings programs pay {usd(result.totals.program_pays)} in this estimate.")
+
+
+def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
+    any_shown = False
+    if scenario.accounts is not None and result.accounts is not None:
+        a, r = scenario.accounts, result.accounts
+        doc.subheading("HSA / FSA and taxes")
+        doc.key_values(
+            [
+                ("FSA available", f"{usd(a.fsa_available)} this plan year, {usd(a.fsa_next_years)} in each later year"),
+                ("HSA available", usd(a.hsa_available)),
+                (
+                    "Tax rates",
+                    f"federal {pct(a.federal_rate_pct)}, state {pct(a.state_rate_pct)}"
+                    + (", plus FICA on payroll contributions" if a.payroll else ""),
+                ),
+                ("Paid from the FSA", usd(r.from_fsa)),
+                ("Paid from the HSA", usd(r.from_hsa)),
+                ("Paid with after-tax money", usd(r.post_tax)),
+                ("Tax savings", usd(r.tax_savings)),
+                ("Net cost after tax savings", usd(r.net_cost) + " (what you pay plus travel, less tax savings)"),
+            ]
+        )
+        any_shown = True
+    if scenario.travel is not None and result.travel is not None:
+        doc.subheading("Travel")
+        doc.key_values(
+            [
+                ("Visits", str(result.travel.visits)),
+                (
+                    "Travel cost",
+                    usd(result.travel.total) + " (mileage, parking and rides; an HSA/FSA-eligible expense)",
+                ),
+            ]
+        )
+        any_shown = True
+    if scenario.time_off is not None and result.time_off is not None:
+        doc.subheading("Time off work")
+        doc.key_values(
+            [
+                ("Hours away", f"{result.time_off.hours.normalize():f}"),
+                ("Lost wages", usd(result.time_off.total) + " (an indirect cost, not an out-of-pocket expense)"),
+            ]
+        )
+        any_shown = True
+    if scenario.financing is not None and result.financing is not None:
+        f, r2 = scenario.financing, result.financing
+        doc.subheading("Payment plan")
+        doc.key_values(
+            [
+                ("Amount financed", usd(r2.principal)),
+                ("APR and term", f"{pct(f.apr_pct)} over {f.months} months"),
+                ("Monthly payment", usd(r2.monthly_payment)),
+                ("Total interest", usd(r2.total_interest)),
+                ("Total repaid", usd(r2.monthly_payment * f.months)),
+            ]
+        )
+        any_shown = True
+    if not any_shown:
+        doc.para("No HSA/FSA, travel, time-off or payment-plan figures were entered.")
+
+
+def headline_figures(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
+    t = result.totals
+    rows = [("Total charges", usd(t.charges))]
+    if scenario.coverage.kind != "self_pay" or t.plan_pays:
+        rows.append(("Insurance pays", usd(t.plan_pays)))
+    if scenario.savings_programs or t.program_pays:
+        rows.append(("Savings programs pay", usd(t.program_pays)))
+    rows.append(("You pay", usd(t.patient_pays)))
+    if result.accounts is not None:
+        rows.append(("After tax savings", usd(result.accounts.net_cost)))
+    if t.sessions:
+        rows.append(("Average per treatment session (you pay)", usd(round_cents(t.patient_pays / t.sessions))))
+    if result.financing is not None and scenario.financing is not None:
+        rows.append(
+            ("Monthly payment", f"{usd(result.financing.monthly_payment)} for {scenario.financing.months} months")
+        )
+    return rows
+
+
+def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic: ClinicDetails | None = None) -> bytes:
+    """The printable estimate for any coverage: course, dated schedule with who pays what, totals by plan year,
+    coverage assumptions and notes, savings programs, HSA/FSA and payment-plan figures, warnings, disclaimer."""
+
+    def build(doc: Doc) -> None:
+        subtitle = clean_text(scenario.name) or "Ketamine / SPRAVATO treatment"
+        doc.title_block("Treatment cost estimate", subtitle)
+        doc.key_values([("Made on", day(made_on)), ("Coverage", KIND_LABELS.get(scenario.coverage.kind, ""))])
+        doc.callout(CRISIS_LINE)
+        doc.para(DISCLAIMER, muted=True)
+
+        if clinic is not None:
+            doc.heading("Clinic")
+            pairs = [("Name", clinic.name), ("Address", clinic.address), ("State", clinic.state)]
+            if clinic.location:
+                pairs.append(("Location of care", clinic.location))
+            if clinic.phone:
+                pairs.append(("Phone", clinic.phone))
+            pairs.append(("NPI", clinic.npi))
+            doc.key_values(pairs)
+
+        doc.heading("Course")
+        doc.key_values(course_lines(scenario, result))
+
+        doc.heading("Summary")
+        figures = headline_figures(scenario, result)
+        doc.table_rows(
+            [Column("Figure"), Column("Amount", "RIGHT", wrap=False)],
+            [[k, v] for k, v in figures],
+            bold_rows=[i for i, (k, _) in enumerate(figures) if k == "You pay"],
+            zebra=False,
+            stretch=False,
+        )
+
+        doc.heading("Session schedule: who pays what")
+        if result.sessions:
+            _schedule_table(doc, scenario, result)
+        else:
+            doc.para("No sessions fall within the estimate's time frame.")
+
+        self_pay = scenario.coverage.kind == "self_pay"
+        doc.heading("Totals by calendar year" if self_pay else "Totals by plan year")
+        if result.by_plan_year:
+            rows = []
+            for py in result.by_plan_year:
+                row = [day(py.plan_year), usd(py.patient_pays)]
+                if not self_pay:
+                    row += [usd(py.deductible), day(py.oop_reached_on) or "not reached"]
+                rows.append(row)
+            cols = [
+                Column("Year starting" if self_pay else "Plan year starting", wrap=False),
+                Column("You pay", "RIGHT", wrap=False),
+            ]
+            if not self_pay:
+                cols += [Column("Of which deductible", "RIGHT", wrap=False), Column("Out-of-pocket maximum reached")]
+            doc.table_rows(cols, rows, zebra=False, stretch=False)
+        if result.by_phase:
+            doc.subheading("By phase")
+            doc.table_rows(
+                [Column("Phase"), Column("Sessions", "RIGHT", wrap=False), Column("You pay", "RIGHT", wrap=False)],
+                [[phase_label(k), str(v.sessions), usd(v.patient_pays)] for k, v in result.by_phase.items()],
+                zebra=False,
+                stretch=False,
+            )
+
+        doc.heading("Coverage assumptions")
+        _coverage_section(doc, scenario)
+
+        doc.heading("Savings programs")
+        _programs_section(doc, scenario, result)
+
+        doc.heading("Paying for it: HSA/FSA, travel, time off, payment plan")
+        _paying_section(doc, scenario, result)
+
+        doc.heading("Warnings and assumptions")
+        if result.warnings:
+            doc.bullets([(f"{day(w.date)}: " if w.date else "") + w.message for w in result.warnings])
+        else:
+            doc.para("None.")
+        if result.totals.program_pays == ZERO and scenario.savings_programs:
+            doc.para("No savings program pays anything in this estimate.", muted=True)
+
+        doc.heading("Important")
+        doc.para(DISCLAIMER)
+        doc.para(
+            f"Estimate made on {day(made_on)}. Prices, plan terms and program rules change; ask for a new estimate."
+        )
+        doc.callout(CRISIS_LINE)
+
+    footer = f"Estimate made {day(made_on)} · Not medical, legal or tax advice · In crisis? Call or text 988"
+    return render_pdf(build, title="Treatment cost estimate", footer_text=footer, made_on=made_on)

@@ -1,0 +1,180 @@
+"""AppTest checks of the Good Faith Estimate page (server side, no browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from estimator.engine import estimate
+from estimator.gfe import MAX_PROFILE_BYTES, ClinicDetails, add_months, clinic_profile_json, example_self_pay_scenario
+from estimator.models import Scenario
+from estimator.money import fmt_usd
+from estimator.presets import course_preset, example_prices, plan_preset
+from tests.conftest import ROOT
+from ui.common import SCENARIO_KEY
+
+APP = str(ROOT / "app.py")
+PAGE = "ui/pages/good_faith_estimate.py"
+START = dt.date(2026, 3, 2)
+PATIENT = "Zoë Ångström-Núñez"
+
+
+def _unescape(text: object) -> str:
+    """Messages are Markdown-escaped before display (user text is never rendered as Markdown)."""
+    return re.sub(r"\\(.)", r"\1", str(text))
+
+
+def _scenario(kind: str = "self_pay") -> Scenario:
+    p = course_preset("spravato_6m")
+    coverage = plan_preset(kind).coverage
+    return Scenario(
+        version=1,
+        name="SPRAVATO first 6 months",
+        start_date=START,
+        horizon_weeks=p.horizon_weeks,
+        protocol=p.protocol,
+        fees=example_prices().scenario_fees(),
+        coverage=coverage,
+    )
+
+
+def _gfe_page(scenario: Scenario | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    if scenario is not None:
+        at.session_state[SCENARIO_KEY] = scenario
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _fill(at: AppTest, **overrides: str) -> AppTest:
+    values = {
+        "gfe_clinic_name": "Bright Path Ketamine Clinic",
+        "gfe_clinic_address": "123 Main St, Springfield, IL 62701",
+        "gfe_clinic_state": "IL",
+        "gfe_clinic_npi": "1234567893",
+        "gfe_clinic_tin": "12-3456789",
+        "gfe_clinic_phone": "217-555-0100",
+        "gfe_patient_name": PATIENT,
+        "gfe_dx": "F33.1, F32.9",
+    } | overrides
+    for key, value in values.items():
+        at.text_input(key=key).input(value)
+    at.date_input(key="gfe_patient_dob").set_value(dt.date(1985, 4, 12))
+    at.run()
+    return at
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [_unescape(e.value) for e in at.error]
+
+
+def _download_labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+def test_filling_the_gfe_page_gives_a_preview_and_a_download() -> None:
+    at = _fill(_gfe_page(_scenario()))
+    assert not at.exception
+    assert not at.error, _errors(at)
+    expected = estimate(at.session_state[SCENARIO_KEY]).totals.charges
+    assert [m.value for m in at.metric if m.label == "Expected total"] == [fmt_usd(expected)]
+    assert "Download Good Faith Estimate (PDF)" in _download_labels(at)
+    assert "Save clinic profile" in _download_labels(at)
+    frame = at.dataframe[0].value
+    assert list(frame["Diagnosis codes"].unique()) == ["F33.1, F32.9"]
+    assert "J0013" in set(frame["Service code"])
+    # Patient details never go in the URL.
+    assert all(PATIENT not in str(v) for v in at.query_params.values())
+
+
+def test_the_page_shows_the_988_line_and_the_disclaimer() -> None:
+    at = _gfe_page(_scenario())
+    text = " ".join(str(i.value) for i in at.info) + " ".join(str(c.value) for c in at.caption)
+    assert "988" in text and "not medical, legal or tax advice" in text
+
+
+def test_field_level_errors_for_bad_npi_tin_and_codes() -> None:
+    at = _fill(_gfe_page(_scenario()), gfe_clinic_npi="1234567890", gfe_clinic_tin="12-34567", gfe_dx="F33.1, X9")
+    assert not at.exception
+    errors = " ".join(_errors(at))
+    assert "not a valid NPI" in errors and "check digit" in errors
+    assert "XX-XXXXXXX" in errors
+    assert "'X9' is not an ICD-10-CM code" in errors
+    assert "Download Good Faith Estimate (PDF)" not in _download_labels(at)
+    assert any(b.label == "Download Good Faith Estimate (PDF)" and b.disabled for b in at.button)
+
+
+def test_a_13_month_period_is_refused_on_the_page() -> None:
+    at = _fill(_gfe_page(_scenario()))
+    start = at.date_input(key="gfe_period_start").value
+    at.date_input(key="gfe_period_end").set_value(add_months(start, 13)).run()
+    assert not at.exception
+    assert any("at most 12 months" in e for e in _errors(at)), _errors(at)
+    assert "Download Good Faith Estimate (PDF)" not in _download_labels(at)
+
+
+def test_an_insured_scenario_gets_an_explanation_instead_of_the_form() -> None:
+    at = _gfe_page(_scenario("hdhp_2026"))
+    warnings = " ".join(_unescape(w.value) for w in at.warning)
+    assert "uninsured and self-pay patients" in warnings
+    assert "commercial insurance" in warnings and "Self-pay / uninsured" in warnings
+    assert not [t for t in at.text_input if t.key == "gfe_patient_name"]
+    assert "Download Good Faith Estimate (PDF)" not in _download_labels(at)
+
+
+def test_a_medicare_scenario_is_not_eligible() -> None:
+    at = _gfe_page(_scenario("medicare_b_2026"))
+    warnings = " ".join(_unescape(w.value) for w in at.warning)
+    assert "Medicare, Medicaid or TRICARE" in warnings and "not eligible" in warnings
+    assert not at.exception
+
+
+def test_without_an_estimate_the_example_six_iv_course_is_used() -> None:
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=30).run()
+    assert not at.exception
+    assert any("Six IV infusions" in str(i.value) for i in at.info)
+    example = example_self_pay_scenario(dt.date.today())
+    assert [m.value for m in at.metric] == [fmt_usd(estimate(example).totals.charges)]
+
+
+def test_clear_patient_details() -> None:
+    at = _fill(_gfe_page(_scenario()))
+    at.button(key="gfe_clear").click().run()
+    assert not at.exception
+    assert at.text_input(key="gfe_patient_name").value == ""
+    assert at.date_input(key="gfe_patient_dob").value is None
+    assert at.text_input(key="gfe_clinic_name").value == "Bright Path Ketamine Clinic"
+
+
+def test_load_clinic_profile_fills_the_clinic_fields() -> None:
+    clinic = ClinicDetails(
+        name="Clínica Ñandú", address="1 Main St, Springfield", state="IL", npi="1234567893", tin="12-3456789"
+    )
+    at = _gfe_page(_scenario())
+    at.file_uploader(key="gfe_profile_upload").set_value(
+        ("clinic-profile.json", clinic_profile_json(clinic).encode(), "application/json")
+    )
+    at.run()
+    assert not at.exception
+    assert any("Clinic profile loaded" in str(s.value) for s in at.success)
+    assert at.text_input(key="gfe_clinic_name").value == "Clínica Ñandú"
+    assert at.text_input(key="gfe_clinic_tin").value == "12-3456789"
+    # Later edits are kept: the same upload is not applied again on the next run.
+    at.text_input(key="gfe_clinic_name").input("Clínica Ñandú East").run()
+    assert at.text_input(key="gfe_clinic_name").value == "Clínica Ñandú East"
+
+
+def test_a_bad_or_oversized_clinic_profile_is_refused() -> None:
+    at = _gfe_page(_scenario())
+    at.file_uploader(key="gfe_profile_upload").set_value(("p.json", b'{"name": 1}', "application/json")).run()
+    assert not at.exception
+    assert any("clinic.name" in e for e in _errors(at)), _errors(at)
+    big = b"{" + b" " * (MAX_PROFILE_BYTES + 10) + b"}"
+    at.file_uploader(key="gfe_profile_upload").set_value(("big.json", big, "application/json")).run()
+    assert not at.exception
+    assert any("larger than 100 KB" in e for e in _errors(at)), _errors(at)

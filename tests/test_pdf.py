@@ -1,0 +1,239 @@
+"""The printable estimate (estimator.pdf): contents, plain-text safety, Unicode, and the table layout rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from estimator.engine import estimate
+from estimator.gfe import ClinicDetails
+from estimator.models import Accounts, Coverage, Fee, Financing, Scenario, TimeOff, Travel
+from estimator.money import fmt_usd
+from estimator.pdf import (
+    CRISIS_LINE,
+    DISCLAIMER,
+    FONT_BOLD,
+    FONT_DIR,
+    FONT_REGULAR,
+    Column,
+    Doc,
+    clean_text,
+    estimate_pdf,
+    render_pdf,
+    unprintable_chars,
+)
+from estimator.presets import course_preset, example_prices, plan_preset, program_templates
+
+START = dt.date(2026, 3, 2)
+MADE_ON = dt.date(2026, 2, 25)
+NOTES = "Called the plan 2026-02-20, ref #A123.\nRep said *covered* at 80 % <b>after</b> prior auth; 李小龍 checked."
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(_pages(pdf))
+
+
+def _insured_year() -> Scenario:
+    """52 weeks of SPRAVATO on a 2026 HDHP with withMe, HSA/FSA, travel, time off and a payment plan."""
+    p = course_preset("spravato_1y")
+    coverage = plan_preset("hdhp_2026").coverage.model_copy(update={"notes": NOTES})
+    return Scenario(
+        version=1,
+        name="SPRAVATO first year — Zoë's plan",
+        start_date=START,
+        horizon_weeks=52,
+        protocol=p.protocol,
+        fees=example_prices().scenario_fees(),
+        coverage=coverage,
+        savings_programs=[t.program for t in program_templates()],
+        accounts=Accounts(fsa_available=Decimal("1500"), hsa_available=Decimal("2000"), federal_rate_pct=Decimal("22")),
+        travel=Travel(round_trip_miles=Decimal("30"), parking_per_visit=Decimal("5")),
+        time_off=TimeOff(hours_per_visit=Decimal("3"), hourly_wage=Decimal("30")),
+        financing=Financing(apr_pct=Decimal("26.99"), months=24),
+    )
+
+
+def _six_iv_self_pay() -> Scenario:
+    p = course_preset("iv6")
+    prices = example_prices()
+    return Scenario(
+        version=1,
+        name=p.label,
+        start_date=START,
+        horizon_weeks=p.horizon_weeks,
+        protocol=p.protocol,
+        fees=prices.scenario_fees(),
+        packages=prices.scenario_packages(),
+        coverage=Coverage(kind="self_pay", notes="Paying cash; clinic offers the 6-infusion package."),
+    )
+
+
+@pytest.fixture(scope="module")
+def insured() -> tuple[Scenario, object, bytes]:
+    scenario = _insured_year()
+    result = estimate(scenario)
+    return scenario, result, estimate_pdf(scenario, result, made_on=MADE_ON)
+
+
+def test_fonts_and_license_ship_with_the_package() -> None:
+    assert FONT_REGULAR.is_file() and FONT_BOLD.is_file()
+    assert "Bitstream Vera" in (FONT_DIR / "LICENSE-DejaVu.txt").read_text(encoding="utf-8")
+
+
+def test_estimate_pdf_contains_notes_totals_and_every_section(insured) -> None:
+    _, result, pdf = insured
+    assert pdf.startswith(b"%PDF-")
+    text = _text(pdf)
+    t = result.totals
+    required = [
+        "Treatment cost estimate",
+        "SPRAVATO first year — Zoë's plan",
+        "Made on 2026-02-25",
+        # the coverage notes, as plain text (no Markdown or HTML interpretation)
+        "Called the plan 2026-02-20, ref #A123.",
+        "Rep said *covered* at 80 % <b>after</b> prior auth; 李小龍 checked.",
+        # totals
+        fmt_usd(t.charges),
+        fmt_usd(t.plan_pays),
+        fmt_usd(t.program_pays),
+        fmt_usd(t.patient_pays),
+        f"{t.sessions} sessions, {t.visits} visits",
+        # totals by plan year
+        "Totals by plan year",
+        *[py.plan_year.isoformat() for py in result.by_plan_year],
+        *[fmt_usd(py.patient_pays) for py in result.by_plan_year],
+        # coverage assumptions, savings programs, accounts, payment plan
+        "Coverage assumptions",
+        "deductible $1,700.00",
+        "SPRAVATO withMe (medication)",
+        "Paid from the FSA " + fmt_usd(result.accounts.from_fsa),
+        "Tax savings " + fmt_usd(result.accounts.tax_savings),
+        "Monthly payment " + fmt_usd(result.financing.monthly_payment),
+        "Total interest " + fmt_usd(result.financing.total_interest),
+        # the schedule: codes and dates
+        "J0013",
+        "99215+99415+99416",
+        *[s.date.isoformat() for s in result.sessions],
+        # warnings, disclaimer and crisis line
+        *[w.message[:40] for w in result.warnings],
+        DISCLAIMER,
+        CRISIS_LINE,
+    ]
+    missing = [r for r in required if " ".join(r.split()) not in text]
+    assert not missing, missing
+
+
+def test_every_schedule_page_repeats_the_table_header(insured) -> None:
+    _, result, pdf = insured
+    pages = _pages(pdf)
+    assert len(pages) >= 3
+    dates = [s.date.isoformat() for s in result.sessions]
+    for text in pages:
+        if any(f"{d} SPRAVATO" in text or f"{d} Administration" in text for d in dates):
+            assert "Date Service Code Qty Charge Insurance Program You pay" in text
+        assert "988" in text  # the footer carries the crisis line on every page
+
+
+def test_self_pay_estimate_with_clinic() -> None:
+    scenario = _six_iv_self_pay()
+    result = estimate(scenario)
+    clinic = ClinicDetails(
+        name="Clínica Ñandú", address="1 Main St, Springfield", state="IL", npi="1234567893", tin="12-3456789"
+    )
+    text = _text(estimate_pdf(scenario, result, made_on=MADE_ON, clinic=clinic))
+    for needle in (
+        "Clínica Ñandú",
+        "NPI 1234567893",
+        "Self-pay / uninsured",
+        "Paying cash; clinic offers the 6-infusion package.",
+        "96365+J3490",
+        f"You pay {fmt_usd(result.totals.patient_pays)}",
+        "Totals by calendar year",
+        "No savings program is included",
+    ):
+        assert needle in text, needle
+    assert result.totals.charges == result.totals.patient_pays
+
+
+def test_user_text_is_cleaned_but_kept() -> None:
+    assert clean_text("a\x00b\x1bc\u202ed\tz") == "abcd z"
+    assert clean_text("  two\n\nlines  ") == "two lines"
+    assert clean_text("one\r\n\r\n\r\ntwo\n", multiline=True) == "one\n\ntwo"
+    assert clean_text("Zoe\u0308") == "Zoë"  # NFC
+    assert clean_text(None) == ""
+
+
+def test_unprintable_chars_are_reported_and_still_extractable() -> None:
+    assert unprintable_chars("Zoë Ångström-Núñez") == []
+    assert unprintable_chars("李小龍 Zoë") == ["李", "小", "龍"]
+    fee = Fee(service="consult", code="99205", description="Évaluation initiale 初診", charge=Decimal("350"))
+    scenario = _six_iv_self_pay()
+    scenario = scenario.model_copy(update={"fees": [fee, *scenario.fees[1:]], "name": "李小龍 — Zoë"})
+    text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
+    assert "李小龍 — Zoë" in text and "Évaluation initiale 初診" in text
+
+
+def test_missing_glyph_names_never_reach_the_log_and_no_temp_files_stay(caplog) -> None:
+    before = {p.name for p in Path(tempfile.gettempdir()).glob("estimator-pdf-*")}
+    scenario = _six_iv_self_pay().model_copy(update={"name": "患者 龍"})
+    with caplog.at_level(logging.DEBUG):
+        estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON)
+    assert not any("龍" in r.getMessage() for r in caplog.records)
+    after = {p.name for p in Path(tempfile.gettempdir()).glob("estimator-pdf-*")}
+    assert after <= before
+
+
+def test_huge_amounts_fit_the_page_width_without_wrapping() -> None:
+    """Numbers and codes are measured: the fixed columns get their full width, the table fits Letter width."""
+    columns = [
+        Column("Date", wrap=False),
+        Column("Service"),
+        Column("Code", wrap=False),
+        Column("Qty", "RIGHT", wrap=False),
+        *[Column(h, "RIGHT", wrap=False) for h in ("Charge", "Discount", "Insurance", "Program", "You pay")],
+    ]
+    big = fmt_usd(Decimal("200000000.00"))  # the largest line: $10,000,000 a unit x 20
+    rows = [["2026-03-02", "A long service description " * 3, "99215+99415+99416", "20", *[big] * 5]] * 3
+    rows.append(["Total", "", "", "", *[fmt_usd(Decimal("999999999.99"))] * 5])
+
+    def build(doc: Doc) -> None:
+        size, widths = doc.fit_table(columns, rows, bold_rows=[3])
+        assert sum(widths) <= doc.epw + 1e-6
+        for i, col in enumerate(columns):
+            if col.wrap:
+                continue
+            for n, row in enumerate(rows):
+                doc.set_font("DejaVu", "B" if n == 3 else "", size)
+                assert widths[i] >= doc.get_string_width(row[i]), (col.header, widths[i], row[i])
+        doc.table_rows(columns, rows, bold_rows=[3])
+
+    text = _text(render_pdf(build, title="t", footer_text="f", made_on=MADE_ON))
+    assert big in text and "$999,999,999.99" in text
+
+
+def test_a_page_break_never_splits_a_row() -> None:
+    columns = [Column("Row", wrap=False), Column("Text"), Column("End", wrap=False)]
+    words = " ".join(f"word{i}" for i in range(60))  # several lines per row
+    rows = [[f"R{n:02d}", f"START{n:02d} {words} STOP{n:02d}", f"E{n:02d}"] for n in range(40)]
+
+    def build(doc: Doc) -> None:
+        doc.table_rows(columns, rows)
+
+    pages = _pages(render_pdf(build, title="t", footer_text="f", made_on=MADE_ON))
+    assert len(pages) > 2
+    for n in range(40):
+        holding = [i for i, p in enumerate(pages) if f"START{n:02d}" in p or f"STOP{n:02d}" in p]
+        assert len(set(holding)) == 1, (n, holding)
+    for text in pages:
+        assert text.startswith("Row Text End")  # the header repeats at the top of every page
