@@ -36,6 +36,8 @@ FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 FAMILY = "DejaVu"
 _FALLBACK_FAMILY = "MissingGlyph"
+FONT_CJK = FONT_DIR / "DroidSansFallbackFull.ttf"  # Chinese, Japanese and Korean (Apache-2.0)
+_CJK_FAMILY = "DroidFallback"
 
 DISCLAIMER = (
     "This is an estimate, not medical, legal or tax advice. Your clinic's bill and your plan's decisions may "
@@ -118,9 +120,16 @@ def _font_codepoints() -> frozenset[int]:
     return frozenset(points or ())
 
 
+@cache
+def _cjk_codepoints() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(str(FONT_CJK), lazy=True).getBestCmap())
+
+
 def unprintable_chars(text: str) -> list[str]:
     """Characters of `text` the shipped font has no glyph for (they stay in the PDF's text but print as boxes)."""
-    have = _font_codepoints()
+    have = _font_codepoints() | _cjk_codepoints()
     seen: dict[str, None] = {}
     for ch in clean_text(text, multiline=True):
         if not ch.isspace() and ord(ch) not in have:
@@ -220,8 +229,9 @@ class Doc(FPDF):
         self.add_font(FAMILY, "", str(FONT_REGULAR))
         self.add_font(FAMILY, "B", str(FONT_BOLD))
         if fallback_font is not None:
+            self.add_font(_CJK_FAMILY, "", str(FONT_CJK))
             self.add_font(_FALLBACK_FAMILY, "", str(fallback_font))
-            self.set_fallback_fonts([_FALLBACK_FAMILY], exact_match=False)
+            self.set_fallback_fonts([_CJK_FAMILY, _FALLBACK_FAMILY], exact_match=False)
         self.set_title(title)
         self.set_creator("Ketamine & SPRAVATO cost estimator")
         self.set_creation_date(dt.datetime(made_on.year, made_on.month, made_on.day, tzinfo=dt.UTC))
@@ -544,7 +554,7 @@ def render_pdf(build: Callable[[Doc], None], *, title: str, footer_text: str, ma
         return bytes(doc.output())
     with tempfile.TemporaryDirectory(prefix="estimator-pdf-") as folder:
         path = Path(folder) / "fallback.ttf"
-        _write_fallback_font(missing, path)
+        _write_fallback_font(missing - _cjk_codepoints() or missing, path)
         doc = Doc(title=title, footer_text=footer_text, made_on=made_on, fallback_font=path)
         build(doc)
         return bytes(doc.output())

@@ -176,12 +176,15 @@ def test_user_text_is_cleaned_but_kept() -> None:
 
 def test_unprintable_chars_are_reported_and_still_extractable() -> None:
     assert unprintable_chars("Zoë Ångström-Núñez") == []
-    assert unprintable_chars("李小龍 Zoë") == ["李", "小", "龍"]
-    fee = Fee(service="consult", code="99205", description="Évaluation initiale 初診", charge=Decimal("350"))
+    assert unprintable_chars("李小龍 Zoë") == []  # the shipped CJK fallback font has these
+    assert unprintable_chars("𓀀 李 𐀀") == ["𓀀", "𐀀"]  # no shipped font has these: printed as boxes
+    fee = Fee(service="consult", code="99205", description="Évaluation initiale 初診 𓀀", charge=Decimal("350"))
     scenario = _six_iv_self_pay()
     scenario = scenario.model_copy(update={"fees": [fee, *scenario.fees[1:]], "name": "李小龍 — Zoë"})
-    text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
-    assert "李小龍 — Zoë" in text and "Évaluation initiale 初診" in text
+    pdf = estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON)
+    text = _text(pdf)
+    assert "李小龍 — Zoë" in text and "Évaluation initiale 初診 𓀀" in text
+    assert b"+DroidSansFallback" in pdf  # CJK glyphs come from the shipped fallback font, not boxes
 
 
 def test_missing_glyph_names_never_reach_the_log_and_no_temp_files_stay(caplog) -> None:
