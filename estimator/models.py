@@ -44,6 +44,16 @@ def _not_a_number(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
+def _not_a_bool(value: object) -> object:
+    """Counts are whole numbers: pydantic would read true/false as 1/0."""
+    if isinstance(value, bool):
+        raise ValueError("use a whole number, not true/false")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_a_bool)]
+
+
 def field_error(field: str, message: str) -> PydanticCustomError:
     """A cross-field error that names `field` (the error formatter appends it to the path)."""
     return PydanticCustomError("cross_field", message, {"field": field})
@@ -58,9 +68,9 @@ class _Model(BaseModel):
 
 class IvKetamine(_Model):
     type: Literal["iv_ketamine"]
-    induction_infusions: int = Field(6, ge=1, le=12)
-    induction_weeks: int = Field(3, ge=1, le=8)
-    booster_every_weeks: int = Field(0, ge=0, le=26)
+    induction_infusions: Count = Field(6, ge=1, le=12)
+    induction_weeks: Count = Field(3, ge=1, le=8)
+    booster_every_weeks: Count = Field(0, ge=0, le=26)
     once: list[ServiceId] = Field(default_factory=lambda: ["consult"], max_length=20)
     per_session: list[ServiceId] = Field(default_factory=list, max_length=20)
 
@@ -76,11 +86,11 @@ class Spravato(_Model):
 
 class ServiceQty(_Model):
     service: ServiceId
-    quantity: int = Field(1, ge=1, le=20)
+    quantity: Count = Field(1, ge=1, le=20)
 
 
 class CustomSession(_Model):
-    day: int = Field(ge=0, le=1100)
+    day: Count = Field(ge=0, le=1100)
     phase: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "treatment"
     services: list[ServiceQty] = Field(min_length=1, max_length=20)
 
@@ -106,7 +116,7 @@ class Fee(_Model):
 
 class Package(_Model):
     service: ServiceId
-    sessions: int = Field(ge=2, le=52)
+    sessions: Count = Field(ge=2, le=52)
     price: Money
 
 
@@ -115,7 +125,7 @@ class Package(_Model):
 
 def _check_met(met: Decimal, limit: Decimal | None, met_name: str, limit_name: str) -> None:
     if limit is not None and met > limit:
-        raise field_error(met_name, f"{met_name} ({met}) is more than the {limit_name} ({limit})")
+        raise field_error(met_name, f"the amount already met (${met:,}) is more than the {limit_name} (${limit:,})")
 
 
 class Tier(_Model):
@@ -262,7 +272,7 @@ class TimeOff(_Model):
 
 class Financing(_Model):
     apr_pct: Pct
-    months: int = Field(ge=1, le=120)
+    months: Count = Field(ge=1, le=120)
     amount: Money | None = None
 
 
@@ -285,7 +295,7 @@ class Scenario(_Model):
     version: Literal[1]
     name: ShortText = ""
     start_date: IsoDate
-    horizon_weeks: int = Field(26, ge=1, le=156)
+    horizon_weeks: Count = Field(26, ge=1, le=156)
     protocol: Protocol
     fees: list[Fee] = Field(max_length=100)
     packages: list[Package] = Field(default_factory=list, max_length=50)

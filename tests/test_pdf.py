@@ -187,14 +187,15 @@ def test_unprintable_chars_are_reported_and_still_extractable() -> None:
     assert b"+DroidSansFallback" in pdf  # CJK glyphs come from the shipped fallback font, not boxes
 
 
-def test_missing_glyph_names_never_reach_the_log_and_no_temp_files_stay(caplog) -> None:
-    before = {p.name for p in Path(tempfile.gettempdir()).glob("estimator-pdf-*")}
-    scenario = _six_iv_self_pay().model_copy(update={"name": "患者 龍"})
+def test_missing_glyph_names_never_reach_the_log_and_no_temp_files_stay(caplog, monkeypatch, tmp_path) -> None:
+    # A private temporary folder, so other processes' files cannot make this pass or fail.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scenario = _six_iv_self_pay().model_copy(update={"name": "患者 龍 𓀀"})  # 𓀀 needs the temporary box font
     with caplog.at_level(logging.DEBUG):
-        estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON)
-    assert not any("龍" in r.getMessage() for r in caplog.records)
-    after = {p.name for p in Path(tempfile.gettempdir()).glob("estimator-pdf-*")}
-    assert after <= before
+        pdf = estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON)
+    assert b"+MissingGlyph" in pdf  # the temporary font was really built and used
+    assert not any(ch in r.getMessage() for r in caplog.records for ch in "患者龍𓀀")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_huge_amounts_fit_the_page_width_without_wrapping() -> None:

@@ -220,7 +220,7 @@ def test_deductible_met_loc_ends_with_the_field() -> None:
         scenario_from_json(json.dumps(_invalid(_set("coverage.in_network.deductible_met", "2000"))))
     (problem,) = err.value.problems
     assert problem.loc.endswith("deductible_met")
-    assert "2000" in problem.message and "1000" in problem.message
+    assert "$2,000.00" in problem.message and "$1,000.00" in problem.message
 
 
 def test_missing_fee_message_names_the_service() -> None:
