@@ -7,7 +7,6 @@ import io
 import logging
 import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
