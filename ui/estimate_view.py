@@ -1,0 +1,793 @@
+"""Estimate page body: the inputs in the order a person thinks, and the estimate beside them.
+
+Kept in an importable module (the page script only calls `render`) so reruns reuse its compiled code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from estimator import estimate
+from estimator.exports import schedule_csv, sessions_ics
+from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
+from estimator.models import Scenario
+from estimator.presets import course_preset, course_presets, plan_presets
+from estimator.result import Result
+from estimator.timeline import average_per_session, session_rows
+from ui import state as S
+from ui.charts import cumulative_chart, monthly_chart
+from ui.common import (
+    COMPARISON_KEY,
+    MAX_COMPARE,
+    RESULT_KEY,
+    SCENARIO_KEY,
+    page_footer,
+    page_header,
+    plain,
+    usd,
+)
+
+MAX_SCENARIO_UPLOAD = 200_000  # bytes
+VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
+URL = "query-params"
+ss = st.session_state
+
+COURSE_LABELS = {p.id: p.label for p in course_presets()}
+PLAN_LABELS = {p.id: p.label for p in plan_presets()} | {"custom_plan": "My own plan (entered below)"}
+KIND_LABELS = {
+    "self_pay": "Self-pay / uninsured",
+    "commercial": "Commercial (employer or marketplace)",
+    "medicare": "Medicare",
+    "medicaid": "Medicaid",
+}
+
+
+# ---------------------------------------------------------------- callbacks (run before the page redraws)
+
+
+def _on_course() -> None:
+    S.apply_course(ss, ss["course"])
+
+
+def _on_plan() -> None:
+    if ss["plan"] != "custom_plan":
+        S.apply_plan(ss, ss["plan"])
+
+
+def _fold(name: str) -> None:
+    """Keep a table's edits in its base frame so they survive page switches."""
+    ss[f"{name}_base"] = getattr(S, f"current_{name}")(ss)
+    ss["editor_version"] += 1
+
+
+def _on_upload() -> None:
+    file = ss.get("upload")
+    ss.pop("upload_error", None)
+    if file is None:
+        return
+    data = file.getvalue()
+    if len(data) > MAX_SCENARIO_UPLOAD:
+        ss["upload_error"] = [f"The file is larger than {MAX_SCENARIO_UPLOAD // 1000} KB; a scenario file is small."]
+        return
+    try:
+        S.restore(ss, scenario_from_json(data))
+        ss["upload_ok"] = True
+    except ScenarioError as e:
+        ss["upload_error"] = [str(p) for p in e.problems]
+
+
+def _add_to_comparison(scenario: Scenario) -> None:
+    items = ss.setdefault(COMPARISON_KEY, [])
+    name = (ss.get("compare_name") or "").strip() or f"Scenario {len(items) + 1}"
+    if len(items) >= MAX_COMPARE:
+        ss["compare_msg"] = f"The comparison already holds {MAX_COMPARE} scenarios; remove one on the Compare page."
+        return
+    items.append({"name": name[:60], "scenario": scenario})
+    ss["compare_msg"] = f"Added “{name[:60]}” ({len(items)} of {MAX_COMPARE}). Open the Compare page to see them."
+
+
+# ---------------------------------------------------------------- input helpers
+
+
+def money_input(label: str, key: str, *, help: str | None = None, step: float = 50.0, url: bool = True) -> None:
+    st.number_input(
+        label,
+        key=key,
+        min_value=0.0,
+        max_value=10_000_000.0,
+        step=step,
+        format="%.2f",
+        help=help,
+        bind=URL if url else None,
+        persist_state="session",
+    )
+
+
+def pct_input(label: str, key: str, *, help: str | None = None, url: bool = True) -> None:
+    st.number_input(
+        label,
+        key=key,
+        min_value=0.0,
+        max_value=100.0,
+        step=1.0,
+        format="%.2f",
+        help=help,
+        bind=URL if url else None,
+        persist_state="session",
+    )
+
+
+def int_input(label: str, key: str, lo: int, hi: int, *, help: str | None = None) -> None:
+    st.number_input(label, key=key, min_value=lo, max_value=hi, step=1, help=help, bind=URL, persist_state="session")
+
+
+def toggle(label: str, key: str, *, help: str | None = None, url: bool = True) -> bool:
+    return st.toggle(label, key=key, help=help, bind=URL if url else None, persist_state="session")
+
+
+_run = threading.local()  # per script run (each session's script runs in its own thread)
+
+
+def show_problems(_problems: object, *prefixes: str) -> None:
+    """Reserve a place beside these fields for messages about the scenario paths under `prefixes`.
+
+    The inputs are drawn first (so values from a shared link are in place) and validated afterwards;
+    `fill_problem_slots` then writes each message into its reserved place.
+    """
+    _run.slots.append((prefixes, st.empty()))
+
+
+def fill_problem_slots(problems: list[Problem]) -> None:
+    shown: set[int] = set()
+    for prefixes, slot in _run.slots:
+        mine = [
+            (i, p)
+            for i, p in enumerate(problems)
+            if i not in shown and any(p.loc == x or p.loc.startswith(x + ".") or x == "*" for x in prefixes)
+        ]
+        if mine:
+            with slot.container():
+                for i, p in mine:
+                    shown.add(i)
+                    st.error(plain(p.message), icon=":material/error:")
+
+
+# ---------------------------------------------------------------- sections
+
+
+def course_section() -> None:
+    with st.expander("**1 · Treatment course**", expanded=True):
+        st.selectbox(
+            "Course",
+            list(COURSE_LABELS),
+            key="course",
+            format_func=COURSE_LABELS.get,
+            on_change=_on_course,
+            bind=URL,
+            persist_state="session",
+            help="Presets follow the FDA label for SPRAVATO and a typical six-infusion IV series.",
+        )
+        c1, c2 = st.columns(2)
+        c1.date_input("First treatment day", key="start", bind=URL, persist_state="session", format="YYYY-MM-DD")
+        with c2:
+            int_input("Weeks to estimate", "weeks", 1, 156, help="Sessions within this many weeks are counted.")
+        show_problems(None, "start_date", "horizon_weeks")
+        protocol = course_preset(ss["course"]).protocol
+        priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
+        if protocol.type == "iv_ketamine":
+            c1, c2, c3 = st.columns(3)
+            with c1:
+                int_input("Infusions", "iv_n", 1, 12)
+            with c2:
+                int_input("Over weeks", "iv_weeks", 1, 8)
+            with c3:
+                int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
+        elif protocol.type == "spravato":
+            c1, c2 = st.columns(2)
+            c1.segmented_control(
+                "Dose",
+                [56, 84],
+                key="dose",
+                format_func=lambda d: f"{d} mg",
+                bind=URL,
+                persist_state="session",
+                help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
+            )
+            if protocol.indication == "trd":
+                c2.segmented_control(
+                    "From week 9",
+                    [2, 1],
+                    key="week9",
+                    format_func=lambda w: "every 2 weeks" if w == 2 else "weekly",
+                    bind=URL,
+                    persist_state="session",
+                )
+            st.caption(
+                "SPRAVATO is given only in a REMS-certified setting with at least 2 hours of observation; "
+                "no driving until the next day. The schedule follows the label; your prescriber decides."
+            )
+        else:
+            st.caption("One row per service line; rows with the same day and phase form one session (day 0 = start).")
+            ver = ss["editor_version"]
+            st.data_editor(
+                ss["custom_base"],
+                key=f"custom_editor_{ver}",
+                num_rows="dynamic",
+                hide_index=True,
+                on_change=_fold,
+                args=("custom",),
+                column_config={
+                    "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
+                    "phase": st.column_config.TextColumn("Phase", max_chars=40),
+                    "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
+                    "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
+                },
+            )
+        options = sorted(set(priced) | set(ss.get("once") or []) | set(ss.get("extra") or []))
+        st.multiselect(
+            "Billed once, at the first visit",
+            options,
+            key="once",
+            persist_state="session",
+            help="For example the initial evaluation (consult).",
+        )
+        if protocol.type != "custom":
+            st.multiselect(
+                "Also billed at every session",
+                options,
+                key="extra",
+                persist_state="session",
+                help="For example integration therapy after each infusion.",
+            )
+        show_problems(None, "protocol")
+
+
+def prices_section() -> None:
+    with st.expander("**2 · Clinic prices**"):
+        st.caption(
+            "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
+            "device (56 mg = 2, 84 mg = 3)."
+        )
+        ver = ss["editor_version"]
+        st.data_editor(
+            ss["prices_base"],
+            key=f"prices_editor_{ver}",
+            num_rows="dynamic",
+            hide_index=True,
+            on_change=_fold,
+            args=("prices",),
+            column_config={
+                "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
+                "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
+                "description": st.column_config.TextColumn("Description", max_chars=120),
+                "charge": st.column_config.NumberColumn(
+                    "Price ($)", min_value=0.0, max_value=10_000_000.0, step=1.0, format="dollar", required=True
+                ),
+            },
+        )
+        show_problems(None, "fees")
+        if toggle("Package price", "pkg_on", help="A clinic price for a bundle of sessions, split evenly."):
+            priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
+            c1, c2, c3 = st.columns(3)
+            c1.selectbox("Service", priced or ["iv_infusion"], key="pkg_service", persist_state="session")
+            with c2:
+                st.number_input(
+                    "Sessions", key="pkg_sessions", min_value=2, max_value=52, step=1, persist_state="session"
+                )
+            with c3:
+                money_input("Package price", "pkg_price", url=False)
+        show_problems(None, "packages")
+
+
+def insurance_section() -> None:
+    with st.expander("**3 · Insurance**"):
+        st.selectbox(
+            "Start from a plan",
+            list(PLAN_LABELS),
+            key="plan",
+            format_func=PLAN_LABELS.get,
+            on_change=_on_plan,
+            bind=URL,
+            persist_state="session",
+            help="Fills the fields below; change any of them to match your plan.",
+        )
+        c1, c2 = st.columns(2)
+        c1.selectbox(
+            "Coverage", list(KIND_LABELS), key="kind", format_func=KIND_LABELS.get, bind=URL, persist_state="session"
+        )
+        if ss["kind"] == "self_pay":
+            st.caption("Self-pay: you pay the clinic's prices. Ask the clinic for a Good Faith Estimate.")
+            show_problems(None, "coverage")
+            return
+        c2.radio(
+            "Clinic is",
+            ["in", "out"],
+            key="network",
+            horizontal=True,
+            bind=URL,
+            persist_state="session",
+            format_func=lambda n: "in network" if n == "in" else "out of network",
+        )
+        show_problems(None, "coverage.in_network", "coverage.out_of_network")
+        st.markdown("**In-network benefits**")
+        c1, c2 = st.columns(2)
+        with c1:
+            money_input("Deductible", "ded")
+        with c2:
+            money_input("Deductible met so far", "ded_met", help="In the plan year containing the first session.")
+        show_problems(None, "coverage.in_network.deductible_met", "coverage.in_network.deductible")
+        c1, c2 = st.columns(2)
+        with c1:
+            pct_input("Coinsurance (%)", "coins", help="Your share after the deductible.")
+        with c2:
+            st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, bind=URL, persist_state="session")
+        show_problems(None, "coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
+        if toggle("Plan has an out-of-pocket maximum", "has_oop", help="Original Medicare has none."):
+            c1, c2 = st.columns(2)
+            with c1:
+                money_input("Out-of-pocket maximum", "oop")
+            with c2:
+                money_input("Out-of-pocket met so far", "oop_met")
+        show_problems(None, "coverage.in_network.oop_max", "coverage.in_network.oop_met")
+        if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on", url=False):
+            st.markdown("**Out-of-network benefits**")
+            c1, c2 = st.columns(2)
+            with c1:
+                pct_input("Plan allows (% of the charge)", "oon_pct", help="The rest is billed to you (balance bill).")
+            with c2:
+                money_input("Deductible", "oon_ded")
+            c1, c2 = st.columns(2)
+            with c1:
+                pct_input("Coinsurance (%)", "oon_coins")
+            with c2:
+                money_input("Out-of-pocket maximum (0 = none)", "oon_oop")
+        st.markdown("**What the plan covers**")
+        st.caption("Copay blank = coinsurance applies. Allowed = the in-network contracted rate per unit (optional).")
+        ver = ss["editor_version"]
+        st.data_editor(
+            ss["rules_base"],
+            key=f"rules_editor_{ver}",
+            num_rows="dynamic",
+            hide_index=True,
+            on_change=_fold,
+            args=("rules",),
+            column_config={
+                "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
+                "covered": st.column_config.CheckboxColumn("Covered"),
+                "benefit": st.column_config.SelectboxColumn("Benefit", options=["medical", "pharmacy"]),
+                "copay": st.column_config.NumberColumn("Copay ($)", min_value=0.0, format="dollar"),
+                "deductible_applies": st.column_config.CheckboxColumn("Deductible first"),
+                "allowed": st.column_config.NumberColumn("Allowed ($)", min_value=0.0, format="dollar"),
+                "prior_auth": st.column_config.CheckboxColumn("Needs prior auth"),
+            },
+        )
+        show_problems(None, "coverage.services")
+        rules = S.current_rules(ss)
+        if (rules["benefit"] == "pharmacy").any():
+            st.markdown("**Pharmacy benefit**")
+            c1, c2 = st.columns(2)
+            with c1:
+                money_input("Pharmacy deductible", "ph_ded", url=False)
+            with c2:
+                money_input("Pharmacy deductible met", "ph_ded_met", url=False)
+            toggle("Deductible shared with medical (integrated)", "ph_integrated", url=False)
+            c1, c2 = st.columns(2)
+            with c1:
+                pct_input("Pharmacy coinsurance (%)", "ph_coins", url=False)
+            with c2:
+                if toggle("Flat copay instead", "ph_copay_on", url=False):
+                    money_input("Pharmacy copay", "ph_copay", url=False)
+            if toggle("Cap per fill", "ph_fill_on", url=False):
+                money_input("Most you pay per fill", "ph_fill", url=False)
+            show_problems(None, "coverage.pharmacy")
+        if toggle("Family plan", "fam_on", url=False):
+            c1, c2 = st.columns(2)
+            c1.radio(
+                "Family deductible", ["embedded", "aggregate"], key="fam_type", horizontal=True, persist_state="session"
+            )
+            with c2:
+                money_input("Family deductible", "fam_ded", url=False)
+            c1, c2 = st.columns(2)
+            with c1:
+                money_input("Family deductible met", "fam_ded_met", url=False)
+            with c2:
+                money_input("Family out-of-pocket maximum (0 = none)", "fam_oop", url=False)
+            money_input("Family out-of-pocket met", "fam_oop_met", url=False)
+            show_problems(None, "coverage.family")
+        if toggle("Prior authorization has an end date", "pa_on", url=False):
+            st.date_input("Prior authorization valid until", key="pa_until", persist_state="session")
+        st.text_area(
+            "Coverage notes (printed on your estimate, never put in the link)",
+            key="notes",
+            max_chars=2000,
+            persist_state="session",
+            placeholder="e.g. reference number of the benefits call, who you spoke to, what they said",
+        )
+
+
+def programs_section() -> None:
+    with st.expander("**4 · Savings programs**"):
+        st.caption("Manufacturer programs are for commercial insurance only; check the program's current terms.")
+        if toggle("SPRAVATO withMe (medication)", "wm_on"):
+            c1, c2 = st.columns(2)
+            with c1:
+                money_input("You pay per treatment", "wm_per", step=5.0)
+            with c2:
+                money_input("Program maximum per calendar year", "wm_max")
+        if toggle("SPRAVATO withMe observation rebate", "obs_on"):
+            money_input("Rebate maximum per calendar year", "obs_max")
+        toggle(
+            "My plan has a copay accumulator",
+            "accum",
+            help="Program payments then don't count toward your deductible or out-of-pocket maximum.",
+        )
+        for prog in ss.get("programs_extra") or []:
+            st.caption("Also from the opened file: " + plain(prog.get("name", "program")))
+        show_problems(None, "savings_programs")
+
+
+def accounts_section() -> None:
+    with st.expander("**5 · HSA / FSA and taxes**"):
+        if toggle("Pay with HSA or FSA money", "acct_on"):
+            c1, c2 = st.columns(2)
+            with c1:
+                money_input("FSA left this plan year", "fsa")
+            with c2:
+                money_input("FSA election in later plan years", "fsa_next")
+            money_input("HSA money available", "hsa")
+            c1, c2 = st.columns(2)
+            with c1:
+                pct_input("Federal tax rate (%)", "fed")
+            with c2:
+                pct_input("State tax rate (%)", "state")
+            toggle(
+                "I contribute directly, not through payroll",
+                "direct",
+                help="Payroll contributions also save Social Security and Medicare tax (FICA, 7.65 %).",
+            )
+        show_problems(None, "accounts")
+
+
+def travel_section() -> None:
+    with st.expander("**6 · Travel and time off**"):
+        if toggle("Count travel costs", "trav_on"):
+            c1, c2, c3 = st.columns(3)
+            with c1:
+                st.number_input(
+                    "Round-trip miles",
+                    key="miles",
+                    min_value=0.0,
+                    max_value=10_000.0,
+                    step=5.0,
+                    bind=URL,
+                    persist_state="session",
+                )
+            with c2:
+                money_input("Parking per visit", "parking", step=1.0)
+            with c3:
+                money_input("Rideshare per visit", "ride", step=5.0)
+            if toggle("Use my own mileage rate", "rate_on", url=False):
+                money_input("Mileage rate ($ per mile)", "rate", step=0.01, url=False)
+            else:
+                st.caption("Uses the IRS medical mileage rate for each visit's year.")
+        if toggle("Count time off work", "to_on"):
+            c1, c2 = st.columns(2)
+            with c1:
+                st.number_input(
+                    "Hours away per visit",
+                    key="hours",
+                    min_value=0.0,
+                    max_value=24.0,
+                    step=0.5,
+                    bind=URL,
+                    persist_state="session",
+                )
+            with c2:
+                money_input("Hourly wage", "wage", step=1.0)
+        show_problems(None, "travel", "time_off")
+
+
+def financing_section() -> None:
+    with st.expander("**7 · Payment plan**"):
+        if toggle("Spread payments over months", "fin_on"):
+            c1, c2 = st.columns(2)
+            with c1:
+                pct_input("APR (%)", "apr", help="Typical medical credit card APR: 26.99 % (CFPB, 2023).")
+            with c2:
+                int_input("Months", "months", 1, 120)
+            if toggle("Finance a different amount", "fin_amount_on", url=False):
+                money_input("Amount to finance", "fin_amount", url=False)
+            else:
+                st.caption("Finances everything you pay for treatment.")
+            st.caption(
+                "Deferred-interest cards charge all the interest from the purchase date if the balance "
+                "isn't paid in full in time."
+            )
+        show_problems(None, "financing")
+
+
+def file_section() -> None:
+    with st.expander("Open a saved estimate (.json)"):
+        st.file_uploader(
+            "Scenario file",
+            type=["json"],
+            key="upload",
+            on_change=_on_upload,
+            max_upload_size=1,
+            help="A file saved with “Scenario file” below. It is read as data only.",
+        )
+        for msg in ss.get("upload_error") or []:
+            st.error(plain(msg))
+        if ss.pop("upload_ok", False):
+            st.success("Estimate restored from the file.")
+
+
+# ---------------------------------------------------------------- results
+
+
+def metrics(scenario: Scenario, result: Result) -> None:
+    t = result.totals
+    avg = average_per_session(result)
+    cells = st.columns(2) + st.columns(2) + st.columns(2)
+    cells[0].metric(
+        "You pay", usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is shown apart."
+    )
+    if result.accounts:
+        cells[1].metric(
+            "After tax savings",
+            usd(result.accounts.net_cost),
+            border=True,
+            help="Treatment and travel, less the tax you save paying with HSA/FSA money.",
+        )
+    else:
+        cells[1].metric("After tax savings", "—", border=True, help="Turn on HSA/FSA in section 5.")
+    cells[2].metric("Insurance pays", usd(t.plan_pays), border=True)
+    cells[3].metric("Savings programs pay", usd(t.program_pays), border=True)
+    cells[4].metric(
+        "Average per session",
+        usd(avg) if avg is not None else "—",
+        border=True,
+        help=f"Over {t.sessions} treatment sessions.",
+    )
+    if result.financing and scenario.financing:
+        f = result.financing
+        cells[5].metric(
+            "Monthly payment",
+            usd(f.monthly_payment),
+            border=True,
+            help=f"{scenario.financing.months} months; interest {usd(f.total_interest)}.",
+        )
+    else:
+        cells[5].metric("Monthly payment", "—", border=True, help="Turn on a payment plan in section 7.")
+    lines = [f"{t.sessions} sessions on {t.visits} visit days, total charges {usd(t.charges)}."]
+    for py in result.by_plan_year:
+        reached = f"; out-of-pocket maximum reached {py.oop_reached_on:%b %d, %Y}" if py.oop_reached_on else ""
+        lines.append(f"Plan year from {py.plan_year:%b %d, %Y}: you pay {usd(py.patient_pays)}{reached}.")
+    if result.travel:
+        lines.append(f"Travel: {usd(result.travel.total)} for {result.travel.visits} visits.")
+    if result.time_off:
+        lines.append(f"Time off: {result.time_off.hours} hours, about {usd(result.time_off.total)} in wages.")
+    st.markdown("  \n".join(plain(x) for x in lines))
+
+
+def assumptions(scenario: Scenario) -> list[str]:
+    cov = scenario.coverage
+    items = [
+        "Amounts are estimates from the prices and plan details entered; the clinic's bill and the plan's "
+        "decisions can differ.",
+        "Each line is billed at the price per unit x quantity; package prices are split evenly over the first "
+        "sessions they cover.",
+    ]
+    if cov.kind == "self_pay":
+        items.append("Self-pay: nothing is billed to insurance.")
+    else:
+        items += [
+            "Services without coverage information, or not covered, are paid in full by you.",
+            "The deductible applies first, then coinsurance or the copay, up to the out-of-pocket maximum. "
+            "Out-of-network balance bills never count toward it.",
+            "The amounts already met apply to the plan year of the first session; each later plan year starts at zero.",
+        ]
+    if scenario.savings_programs:
+        items.append(
+            "Savings programs pay part of your share on covered lines only, up to their yearly maximum "
+            "(each calendar year)."
+        )
+    if scenario.accounts:
+        items.append(
+            "FSA money of each plan year is used first, then HSA money, then your own; tax savings use "
+            "the rates entered (plus 7.65 % FICA for payroll contributions)."
+        )
+    if scenario.travel:
+        items.append("Travel counts as a medical expense (IRS Pub. 502); lost wages do not.")
+    return items
+
+
+def results(scenario: Scenario, result: Result) -> None:
+    metrics(scenario, result)
+    for w in result.warnings:
+        when = f"{w.date:%b %d, %Y}: " if w.date and w.date.isoformat() not in w.message else ""
+        st.warning(plain(when + w.message), icon=":material/warning:")
+    with st.expander("Assumptions used"):
+        st.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
+    view = (
+        st.segmented_control(
+            "Show",
+            VIEWS,
+            key="view",
+            default=VIEWS[0],
+            persist_state="session",
+            label_visibility="collapsed",
+        )
+        or VIEWS[0]
+    )
+    if view == "Over time":
+        limit = None
+        tier = scenario.coverage.in_network if scenario.coverage.network == "in" else scenario.coverage.out_of_network
+        if scenario.coverage.kind != "self_pay" and tier and tier.oop_max is not None:
+            limit = float(tier.oop_max)
+        spec = cumulative_chart(result, limit)
+        if spec is not None:
+            st.vega_lite_chart(spec, width="stretch")
+            st.caption(
+                "What you have paid so far in each plan year; dashed lines mark plan-year resets and the date "
+                "the out-of-pocket maximum is reached."
+            )
+    elif view == "By month":
+        spec = monthly_chart(result)
+        if spec is not None:
+            st.vega_lite_chart(spec, width="stretch")
+            st.caption("Who pays what in each month of the course.")
+    elif view == "Sessions":
+        rows = session_rows(result)
+        df = pd.DataFrame(
+            {
+                "Date": [r.date for r in rows],
+                "Phase": [r.phase for r in rows],
+                "Services": [r.services for r in rows],
+                "Charge": [float(r.charge) for r in rows],
+                "Insurance": [float(r.insurance) for r in rows],
+                "Program": [float(r.program) for r in rows],
+                "You pay": [float(r.you_pay) for r in rows],
+                "Running total": [float(r.running_total) for r in rows],
+            }
+        )
+        money_col = st.column_config.NumberColumn(format="dollar")
+        st.dataframe(
+            df,
+            hide_index=True,
+            width="stretch",
+            column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Running total"]}
+            | {"Date": st.column_config.DateColumn(format="YYYY-MM-DD")},
+        )
+    else:
+        downloads(scenario, result)
+
+
+def downloads(scenario: Scenario, result: Result) -> None:
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Schedule (CSV)",
+        schedule_csv(result),
+        file_name="treatment-schedule.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        on_click="ignore",
+        width="stretch",
+    )
+    c2.download_button(
+        "Calendar (.ics)",
+        lambda: sessions_ics(result),
+        file_name="treatment-sessions.ics",
+        mime="text/calendar",
+        icon=":material/event:",
+        on_click="ignore",
+        width="stretch",
+    )
+    c1, c2 = st.columns(2)
+    try:
+        from estimator.pdf import estimate_pdf
+    except ImportError:  # the printable estimate ships in its own module
+        estimate_pdf = None
+    if estimate_pdf is not None:
+        c1.download_button(
+            "Printable estimate (PDF)",
+            lambda: estimate_pdf(scenario, result, made_on=dt.date.today()),
+            file_name="cost-estimate.pdf",
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+            width="stretch",
+        )
+    c2.download_button(
+        "Scenario file (.json)",
+        scenario_to_json(scenario),
+        file_name="estimate-scenario.json",
+        mime="application/json",
+        icon=":material/save:",
+        on_click="ignore",
+        width="stretch",
+        help="Open it later with “Open a saved estimate”.",
+    )
+
+
+def compare_box(scenario: Scenario) -> None:
+    with st.container(border=True):
+        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+        c1.text_input(
+            "Name for this scenario", key="compare_name", max_chars=60, placeholder="e.g. SPRAVATO in network"
+        )
+        c2.button(
+            "Add to comparison", on_click=_add_to_comparison, args=(scenario,), icon=":material/add:", width="stretch"
+        )
+        if ss.get("compare_msg"):
+            st.caption(plain(ss.pop("compare_msg")))
+
+
+# ---------------------------------------------------------------- page
+
+
+def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
+    """Validate the inputs; keep the last good estimate when they are invalid."""
+    try:
+        data: dict[str, Any] = S.scenario_dict(ss.to_dict())  # one snapshot: cheaper than many lookups
+        scenario = scenario_from_data(data)
+    except ScenarioError as e:
+        return ss.get(SCENARIO_KEY), ss.get(RESULT_KEY), e.problems
+    except (ValueError, TypeError, KeyError, OverflowError) as e:
+        return (
+            ss.get(SCENARIO_KEY),
+            ss.get(RESULT_KEY),
+            [Problem("", f"An input could not be read ({type(e).__name__}).")],
+        )
+    result = estimate(scenario)
+    ss[SCENARIO_KEY] = scenario
+    ss[RESULT_KEY] = result
+    return scenario, result, []
+
+
+def render() -> None:
+    """Draw the page: inputs first, then validate and estimate, then the results beside them."""
+    _run.slots = []
+    page_header(
+        "Estimate your treatment costs",
+        "IV ketamine or SPRAVATO (esketamine): what you will pay, when, who pays the rest, and how to pay it.",
+    )
+    # Bound selectboxes carry their label in the link; the plan's coverage table follows the linked preset.
+    S.init_state(
+        ss, dt.date.today(), url_plan={v: k for k, v in PLAN_LABELS.items()}.get(st.query_params.get("plan", ""))
+    )
+    left, right = st.columns([5, 6], gap="large")
+    with left:
+        file_section()
+        course_section()
+        prices_section()
+        insurance_section()
+        programs_section()
+        accounts_section()
+        travel_section()
+        financing_section()
+        show_problems(None, "*")
+    scenario, result, problems = current()
+    fill_problem_slots(problems)
+    with right:
+        st.subheader("Your estimate")
+        if problems:
+            listed = "  \n".join("• " + plain(f"{p.loc or 'input'}: {p.message}") for p in problems[:8])
+            st.error(
+                "Some inputs need attention (messages are also shown beside the fields). "
+                + ("The figures below are from the last valid inputs." if result else "")
+                + "  \n"
+                + listed,
+                icon=":material/error:",
+            )
+        if scenario is None or result is None:
+            st.info("Enter your course and prices to see an estimate.")
+        else:
+            results(scenario, result)
+            compare_box(scenario)
+    page_footer()
