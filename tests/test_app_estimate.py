@@ -149,3 +149,44 @@ def test_scenario_restore_round_trip_for_every_case() -> None:
         state = defaults(dt.date(2026, 1, 1)) | {"editor_version": 0} | state_from_scenario(original)
         again = scenario_from_data(scenario_dict(state))
         assert estimate(again).totals == estimate(original).totals, path.name
+
+
+def _linked(params: dict[str, str]) -> AppTest:
+    at = _app()
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_shared_link_reproduces_the_estimate_on_first_load() -> None:
+    """SPRAVATO first year (34 sessions), HDHP preset coverage table, deductible 1,700, 20 %, OOP max 8,500."""
+    from estimator import estimate
+    from estimator.io import scenario_from_data
+
+    at = _linked(
+        {
+            "course": "SPRAVATO first year",
+            "weeks": "52",
+            "plan": "2026 HDHP with HSA (self-only)",
+            "kind": "Commercial (employer or marketplace)",
+            "ded": "1700.0",
+            "coins": "20.0",
+            "has_oop": "true",
+            "oop": "8500.0",
+            "start": "2026-11-30",
+        }
+    )
+    assert not at.exception
+    scenario = at.session_state["current_scenario"]
+    assert scenario.protocol.type == "spravato" and scenario.horizon_weeks == 52
+    assert scenario.coverage.kind == "commercial" and scenario.coverage.in_network.oop_max == Decimal("8500.00")
+    assert scenario.coverage.services["spravato_drug"].covered  # the table came from the linked plan preset
+    expected = estimate(scenario_from_data(scenario.model_dump(mode="json"))).totals.patient_pays
+    assert _usd(_metric(at, "You pay")) == expected
+    assert _usd(_metric(at, "Insurance pays")) > 0
+
+
+def test_a_tampered_link_is_ignored_not_fatal() -> None:
+    at = _linked({"weeks": "9999", "ded": "-5", "coins": "250", "kind": "<script>", "start": "yesterday", "iv_n": "x"})
+    assert not at.exception
+    assert _usd(_metric(at, "You pay")) == Decimal("3650.00")  # the defaults: consult + six infusions

@@ -39,6 +39,9 @@ ss = st.session_state
 
 COURSE_LABELS = {p.id: p.label for p in course_presets()}
 PLAN_LABELS = {p.id: p.label for p in plan_presets()} | {"custom_plan": "My own plan (entered below)"}
+DOSE_LABELS = {56: "56 mg", 84: "84 mg"}
+WEEK9_LABELS = {2: "every 2 weeks", 1: "weekly"}
+NETWORK_LABELS = {"in": "in network", "out": "out of network"}
 KIND_LABELS = {
     "self_pay": "Self-pay / uninsured",
     "commercial": "Commercial (employer or marketplace)",
@@ -133,28 +136,14 @@ def toggle(label: str, key: str, *, help: str | None = None, url: bool = True) -
 _run = threading.local()  # per script run (each session's script runs in its own thread)
 
 
-def show_problems(_problems: object, *prefixes: str) -> None:
-    """Reserve a place beside these fields for messages about the scenario paths under `prefixes`.
-
-    The inputs are drawn first (so values from a shared link are in place) and validated afterwards;
-    `fill_problem_slots` then writes each message into its reserved place.
-    """
-    _run.slots.append((prefixes, st.empty()))
-
-
-def fill_problem_slots(problems: list[Problem]) -> None:
-    shown: set[int] = set()
-    for prefixes, slot in _run.slots:
-        mine = [
-            (i, p)
-            for i, p in enumerate(problems)
-            if i not in shown and any(p.loc == x or p.loc.startswith(x + ".") or x == "*" for x in prefixes)
-        ]
-        if mine:
-            with slot.container():
-                for i, p in mine:
-                    shown.add(i)
-                    st.error(plain(p.message), icon=":material/error:")
+def show_problems(_unused: object, *prefixes: str) -> None:
+    """Messages about the scenario paths under `prefixes` (or every one not shown yet, for "*"), beside them."""
+    for i, p in enumerate(_run.problems):
+        if i in _run.shown:
+            continue
+        if any(x == "*" or p.loc == x or p.loc.startswith(x + ".") for x in prefixes):
+            _run.shown.add(i)
+            st.error(plain(p.message), icon=":material/error:")
 
 
 # ---------------------------------------------------------------- sections
@@ -193,7 +182,7 @@ def course_section() -> None:
                 "Dose",
                 [56, 84],
                 key="dose",
-                format_func=lambda d: f"{d} mg",
+                format_func=DOSE_LABELS.get,
                 bind=URL,
                 persist_state="session",
                 help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
@@ -203,7 +192,7 @@ def course_section() -> None:
                     "From week 9",
                     [2, 1],
                     key="week9",
-                    format_func=lambda w: "every 2 weeks" if w == 2 else "weekly",
+                    format_func=WEEK9_LABELS.get,
                     bind=URL,
                     persist_state="session",
                 )
@@ -311,7 +300,7 @@ def insurance_section() -> None:
             horizontal=True,
             bind=URL,
             persist_state="session",
-            format_func=lambda n: "in network" if n == "in" else "out of network",
+            format_func=NETWORK_LABELS.get,
         )
         show_problems(None, "coverage.in_network", "coverage.out_of_network")
         st.markdown("**In-network benefits**")
@@ -751,29 +740,27 @@ def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
 
 
 def render() -> None:
-    """Draw the page: inputs first, then validate and estimate, then the results beside them."""
-    _run.slots = []
+    """Validate and estimate from the current inputs, show the estimate, and draw the inputs beside it.
+
+    The estimate column is drawn first so it reaches the browser first; a shared link's values are put into
+    the inputs before anything is computed (`seed_from_url`), so the first estimate already uses them.
+    """
     page_header(
         "Estimate your treatment costs",
         "IV ketamine or SPRAVATO (esketamine): what you will pay, when, who pays the rest, and how to pay it.",
     )
-    # Bound selectboxes carry their label in the link; the plan's coverage table follows the linked preset.
-    S.init_state(
-        ss, dt.date.today(), url_plan={v: k for k, v in PLAN_LABELS.items()}.get(st.query_params.get("plan", ""))
-    )
-    left, right = st.columns([5, 6], gap="large")
-    with left:
-        file_section()
-        course_section()
-        prices_section()
-        insurance_section()
-        programs_section()
-        accounts_section()
-        travel_section()
-        financing_section()
-        show_problems(None, "*")
+    url_labels = {
+        "course": COURSE_LABELS,
+        "plan": PLAN_LABELS,
+        "kind": KIND_LABELS,
+        "network": NETWORK_LABELS,
+        "dose": DOSE_LABELS,
+        "week9": WEEK9_LABELS,
+    }
+    S.init_state(ss, dt.date.today(), dict(st.query_params), url_labels)
     scenario, result, problems = current()
-    fill_problem_slots(problems)
+    _run.problems, _run.shown = problems, set()
+    left, right = st.columns([5, 6], gap="large")
     with right:
         st.subheader("Your estimate")
         if problems:
@@ -790,4 +777,14 @@ def render() -> None:
         else:
             results(scenario, result)
             compare_box(scenario)
+    with left:
+        file_section()
+        course_section()
+        prices_section()
+        insurance_section()
+        programs_section()
+        accounts_section()
+        travel_section()
+        financing_section()
+        show_problems(None, "*")
     page_footer()

@@ -189,11 +189,17 @@ def _default_keys() -> tuple[str, ...]:
     return tuple(defaults(dt.date(2026, 1, 1)))
 
 
-def init_state(state: State, today: dt.date, url_plan: str | None = None) -> None:
-    """Fill in any missing input with its default (never overwrites what the user or the URL set).
+def init_state(
+    state: State,
+    today: dt.date,
+    url: dict[str, str] | None = None,
+    url_labels: dict[str, dict[Any, str]] | None = None,
+) -> None:
+    """Fill in any missing input with its default (never overwrites what the user set).
 
-    A shared link carries the plan preset but not the coverage table, so on a session's first run the
-    table is taken from the preset named in the link.
+    On a session's first run the values of a shared link (`url`, the page's query parameters) are read into
+    the inputs, so the first estimate already uses them; the coverage table, which a link does not carry,
+    follows the plan preset named in the link.
     """
     present = set(state.keys())
     missing = [k for k in _default_keys() if k not in present]
@@ -203,9 +209,63 @@ def init_state(state: State, today: dt.date, url_plan: str | None = None) -> Non
     values = defaults(today)
     for key in missing:
         state[key] = values[key]
-    if first_run and url_plan in {p.id for p in plan_presets()}:
-        services = list(state["prices_base"]["service"])
-        state["rules_base"] = rules_frame(dict(plan_preset(url_plan).coverage.services), services)
+    if first_run and url:
+        seeded = url_values(url, values, url_labels or {})
+        state.update({k: v for k, v in seeded.items() if k in missing})
+        plan = seeded.get("plan")
+        if plan in {p.id for p in plan_presets()}:
+            services = list(state["prices_base"]["service"])
+            state["rules_base"] = rules_frame(dict(plan_preset(plan).coverage.services), services)
+
+
+# Widget bounds, so a hand-edited link can never put a value into an input that the input would refuse.
+_PCT = (0, 100)
+URL_BOUNDS: dict[str, tuple[float, float]] = {
+    "weeks": (1, 156),
+    "iv_n": (1, 12),
+    "iv_weeks": (1, 8),
+    "boost": (0, 26),
+    "months": (1, 120),
+    "hours": (0, 24),
+    "miles": (0, 10_000),
+    "coins": _PCT,
+    "oon_pct": _PCT,
+    "oon_coins": _PCT,
+    "fed": _PCT,
+    "state": _PCT,
+    "apr": _PCT,
+}
+_MONEY_BOUNDS = (0, 10_000_000)
+
+
+def url_values(url: dict[str, str], like: dict[str, Any], labels: dict[str, dict[Any, str]]) -> dict[str, Any]:
+    """Inputs from a link's query parameters, typed like their defaults; anything unreadable is ignored."""
+    out: dict[str, Any] = {}
+    for key in URL_KEYS:
+        raw = url.get(key)
+        if raw is None or key not in like:
+            continue
+        default = like[key]
+        try:
+            if key in labels:
+                by_label = {label: value for value, label in labels[key].items()}
+                if raw in by_label:
+                    out[key] = by_label[raw]
+            elif isinstance(default, bool):
+                if raw in ("true", "false"):
+                    out[key] = raw == "true"
+            elif isinstance(default, (int, float)):
+                value = int(raw) if isinstance(default, int) else float(raw)
+                lo, hi = URL_BOUNDS.get(key, _MONEY_BOUNDS)
+                if lo <= value <= hi:  # also false for NaN
+                    out[key] = value
+            elif isinstance(default, dt.date):
+                out[key] = dt.date.fromisoformat(raw)
+            elif isinstance(default, str):
+                out[key] = raw
+        except ValueError:
+            continue
+    return out
 
 
 # ---------------------------------------------------------------- tables
