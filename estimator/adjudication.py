@@ -56,6 +56,11 @@ class Adjudicator:
         self._oop_warned: set[tuple[dt.date, str]] = set()
         self._prior_auth_warned = False
         self._no_info_warned: set[str] = set()
+        fam_max = coverage.family.oop_max if coverage.family is not None else None
+        self._oop_limits: dict[str, tuple[Decimal | None, Decimal | None]] = {
+            key: (tier.oop_max if tier is not None else None, fam_max if key == "in" else None)
+            for key, tier in (("in", coverage.in_network), ("out", coverage.out_of_network))
+        }
 
     # -- plan years and accumulators
 
@@ -105,14 +110,12 @@ class Adjudicator:
 
     def oop_remaining(self, acc: Accumulators, tier_key: str) -> Decimal | None:
         """OOP maximum left for a tier (family included in network); None means no cap."""
-        tier = self._tier(tier_key)
-        limits: list[Decimal] = []
-        if tier is not None and tier.oop_max is not None:
-            limits.append(tier.oop_max - acc.oop.get(tier_key, ZERO))
-        fam = self.cov.family
-        if tier_key == "in" and fam is not None and fam.oop_max is not None:
-            limits.append(fam.oop_max - acc.oop.get("family", ZERO))
-        return min(limits) if limits else None
+        own_max, family_max = self._oop_limits[tier_key]
+        own = None if own_max is None else own_max - acc.oop.get(tier_key, ZERO)
+        if family_max is None:
+            return own
+        family = family_max - acc.oop.get("family", ZERO)
+        return family if own is None else min(own, family)
 
     # -- one line
 

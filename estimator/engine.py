@@ -111,31 +111,36 @@ def estimate(scenario: Scenario) -> Result:
                 "start again from zero.",
                 year,
             )
-    by_plan_year = [
-        PlanYearTotal(
-            year,
-            _sum([ln.patient_pays for ln in all_lines if ln.plan_year == year]),
-            _sum([ln.deductible for ln in all_lines if ln.plan_year == year]),
-            oop_reached.get(year),
-        )
-        for year in years
-    ]
+    # One pass over the lines for every total (sums of cents, so exact).
+    year_paid: dict[dt.date, Decimal] = dict.fromkeys(years, Z)
+    year_ded: dict[dt.date, Decimal] = dict.fromkeys(years, Z)
+    charges = plan_pays = program_total = patient_total = balance_bill = write_off = not_covered = Z
+    for ln in all_lines:
+        charges += ln.charge
+        plan_pays += ln.plan_pays
+        program_total += ln.program_pays
+        patient_total += ln.patient_pays
+        balance_bill += ln.balance_bill
+        write_off += ln.write_off
+        if not ln.covered:
+            not_covered += ln.patient_pays
+        year_paid[ln.plan_year] += ln.patient_pays
+        year_ded[ln.plan_year] += ln.deductible
+    by_plan_year = [PlanYearTotal(y, year_paid[y], year_ded[y], oop_reached.get(y)) for y in years]
     by_phase: dict[str, PhaseTotal] = {}
     for s in sessions:
         prev = by_phase.get(s.phase, PhaseTotal(0, Z))
         by_phase[s.phase] = PhaseTotal(prev.sessions + 1, prev.patient_pays + s.patient_pays)
-
-    patient_total = _sum([ln.patient_pays for ln in all_lines])
     totals = Totals(
         sessions=treatment_sessions,
         visits=len(visit_days),
-        charges=_sum([ln.charge for ln in all_lines]),
-        plan_pays=_sum([ln.plan_pays for ln in all_lines]),
-        program_pays=_sum([ln.program_pays for ln in all_lines]),
+        charges=charges,
+        plan_pays=plan_pays,
+        program_pays=program_total,
         patient_pays=patient_total,
-        balance_bill=_sum([ln.balance_bill for ln in all_lines]),
-        write_off=_sum([ln.write_off for ln in all_lines]),
-        not_covered=_sum([ln.patient_pays for ln in all_lines if not ln.covered]),
+        balance_bill=balance_bill,
+        write_off=write_off,
+        not_covered=not_covered,
     )
 
     travel = travel_by_visit = None

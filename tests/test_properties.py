@@ -441,7 +441,11 @@ def test_raising_a_package_price_never_lowers_what_the_patient_pays(data: dict[s
     index = extra.draw(st.integers(0, len(data["packages"]) - 1), label="package")
     higher = copy.deepcopy(data)
     pkg = higher["packages"][index]
-    pkg["price"] = str(D(pkg["price"]) + D(extra.draw(st.integers(1, 100_000), label="cents")) / 100)
+    # A raise of a multiple of `sessions` cents raises every line's share by the same whole cents. Any other
+    # raise can move the remainder cent between lines (4.24 over 5 = 0.84 x 4 + 0.88; 4.25 = 0.85 x 5), so one
+    # line's charge falls while the package rises, and the SPEC's rounding may then lower the total by a cent.
+    steps = extra.draw(st.integers(1, 100_000 // pkg["sessions"] + 1), label="cents per session")
+    pkg["price"] = str(D(pkg["price"]) + D(steps * pkg["sessions"]) / 100)
     assert D(run(higher)["totals"]["patient_pays"]) >= D(run(data)["totals"]["patient_pays"])
 
 
