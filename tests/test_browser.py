@@ -44,3 +44,17 @@ def test_change_an_input_then_download_the_schedule(page: object, app_url: str) 
     assert [r["service"] for r in rows] == ["consult"] + ["iv_infusion"] * 4
     assert rows[-1]["running_total_you_pay"] == "2550.00"
     assert sum(float(r["you_pay"]) for r in rows) == 2550.0
+
+
+def test_printable_estimate_pdf_downloads(page: object, app_url: str) -> None:
+    require_chromium()
+    page.goto(app_url + "/")  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
+    page.get_by_role("radio", name="Downloads", exact=True).click()  # type: ignore[attr-defined]
+    with page.expect_download(timeout=60_000) as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Printable estimate (PDF)").click()  # type: ignore[attr-defined]
+    download = info.value
+    assert download.suggested_filename == "cost-estimate.pdf"
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(data) > 10_000
