@@ -16,9 +16,10 @@ from estimator.adjudication import plan_year_of
 from estimator.engine import estimate
 from estimator.io import scenario_from_data
 from estimator.models import Scenario, billed_services
-from estimator.money import fmt_usd, round_cents
+from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.result import Result
+from estimator.timeline import average_per_session
 
 Z = Decimal("0.00")
 NAME_MAX = 200  # Scenario.name limit
@@ -55,7 +56,7 @@ def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Su
     """Summary figures for one scenario (estimated here unless `result` is given)."""
     r = result if result is not None else estimate(scenario)
     t = r.totals
-    average = round_cents(t.patient_pays / t.sessions) if t.sessions else None
+    average = average_per_session(r)
     reached = [py.oop_reached_on for py in r.by_plan_year if py.oop_reached_on is not None]
     return Summary(
         name=name,

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from estimator.money import round_cents
 from estimator.result import Result
 
 Z = Decimal("0.00")
@@ -100,8 +101,6 @@ def plan_year_resets(result: Result) -> list[dt.date]:
 
 
 def average_per_session(result: Result) -> Decimal | None:
-    """What the patient pays per treatment session on average (None when there are no sessions)."""
-    from estimator.money import round_cents
-
+    """What the patient pays per treatment session on average, half-up to cents (None with no sessions)."""
     n = result.totals.sessions
     return round_cents(result.totals.patient_pays / n) if n else None
