@@ -56,7 +56,10 @@ class Adjudicator:
         self._oop_warned: set[tuple[dt.date, str]] = set()
         self._prior_auth_warned = False
         self._no_info_warned: set[str] = set()
-        fam_max = coverage.family.oop_max if coverage.family is not None else None
+        # Family limits apply to the in-network tier only, and the pharmacy OOP is the in-network one: with no
+        # in-network tier there is no cap at all (SPEC §4.4 steps 4, 6 and 7).
+        fam = coverage.family
+        fam_max = fam.oop_max if fam is not None and coverage.in_network is not None else None
         self._oop_limits: dict[str, tuple[Decimal | None, Decimal | None]] = {
             key: (tier.oop_max if tier is not None else None, fam_max if key == "in" else None)
             for key, tier in (("in", coverage.in_network), ("out", coverage.out_of_network))

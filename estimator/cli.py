@@ -49,9 +49,7 @@ def _dumps(data: object) -> str:
 
 def run_jsonl(stdin: TextIO, stdout: TextIO) -> None:
     """One scenario per input line to one result per output line; bad lines give an errors object."""
-    for raw in stdin:
-        if not raw.strip():
-            continue
+    for raw in stdin:  # a blank line is an invalid scenario too, so output lines stay in step with input lines
         try:
             out = result_to_json(estimate(scenario_from_json(raw)))
         except ScenarioError as e:

@@ -38,11 +38,15 @@ def estimate(scenario: Scenario) -> Result:
     calendar = build_calendar(scenario.protocol, scenario.horizon_weeks)
     start = scenario.start_date
     if calendar.first_cut_day is not None:
+        try:
+            cut_on: dt.date | None = start + dt.timedelta(days=calendar.first_cut_day)
+        except OverflowError:  # a custom day far beyond any calendar
+            cut_on = None
         warnings.add(
             "horizon_cuts_course",
             f"The estimate covers {scenario.horizon_weeks} weeks, which ends before the planned course does; "
             "lengthen the horizon to include every planned session.",
-            start + dt.timedelta(days=calendar.first_cut_day),
+            cut_on,
         )
     flat = [line for s in calendar.sessions for line in s.lines]
     charges = iter(line_charges(flat, scenario.fees, scenario.packages))
@@ -100,7 +104,7 @@ def estimate(scenario: Scenario) -> Result:
 
     all_lines = [ln for s in sessions for ln in s.lines]
     visit_days = sorted({s.date for s in sessions})
-    treatment_sessions = sum(1 for s in sessions if s.phase != "evaluation")
+    treatment_sessions = sum(1 for planned in calendar.sessions if not planned.evaluation)
 
     years = sorted({ln.plan_year for ln in all_lines})
     for year in years:

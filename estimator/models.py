@@ -90,14 +90,14 @@ class ServiceQty(_Model):
 
 
 class CustomSession(_Model):
-    day: Count = Field(ge=0, le=1100)
+    day: Count = Field(ge=0)
     phase: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "treatment"
     services: list[ServiceQty] = Field(min_length=1, max_length=20)
 
 
 class Custom(_Model):
     type: Literal["custom"]
-    sessions: list[CustomSession] = Field(max_length=400)
+    sessions: list[CustomSession] = Field(max_length=2000)
     once: list[ServiceId] = Field(default_factory=list, max_length=20)
 
 
@@ -129,11 +129,11 @@ def _check_met(met: Decimal, limit: Decimal | None, met_name: str, limit_name: s
 
 
 class Tier(_Model):
-    deductible: Money = Decimal("0")
-    deductible_met: Money = Decimal("0")
+    deductible: Money = Decimal("0.00")
+    deductible_met: Money = Decimal("0.00")
     coinsurance_pct: Pct = Decimal("0")
     oop_max: Money | None = None
-    oop_met: Money = Decimal("0")
+    oop_met: Money = Decimal("0.00")
     allowed_pct_of_charge: Pct = Decimal("100")
 
     @model_validator(mode="after")
@@ -144,8 +144,8 @@ class Tier(_Model):
 
 
 class Pharmacy(_Model):
-    deductible: Money = Decimal("0")
-    deductible_met: Money = Decimal("0")
+    deductible: Money = Decimal("0.00")
+    deductible_met: Money = Decimal("0.00")
     integrated_deductible: bool = False
     coinsurance_pct: Pct = Decimal("0")
     copay: Money | None = None
@@ -160,9 +160,9 @@ class Pharmacy(_Model):
 class Family(_Model):
     type: Literal["embedded", "aggregate"]
     deductible: Money
-    deductible_met: Money = Decimal("0")
+    deductible_met: Money = Decimal("0.00")
     oop_max: Money | None = None
-    oop_met: Money = Decimal("0")
+    oop_met: Money = Decimal("0.00")
 
     @model_validator(mode="after")
     def _met_within_limits(self) -> Family:
@@ -240,8 +240,8 @@ class Coverage(_Model):
 class SavingsProgram(_Model):
     name: ShortText
     services: list[ServiceId] = Field(min_length=1, max_length=20)
-    patient_pays_per_session: Money = Decimal("0")
-    annual_max: Money | None
+    patient_pays_per_session: Money = Decimal("0.00")
+    annual_max: Money | None  # required (SPEC §4.5 gives no default); null = no maximum
     eligible_kinds: list[Kind] = Field(default_factory=lambda: ["commercial"], max_length=4)
     counts_toward_accumulators: bool = True
 
@@ -250,19 +250,19 @@ class SavingsProgram(_Model):
 
 
 class Accounts(_Model):
-    fsa_available: Money = Decimal("0")
-    fsa_next_years: Money = Decimal("0")
-    hsa_available: Money = Decimal("0")
+    fsa_available: Money = Decimal("0.00")
+    fsa_next_years: Money = Decimal("0.00")
+    hsa_available: Money = Decimal("0.00")
     federal_rate_pct: Pct
     state_rate_pct: Pct = Decimal("0")
     payroll: bool = True
 
 
 class Travel(_Model):
-    round_trip_miles: Decimal = Field(Decimal("0"), ge=0, le=10_000, allow_inf_nan=False)
+    round_trip_miles: Decimal = Field(Decimal("0"), ge=0, le=100_000, allow_inf_nan=False)
     mileage_rate: Money | None = None
-    parking_per_visit: Money = Decimal("0")
-    rideshare_per_visit: Money = Decimal("0")
+    parking_per_visit: Money = Decimal("0.00")
+    rideshare_per_visit: Money = Decimal("0.00")
 
 
 class TimeOff(_Model):
@@ -294,7 +294,7 @@ def billed_services(protocol: IvKetamine | Spravato | Custom) -> list[str]:
 class Scenario(_Model):
     version: Literal[1]
     name: ShortText = ""
-    start_date: IsoDate
+    start_date: Annotated[IsoDate, Field(ge=dt.date(1900, 1, 1), le=dt.date(9000, 12, 31))]
     horizon_weeks: Count = Field(26, ge=1, le=156)
     protocol: Protocol
     fees: list[Fee] = Field(max_length=100)

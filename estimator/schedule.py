@@ -19,6 +19,7 @@ class PlannedSession:
     day: int
     phase: str
     lines: tuple[tuple[str, int], ...]  # (service id, quantity)
+    evaluation: bool = False  # the day-0 session of `once` services (not a treatment session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,5 +87,5 @@ def build_calendar(protocol: IvKetamine | Spravato | Custom, horizon_weeks: int)
     cut = [d for d in fixed if d >= horizon_days]
     kept = [s for s in sessions if s.day < horizon_days]
     if protocol.once:
-        kept.insert(0, PlannedSession(0, "evaluation", tuple((s, 1) for s in protocol.once)))
+        kept.insert(0, PlannedSession(0, "evaluation", tuple((s, 1) for s in protocol.once), evaluation=True))
     return Calendar(tuple(kept), min(cut) if cut else None)
