@@ -112,7 +112,9 @@ def estimate(scenario: Scenario) -> Result:
             warnings.add(
                 "plan_year_reset",
                 f"A new plan year starts on {year.isoformat()}: the deductible and out-of-pocket maximum "
-                "start again from zero.",
+                "start again from zero."
+                if cov.kind != "self_pay"
+                else f"A new year starts on {year.isoformat()}: an FSA election for the new year applies from then.",
                 year,
             )
     # One pass over the lines for every total (sums of cents, so exact).

@@ -106,7 +106,7 @@ def test_all_features_case_shows_accounts_and_payment_plan() -> None:
     at.run()
     assert not at.exception
     assert _usd(_metric(at, "You pay")) == Decimal(expected["totals"]["patient_pays"])
-    assert _usd(_metric(at, "After tax savings")) == Decimal(expected["accounts"]["net_cost"])
+    assert _usd(_metric(at, "Net cost after tax savings")) == Decimal(expected["accounts"]["net_cost"])
     assert _usd(_metric(at, "Monthly payment")) == Decimal(expected["financing"]["monthly_payment"])
 
 
@@ -165,10 +165,10 @@ def test_a_shared_link_reproduces_the_estimate_on_first_load() -> None:
 
     at = _linked(
         {
-            "course": "SPRAVATO first year",
+            "course": "spravato_1y",
             "weeks": "52",
-            "plan": "2026 HDHP with HSA (self-only)",
-            "kind": "Commercial (employer or marketplace)",
+            "plan": "hdhp_2026",
+            "kind": "commercial",
             "ded": "1700.0",
             "coins": "20.0",
             "has_oop": "true",
@@ -189,4 +189,21 @@ def test_a_shared_link_reproduces_the_estimate_on_first_load() -> None:
 def test_a_tampered_link_is_ignored_not_fatal() -> None:
     at = _linked({"weeks": "9999", "ded": "-5", "coins": "250", "kind": "<script>", "start": "yesterday", "iv_n": "x"})
     assert not at.exception
-    assert _usd(_metric(at, "You pay")) == Decimal("3650.00")  # the defaults: consult + six infusions
+    assert _usd(_metric(at, "You pay")) == Decimal("3050.00")  # the defaults: consult + six-infusion package
+
+
+def test_the_link_the_page_writes_reproduces_every_input_including_zeros() -> None:
+    at = _app().run()
+    at.toggle(key="acct_on").set_value(True).run()
+    at.number_input(key="hsa").set_value(2000.0).run()
+    at.number_input(key="fed").set_value(0.0).run()
+    at.toggle(key="fin_on").set_value(True).run()
+    at.number_input(key="apr").set_value(0.0).run()
+    at.number_input(key="weeks").set_value(1).run()
+    assert not at.exception
+    params = {k: v[0] if isinstance(v, list) else v for k, v in dict(at.query_params).items()}
+    assert params["fed"] == "0" and params["apr"] == "0" and params["weeks"] == "1" and "start" in params
+    figures = {m.label: m.value for m in at.metric}
+    again = _linked(params)
+    assert not again.exception
+    assert {m.label: m.value for m in again.metric} == figures

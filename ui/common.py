@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from estimator.money import fmt_usd
@@ -43,10 +45,15 @@ def usd(value: object) -> str:
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
 
 
+_AUTOLINK = re.compile(r"(://|(?i:www)\.|@)")
+
+
 def plain(text: object) -> str:
-    """User or data text made safe for Streamlit's Markdown: every special character escaped."""
+    """User or data text made safe for Streamlit's Markdown: every special character escaped, and web or e-mail
+    addresses broken by an invisible space so they are not turned into links."""
+    text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u200b" + m.group(0)[-1], str(text))
     out = []
-    for ch in str(text):
+    for ch in text:
         if ch in _MD_SPECIAL:
             out.append("\\" + ch)
         elif ch == "\n":

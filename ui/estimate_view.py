@@ -34,7 +34,6 @@ from ui.common import (
 
 MAX_SCENARIO_UPLOAD = 200_000  # bytes
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
-URL = "query-params"
 ss = st.session_state
 
 COURSE_LABELS = {p.id: p.label for p in course_presets()}
@@ -62,10 +61,13 @@ def _on_plan() -> None:
         S.apply_plan(ss, ss["plan"])
 
 
-def _fold(name: str) -> None:
-    """Keep a table's edits in its base frame so they survive page switches."""
-    ss[f"{name}_base"] = getattr(S, f"current_{name}")(ss)
-    ss["editor_version"] += 1
+def _save(name: str) -> None:
+    S.save_table(ss, name)
+
+
+def _on_kind() -> None:
+    """A coverage kind chosen by hand no longer matches the plan preset the fields came from."""
+    ss["plan"] = "custom_plan"
 
 
 def _on_upload() -> None:
@@ -97,7 +99,7 @@ def _add_to_comparison(scenario: Scenario) -> None:
 # ---------------------------------------------------------------- input helpers
 
 
-def money_input(label: str, key: str, *, help: str | None = None, step: float = 50.0, url: bool = True) -> None:
+def money_input(label: str, key: str, *, help: str | None = None, step: float = 50.0) -> None:
     st.number_input(
         label,
         key=key,
@@ -106,12 +108,11 @@ def money_input(label: str, key: str, *, help: str | None = None, step: float = 
         step=step,
         format="%.2f",
         help=help,
-        bind=URL if url else None,
         persist_state="session",
     )
 
 
-def pct_input(label: str, key: str, *, help: str | None = None, url: bool = True) -> None:
+def pct_input(label: str, key: str, *, help: str | None = None) -> None:
     st.number_input(
         label,
         key=key,
@@ -120,17 +121,16 @@ def pct_input(label: str, key: str, *, help: str | None = None, url: bool = True
         step=1.0,
         format="%.2f",
         help=help,
-        bind=URL if url else None,
         persist_state="session",
     )
 
 
 def int_input(label: str, key: str, lo: int, hi: int, *, help: str | None = None) -> None:
-    st.number_input(label, key=key, min_value=lo, max_value=hi, step=1, help=help, bind=URL, persist_state="session")
+    st.number_input(label, key=key, min_value=lo, max_value=hi, step=1, help=help, persist_state="session")
 
 
-def toggle(label: str, key: str, *, help: str | None = None, url: bool = True) -> bool:
-    return st.toggle(label, key=key, help=help, bind=URL if url else None, persist_state="session")
+def toggle(label: str, key: str, *, help: str | None = None) -> bool:
+    return st.toggle(label, key=key, help=help, persist_state="session")
 
 
 _run = threading.local()  # per script run (each session's script runs in its own thread)
@@ -157,12 +157,11 @@ def course_section() -> None:
             key="course",
             format_func=COURSE_LABELS.get,
             on_change=_on_course,
-            bind=URL,
             persist_state="session",
             help="Presets follow the FDA label for SPRAVATO and a typical six-infusion IV series.",
         )
         c1, c2 = st.columns(2)
-        c1.date_input("First treatment day", key="start", bind=URL, persist_state="session", format="YYYY-MM-DD")
+        c1.date_input("First treatment day", key="start", persist_state="session", format="YYYY-MM-DD")
         with c2:
             int_input("Weeks to estimate", "weeks", 1, 156, help="Sessions within this many weeks are counted.")
         show_problems(None, "start_date", "horizon_weeks")
@@ -183,7 +182,6 @@ def course_section() -> None:
                 [56, 84],
                 key="dose",
                 format_func=DOSE_LABELS.get,
-                bind=URL,
                 persist_state="session",
                 help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
             )
@@ -193,7 +191,6 @@ def course_section() -> None:
                     [2, 1],
                     key="week9",
                     format_func=WEEK9_LABELS.get,
-                    bind=URL,
                     persist_state="session",
                 )
             st.caption(
@@ -202,13 +199,12 @@ def course_section() -> None:
             )
         else:
             st.caption("One row per service line; rows with the same day and phase form one session (day 0 = start).")
-            ver = ss["editor_version"]
             st.data_editor(
                 ss["custom_base"],
-                key=f"custom_editor_{ver}",
+                key=S.editor_key(ss, "custom"),
                 num_rows="dynamic",
                 hide_index=True,
-                on_change=_fold,
+                on_change=_save,
                 args=("custom",),
                 column_config={
                     "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
@@ -242,20 +238,19 @@ def prices_section() -> None:
             "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
             "device (56 mg = 2, 84 mg = 3)."
         )
-        ver = ss["editor_version"]
         st.data_editor(
             ss["prices_base"],
-            key=f"prices_editor_{ver}",
+            key=S.editor_key(ss, "prices"),
             num_rows="dynamic",
             hide_index=True,
-            on_change=_fold,
+            on_change=_save,
             args=("prices",),
             column_config={
                 "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
                 "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
                 "description": st.column_config.TextColumn("Description", max_chars=120),
                 "charge": st.column_config.NumberColumn(
-                    "Price ($)", min_value=0.0, max_value=10_000_000.0, step=1.0, format="dollar", required=True
+                    "Price ($)", min_value=0.0, max_value=10_000_000.0, step=0.01, format="dollar", required=True
                 ),
             },
         )
@@ -269,7 +264,7 @@ def prices_section() -> None:
                     "Sessions", key="pkg_sessions", min_value=2, max_value=52, step=1, persist_state="session"
                 )
             with c3:
-                money_input("Package price", "pkg_price", url=False)
+                money_input("Package price", "pkg_price")
         show_problems(None, "packages")
 
 
@@ -281,13 +276,17 @@ def insurance_section() -> None:
             key="plan",
             format_func=PLAN_LABELS.get,
             on_change=_on_plan,
-            bind=URL,
             persist_state="session",
             help="Fills the fields below; change any of them to match your plan.",
         )
         c1, c2 = st.columns(2)
         c1.selectbox(
-            "Coverage", list(KIND_LABELS), key="kind", format_func=KIND_LABELS.get, bind=URL, persist_state="session"
+            "Coverage",
+            list(KIND_LABELS),
+            key="kind",
+            format_func=KIND_LABELS.get,
+            on_change=_on_kind,
+            persist_state="session",
         )
         if ss["kind"] == "self_pay":
             st.caption("Self-pay: you pay the clinic's prices. Ask the clinic for a Good Faith Estimate.")
@@ -298,7 +297,6 @@ def insurance_section() -> None:
             ["in", "out"],
             key="network",
             horizontal=True,
-            bind=URL,
             persist_state="session",
             format_func=NETWORK_LABELS.get,
         )
@@ -314,7 +312,7 @@ def insurance_section() -> None:
         with c1:
             pct_input("Coinsurance (%)", "coins", help="Your share after the deductible.")
         with c2:
-            st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, bind=URL, persist_state="session")
+            st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, persist_state="session")
         show_problems(None, "coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
         if toggle("Plan has an out-of-pocket maximum", "has_oop", help="Original Medicare has none."):
             c1, c2 = st.columns(2)
@@ -323,7 +321,7 @@ def insurance_section() -> None:
             with c2:
                 money_input("Out-of-pocket met so far", "oop_met")
         show_problems(None, "coverage.in_network.oop_max", "coverage.in_network.oop_met")
-        if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on", url=False):
+        if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on"):
             st.markdown("**Out-of-network benefits**")
             c1, c2 = st.columns(2)
             with c1:
@@ -337,22 +335,36 @@ def insurance_section() -> None:
                 money_input("Out-of-pocket maximum (0 = none)", "oon_oop")
         st.markdown("**What the plan covers**")
         st.caption("Copay blank = coinsurance applies. Allowed = the in-network contracted rate per unit (optional).")
-        ver = ss["editor_version"]
         st.data_editor(
             ss["rules_base"],
-            key=f"rules_editor_{ver}",
+            key=S.editor_key(ss, "rules"),
             num_rows="dynamic",
             hide_index=True,
-            on_change=_fold,
+            on_change=_save,
             args=("rules",),
             column_config={
-                "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
-                "covered": st.column_config.CheckboxColumn("Covered"),
-                "benefit": st.column_config.SelectboxColumn("Benefit", options=["medical", "pharmacy"]),
-                "copay": st.column_config.NumberColumn("Copay ($)", min_value=0.0, format="dollar"),
-                "deductible_applies": st.column_config.CheckboxColumn("Deductible first"),
-                "allowed": st.column_config.NumberColumn("Allowed ($)", min_value=0.0, format="dollar"),
-                "prior_auth": st.column_config.CheckboxColumn("Needs prior auth"),
+                "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width="medium"),
+                "covered": st.column_config.CheckboxColumn("Covered", width="small"),
+                "benefit": st.column_config.SelectboxColumn(
+                    "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
+                ),
+                "copay": st.column_config.NumberColumn(
+                    "Copay", min_value=0.0, step=0.01, format="dollar", width="small", help="Blank: coinsurance"
+                ),
+                "deductible_applies": st.column_config.CheckboxColumn(
+                    "Ded. first", width="small", help="The deductible applies before the copay or coinsurance"
+                ),
+                "allowed": st.column_config.NumberColumn(
+                    "Allowed",
+                    min_value=0.0,
+                    step=0.01,
+                    format="dollar",
+                    width="small",
+                    help="In-network contracted rate per unit (optional)",
+                ),
+                "prior_auth": st.column_config.CheckboxColumn(
+                    "Prior auth", width="small", help="Needs prior authorization"
+                ),
             },
         )
         show_problems(None, "coverage.services")
@@ -361,34 +373,34 @@ def insurance_section() -> None:
             st.markdown("**Pharmacy benefit**")
             c1, c2 = st.columns(2)
             with c1:
-                money_input("Pharmacy deductible", "ph_ded", url=False)
+                money_input("Pharmacy deductible", "ph_ded")
             with c2:
-                money_input("Pharmacy deductible met", "ph_ded_met", url=False)
-            toggle("Deductible shared with medical (integrated)", "ph_integrated", url=False)
+                money_input("Pharmacy deductible met", "ph_ded_met")
+            toggle("Deductible shared with medical (integrated)", "ph_integrated")
             c1, c2 = st.columns(2)
             with c1:
-                pct_input("Pharmacy coinsurance (%)", "ph_coins", url=False)
+                pct_input("Pharmacy coinsurance (%)", "ph_coins")
             with c2:
-                if toggle("Flat copay instead", "ph_copay_on", url=False):
-                    money_input("Pharmacy copay", "ph_copay", url=False)
-            if toggle("Cap per fill", "ph_fill_on", url=False):
-                money_input("Most you pay per fill", "ph_fill", url=False)
+                if toggle("Flat copay instead", "ph_copay_on"):
+                    money_input("Pharmacy copay", "ph_copay")
+            if toggle("Cap per fill", "ph_fill_on"):
+                money_input("Most you pay per fill", "ph_fill")
             show_problems(None, "coverage.pharmacy")
-        if toggle("Family plan", "fam_on", url=False):
+        if toggle("Family plan", "fam_on"):
             c1, c2 = st.columns(2)
             c1.radio(
                 "Family deductible", ["embedded", "aggregate"], key="fam_type", horizontal=True, persist_state="session"
             )
             with c2:
-                money_input("Family deductible", "fam_ded", url=False)
+                money_input("Family deductible", "fam_ded")
             c1, c2 = st.columns(2)
             with c1:
-                money_input("Family deductible met", "fam_ded_met", url=False)
+                money_input("Family deductible met", "fam_ded_met")
             with c2:
-                money_input("Family out-of-pocket maximum (0 = none)", "fam_oop", url=False)
-            money_input("Family out-of-pocket met", "fam_oop_met", url=False)
+                money_input("Family out-of-pocket maximum (0 = none)", "fam_oop")
+            money_input("Family out-of-pocket met", "fam_oop_met")
             show_problems(None, "coverage.family")
-        if toggle("Prior authorization has an end date", "pa_on", url=False):
+        if toggle("Prior authorization has an end date", "pa_on"):
             st.date_input("Prior authorization valid until", key="pa_until", persist_state="session")
         st.text_area(
             "Coverage notes (printed on your estimate, never put in the link)",
@@ -453,15 +465,14 @@ def travel_section() -> None:
                     min_value=0.0,
                     max_value=10_000.0,
                     step=5.0,
-                    bind=URL,
                     persist_state="session",
                 )
             with c2:
                 money_input("Parking per visit", "parking", step=1.0)
             with c3:
                 money_input("Rideshare per visit", "ride", step=5.0)
-            if toggle("Use my own mileage rate", "rate_on", url=False):
-                money_input("Mileage rate ($ per mile)", "rate", step=0.01, url=False)
+            if toggle("Use my own mileage rate", "rate_on"):
+                money_input("Mileage rate ($ per mile)", "rate", step=0.01)
             else:
                 st.caption("Uses the IRS medical mileage rate for each visit's year.")
         if toggle("Count time off work", "to_on"):
@@ -473,7 +484,6 @@ def travel_section() -> None:
                     min_value=0.0,
                     max_value=24.0,
                     step=0.5,
-                    bind=URL,
                     persist_state="session",
                 )
             with c2:
@@ -489,10 +499,17 @@ def financing_section() -> None:
                 pct_input("APR (%)", "apr", help="Typical medical credit card APR: 26.99 % (CFPB, 2023).")
             with c2:
                 int_input("Months", "months", 1, 120)
-            if toggle("Finance a different amount", "fin_amount_on", url=False):
-                money_input("Amount to finance", "fin_amount", url=False)
+            if toggle("Finance a different amount", "fin_amount_on"):
+                money_input("Amount to finance", "fin_amount")
             else:
                 st.caption("Finances everything you pay for treatment.")
+                estimate_now = ss.get(RESULT_KEY)
+                if ss.get("acct_on") and estimate_now is not None and estimate_now.accounts is not None:
+                    st.caption(
+                        "Paying part with HSA/FSA money? To finance only the rest, finance "
+                        + usd(estimate_now.accounts.post_tax)
+                        + " (what the accounts don't cover, travel included)."
+                    )
             st.caption(
                 "Deferred-interest cards charge all the interest from the purchase date if the balance "
                 "isn't paid in full in time."
@@ -528,13 +545,13 @@ def metrics(scenario: Scenario, result: Result) -> None:
     )
     if result.accounts:
         cells[1].metric(
-            "After tax savings",
+            "Net cost after tax savings",
             usd(result.accounts.net_cost),
             border=True,
             help="Treatment and travel, less the tax you save paying with HSA/FSA money.",
         )
     else:
-        cells[1].metric("After tax savings", "—", border=True, help="Turn on HSA/FSA in section 5.")
+        cells[1].metric("Net cost after tax savings", "—", border=True, help="Turn on HSA/FSA in section 5.")
     cells[2].metric("Insurance pays", usd(t.plan_pays), border=True)
     cells[3].metric("Savings programs pay", usd(t.program_pays), border=True)
     cells[4].metric(
@@ -556,7 +573,8 @@ def metrics(scenario: Scenario, result: Result) -> None:
     lines = [f"{t.sessions} sessions on {t.visits} visit days, total charges {usd(t.charges)}."]
     for py in result.by_plan_year:
         reached = f"; out-of-pocket maximum reached {py.oop_reached_on:%b %d, %Y}" if py.oop_reached_on else ""
-        lines.append(f"Plan year from {py.plan_year:%b %d, %Y}: you pay {usd(py.patient_pays)}{reached}.")
+        year = "Plan year" if scenario.coverage.kind != "self_pay" else "Year"
+        lines.append(f"{year} from {py.plan_year:%b %d, %Y}: you pay {usd(py.patient_pays)}{reached}.")
     if result.travel:
         lines.append(f"Travel: {usd(result.travel.total)} for {result.travel.visits} visits.")
     if result.time_off:
@@ -596,7 +614,7 @@ def assumptions(scenario: Scenario) -> list[str]:
     return items
 
 
-def results(scenario: Scenario, result: Result) -> None:
+def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
     for w in result.warnings:
         when = f"{w.date:%b %d, %Y}: " if w.date and w.date.isoformat() not in w.message else ""
@@ -633,16 +651,17 @@ def results(scenario: Scenario, result: Result) -> None:
             st.caption("Who pays what in each month of the course.")
     elif view == "Sessions":
         rows = session_rows(result)
+        # What matters most first, so it is visible without scrolling sideways in a narrow column.
         df = pd.DataFrame(
             {
                 "Date": [r.date for r in rows],
-                "Phase": [r.phase for r in rows],
-                "Services": [r.services for r in rows],
-                "Charge": [float(r.charge) for r in rows],
-                "Insurance": [float(r.insurance) for r in rows],
-                "Program": [float(r.program) for r in rows],
                 "You pay": [float(r.you_pay) for r in rows],
                 "Running total": [float(r.running_total) for r in rows],
+                "Insurance": [float(r.insurance) for r in rows],
+                "Program": [float(r.program) for r in rows],
+                "Charge": [float(r.charge) for r in rows],
+                "Phase": [r.phase for r in rows],
+                "Services": [r.services for r in rows],
             }
         )
         money_col = st.column_config.NumberColumn(format="dollar")
@@ -651,8 +670,10 @@ def results(scenario: Scenario, result: Result) -> None:
             hide_index=True,
             width="stretch",
             column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Running total"]}
-            | {"Date": st.column_config.DateColumn(format="YYYY-MM-DD")},
+            | {"Date": st.column_config.DateColumn(format="YYYY-MM-DD", width="small")},
         )
+    elif stale:
+        st.info("Fix the inputs marked in red to download files for them.", icon=":material/info:")
     else:
         downloads(scenario, result)
 
@@ -704,14 +725,20 @@ def downloads(scenario: Scenario, result: Result) -> None:
     )
 
 
-def compare_box(scenario: Scenario) -> None:
+def compare_box(scenario: Scenario, stale: bool = False) -> None:
     with st.container(border=True):
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
         c1.text_input(
             "Name for this scenario", key="compare_name", max_chars=60, placeholder="e.g. SPRAVATO in network"
         )
         c2.button(
-            "Add to comparison", on_click=_add_to_comparison, args=(scenario,), icon=":material/add:", width="stretch"
+            "Add to comparison",
+            on_click=_add_to_comparison,
+            args=(scenario,),
+            icon=":material/add:",
+            width="stretch",
+            disabled=stale,
+            help="Fix the inputs marked in red first." if stale else None,
         )
         if ss.get("compare_msg"):
             st.caption(plain(ss.pop("compare_msg")))
@@ -743,21 +770,15 @@ def render() -> None:
     """Validate and estimate from the current inputs, show the estimate, and draw the inputs beside it.
 
     The estimate column is drawn first so it reaches the browser first; a shared link's values are put into
-    the inputs before anything is computed (`seed_from_url`), so the first estimate already uses them.
+    the inputs before anything is computed, so the first estimate already uses them. The page writes the link
+    itself at the end of each run (every input but free text and tables), so zeros and defaults survive too.
     """
     page_header(
         "Estimate your treatment costs",
         "IV ketamine or SPRAVATO (esketamine): what you will pay, when, who pays the rest, and how to pay it.",
     )
-    url_labels = {
-        "course": COURSE_LABELS,
-        "plan": PLAN_LABELS,
-        "kind": KIND_LABELS,
-        "network": NETWORK_LABELS,
-        "dose": DOSE_LABELS,
-        "week9": WEEK9_LABELS,
-    }
-    S.init_state(ss, dt.date.today(), dict(st.query_params), url_labels)
+    S.init_state(ss, dt.date.today(), st.query_params.to_dict())
+    S.remount_tables(ss)
     scenario, result, problems = current()
     _run.problems, _run.shown = problems, set()
     left, right = st.columns([5, 6], gap="large")
@@ -775,8 +796,8 @@ def render() -> None:
         if scenario is None or result is None:
             st.info("Enter your course and prices to see an estimate.")
         else:
-            results(scenario, result)
-            compare_box(scenario)
+            results(scenario, result, stale=bool(problems))
+            compare_box(scenario, stale=bool(problems))
     with left:
         file_section()
         course_section()
@@ -788,3 +809,6 @@ def render() -> None:
         financing_section()
         show_problems(None, "*")
     page_footer()
+    params = S.url_params(ss, dt.date.today())
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)

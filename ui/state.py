@@ -31,54 +31,17 @@ PRICE_COLUMNS = ["service", "charge", "code", "description"]
 RULE_COLUMNS = ["service", "covered", "benefit", "copay", "deductible_applies", "allowed", "prior_auth"]
 CUSTOM_COLUMNS = ["day", "phase", "service", "quantity"]
 
-# Numeric plan inputs and the course preset go in the URL; names, notes and tables never do.
-URL_KEYS = (
-    "course",
-    "start",
-    "weeks",
-    "iv_n",
-    "iv_weeks",
-    "boost",
-    "dose",
-    "week9",
-    "kind",
-    "plan",
-    "network",
-    "ded",
-    "ded_met",
-    "coins",
-    "oop",
-    "has_oop",
-    "oop_met",
-    "py_start",
-    "oon_pct",
-    "oon_ded",
-    "oon_coins",
-    "oon_oop",
-    "wm_on",
-    "wm_per",
-    "wm_max",
-    "obs_on",
-    "obs_max",
-    "accum",
-    "acct_on",
-    "fsa",
-    "fsa_next",
-    "hsa",
-    "fed",
-    "state",
-    "direct",
-    "trav_on",
-    "miles",
-    "parking",
-    "ride",
-    "to_on",
-    "hours",
-    "wage",
-    "fin_on",
-    "apr",
-    "months",
-)
+# Every scalar input goes in a shareable link except free text (names, notes): the course, dates and every
+# plan figure. Tables (prices, coverage, custom sessions) do not fit a link; the scenario file carries those.
+URL_EXCLUDED = frozenset({"name", "notes", "editor_version"})
+# Choices whose values must be one of a fixed set (anything else in a hand-edited link is ignored).
+URL_CHOICES: dict[str, frozenset[Any]] = {
+    "network": frozenset({"in", "out"}),
+    "dose": frozenset({56, 84}),
+    "week9": frozenset({1, 2}),
+    "kind": frozenset({"self_pay", "commercial", "medicare", "medicaid"}),
+    "fam_type": frozenset({"embedded", "aggregate"}),
+}
 
 
 def _f(x: Decimal | None) -> float:
@@ -172,14 +135,19 @@ def defaults(today: dt.date) -> dict[str, Any]:
         "months": 12,
         "fin_amount_on": False,
         "fin_amount": 0.0,
-        "pkg_on": False,
-        "pkg_service": "iv_infusion",
-        "pkg_sessions": 6,
-        "pkg_price": 2700.0,
     }
+    example_package = next(iter(example_prices().scenario_packages()), None)
+    values.update(
+        pkg_on=example_package is not None,
+        pkg_service=example_package.service if example_package else "iv_infusion",
+        pkg_sessions=example_package.sessions if example_package else 6,
+        pkg_price=_f(example_package.price) if example_package else 0.0,
+    )
     values["prices_base"] = prices_frame_from(example_prices().scenario_fees())
     values["rules_base"] = rules_frame({}, list(values["prices_base"]["service"]))
     values["custom_base"] = custom_frame_from(course_preset("custom").protocol)
+    for name in TABLES:
+        values[f"{name}_saved"] = values[f"{name}_base"]
     values["editor_version"] = 0
     return values
 
@@ -189,17 +157,12 @@ def _default_keys() -> tuple[str, ...]:
     return tuple(defaults(dt.date(2026, 1, 1)))
 
 
-def init_state(
-    state: State,
-    today: dt.date,
-    url: dict[str, str] | None = None,
-    url_labels: dict[str, dict[Any, str]] | None = None,
-) -> None:
+def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) -> None:
     """Fill in any missing input with its default (never overwrites what the user set).
 
-    On a session's first run the values of a shared link (`url`, the page's query parameters) are read into
-    the inputs, so the first estimate already uses them; the coverage table, which a link does not carry,
-    follows the plan preset named in the link.
+    On a session's first run a shared link's values (`url`, the page's query parameters) are read into the
+    inputs, so the first estimate already uses them: the course and plan presets it names are applied first
+    (schedule, horizon and coverage table), then its figures on top.
     """
     present = set(state.keys())
     missing = [k for k in _default_keys() if k not in present]
@@ -210,61 +173,82 @@ def init_state(
     for key in missing:
         state[key] = values[key]
     if first_run and url:
-        seeded = url_values(url, values, url_labels or {})
-        state.update({k: v for k, v in seeded.items() if k in missing})
-        plan = seeded.get("plan")
-        if plan in {p.id for p in plan_presets()}:
-            services = list(state["prices_base"]["service"])
-            state["rules_base"] = rules_frame(dict(plan_preset(plan).coverage.services), services)
+        seeded = url_values(url, values)
+        if seeded.get("course") in {p.id for p in course_presets()}:
+            apply_course(state, seeded["course"])
+        if seeded.get("plan") in {p.id for p in plan_presets()}:
+            apply_plan(state, seeded["plan"])
+        state.update(seeded)
 
 
 # Widget bounds, so a hand-edited link can never put a value into an input that the input would refuse.
 _PCT = (0, 100)
 URL_BOUNDS: dict[str, tuple[float, float]] = {
-    "weeks": (1, 156),
-    "iv_n": (1, 12),
-    "iv_weeks": (1, 8),
-    "boost": (0, 26),
-    "months": (1, 120),
-    "hours": (0, 24),
-    "miles": (0, 10_000),
-    "coins": _PCT,
-    "oon_pct": _PCT,
-    "oon_coins": _PCT,
-    "fed": _PCT,
-    "state": _PCT,
-    "apr": _PCT,
-}
+    "weeks": (1, 156), "iv_n": (1, 12), "iv_weeks": (1, 8), "boost": (0, 26), "months": (1, 120),
+    "hours": (0, 24), "miles": (0, 10_000), "pkg_sessions": (2, 52), "coins": _PCT, "oon_pct": _PCT,
+    "oon_coins": _PCT, "fed": _PCT, "state": _PCT, "apr": _PCT, "ph_coins": _PCT,
+}  # fmt: skip
 _MONEY_BOUNDS = (0, 10_000_000)
 
 
-def url_values(url: dict[str, str], like: dict[str, Any], labels: dict[str, dict[Any, str]]) -> dict[str, Any]:
+def _url_keys(like: dict[str, Any]) -> list[str]:
+    return [
+        k
+        for k, v in like.items()
+        if k not in URL_EXCLUDED and isinstance(v, (bool, int, float, str, dt.date)) and not k.endswith("_base")
+    ]
+
+
+def url_values(url: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
     """Inputs from a link's query parameters, typed like their defaults; anything unreadable is ignored."""
     out: dict[str, Any] = {}
-    for key in URL_KEYS:
+    for key in _url_keys(like):
         raw = url.get(key)
-        if raw is None or key not in like:
+        if raw is None:
             continue
         default = like[key]
         try:
-            if key in labels:
-                by_label = {label: value for value, label in labels[key].items()}
-                if raw in by_label:
-                    out[key] = by_label[raw]
-            elif isinstance(default, bool):
-                if raw in ("true", "false"):
-                    out[key] = raw == "true"
+            value: Any
+            if isinstance(default, bool):
+                if raw not in ("true", "false"):
+                    continue
+                value = raw == "true"
             elif isinstance(default, (int, float)):
                 value = int(raw) if isinstance(default, int) else float(raw)
                 lo, hi = URL_BOUNDS.get(key, _MONEY_BOUNDS)
-                if lo <= value <= hi:  # also false for NaN
-                    out[key] = value
+                if not lo <= value <= hi:  # also refuses NaN
+                    continue
             elif isinstance(default, dt.date):
-                out[key] = dt.date.fromisoformat(raw)
-            elif isinstance(default, str):
-                out[key] = raw
+                value = dt.date.fromisoformat(raw)
+                if not dt.date(1900, 1, 1) <= value <= dt.date(9000, 12, 31):
+                    continue
+            else:
+                value = raw[:40]
         except ValueError:
             continue
+        if key in URL_CHOICES and value not in URL_CHOICES[key]:
+            continue
+        out[key] = value
+    return out
+
+
+def url_params(state: State, today: dt.date) -> dict[str, str]:
+    """The query parameters of a link that reproduces the inputs: every value that differs from its default,
+    plus the start date (its default moves with the calendar)."""
+    like = defaults(today)
+    out: dict[str, str] = {}
+    for key in _url_keys(like):
+        value = state.get(key)
+        if value is None or (value == like[key] and key != "start"):
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, float):
+            out[key] = f"{value:.2f}".rstrip("0").rstrip(".")
+        elif isinstance(value, dt.date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = str(value)
     return out
 
 
@@ -337,8 +321,7 @@ def apply_course(state: State, preset_id: str) -> None:
     elif isinstance(p, Spravato):
         state.update(dose=p.dose_mg, week9=p.week9_every_weeks)
     else:
-        state["custom_base"] = custom_frame_from(p)
-        state["editor_version"] = state.get("editor_version", 0) + 1
+        replace_table(state, "custom", custom_frame_from(p))
     state["once"] = list(p.once)
 
 
@@ -364,20 +347,51 @@ def apply_plan(state: State, preset_id: str) -> None:
         oon_oop=_f(oon.oop_max) if oon and oon.oop_max is not None else 0.0,
     )
     services = list(current_prices(state)["service"].dropna())
-    state["rules_base"] = rules_frame(dict(cov.services), [s for s in services if s])
+    replace_table(state, "rules", rules_frame(dict(cov.services), [s for s in services if s]))
+
+
+# Editable tables. A table's editor shows `<name>_base`; its edits are the editor's widget state, and each edit
+# is also saved to `<name>_saved` (a plain value that outlives page switches). When the editor is not mounted
+# (first run, or back from another page) the saved table becomes the base. Presets and restores replace the
+# table and bump `editor_version`, which mounts fresh editors.
+TABLES = ("prices", "rules", "custom")
+
+
+def editor_key(state: State, name: str) -> str:
+    return f"{name}_editor_{state.get('editor_version', 0)}"
+
+
+def current_table(state: State, name: str) -> pd.DataFrame:
+    return apply_editor_delta(state[f"{name}_base"], state.get(editor_key(state, name)))
+
+
+def save_table(state: State, name: str) -> None:
+    """After an edit: keep the edited table (the editor itself stays mounted, so focus stays in the grid)."""
+    state[f"{name}_saved"] = current_table(state, name)
+
+
+def remount_tables(state: State) -> None:
+    """Editors that are not mounted start from the saved tables."""
+    for name in TABLES:
+        if editor_key(state, name) not in state:
+            state[f"{name}_base"] = state[f"{name}_saved"]
+
+
+def replace_table(state: State, name: str, frame: pd.DataFrame) -> None:
+    state[f"{name}_base"] = state[f"{name}_saved"] = frame
     state["editor_version"] = state.get("editor_version", 0) + 1
 
 
 def current_prices(state: State) -> pd.DataFrame:
-    return apply_editor_delta(state["prices_base"], state.get(f"prices_editor_{state.get('editor_version', 0)}"))
+    return current_table(state, "prices")
 
 
 def current_rules(state: State) -> pd.DataFrame:
-    return apply_editor_delta(state["rules_base"], state.get(f"rules_editor_{state.get('editor_version', 0)}"))
+    return current_table(state, "rules")
 
 
 def current_custom(state: State) -> pd.DataFrame:
-    return apply_editor_delta(state["custom_base"], state.get(f"custom_editor_{state.get('editor_version', 0)}"))
+    return current_table(state, "custom")
 
 
 # ---------------------------------------------------------------- state -> scenario dict
@@ -731,6 +745,9 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
     v.update(fin_on=f is not None)
     if f:
         v.update(apr=_f(f.apr_pct), months=f.months, fin_amount_on=f.amount is not None, fin_amount=_f(f.amount))
+    for name in TABLES:
+        if f"{name}_base" in v:
+            v[f"{name}_saved"] = v[f"{name}_base"]
     return v
 
 
