@@ -395,7 +395,9 @@ def test_patient_share_within_a_plan_year_never_exceeds_the_oop_maximum(data: di
             cap = limit(block, year)
             if cap is not None:
                 assert sums[tier] <= cap, (year, tier, sums[tier], cap)
-        fam_cap = limit(cov.get("family"), year)  # family limits apply to the in-network tier only
+        # Family limits apply to the in-network tier only; with no in-network tier there is no cap at all,
+        # pharmacy lines included (SPEC §4.4 step 6: "none if in_network is null").
+        fam_cap = limit(cov.get("family"), year) if cov.get("in_network") is not None else None
         if fam_cap is not None:
             assert sums["in"] <= fam_cap, (year, "family", sums["in"], fam_cap)
     # and a plan year marked as having reached the OOP maximum really spent it (network tier, family included)
