@@ -176,8 +176,7 @@ def course_section() -> None:
             with c3:
                 int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
         elif protocol.type == "spravato":
-            c1, c2 = st.columns(2)
-            c1.segmented_control(
+            st.segmented_control(
                 "Dose",
                 [56, 84],
                 key="dose",
@@ -186,7 +185,7 @@ def course_section() -> None:
                 help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
             )
             if protocol.indication == "trd":
-                c2.segmented_control(
+                st.segmented_control(
                     "From week 9",
                     [2, 1],
                     key="week9",
@@ -335,24 +334,31 @@ def insurance_section() -> None:
                 money_input("Out-of-pocket maximum (0 = none)", "oon_oop")
         st.markdown("**What the plan covers**")
         st.caption("Copay blank = coinsurance applies. Allowed = the in-network contracted rate per unit (optional).")
+        details = st.toggle(
+            "Show benefit type and allowed amounts",
+            key="rules_details",
+            persist_state="session",
+            help="Pharmacy-benefit services and in-network contracted rates.",
+        )
         st.data_editor(
             ss["rules_base"],
             key=S.editor_key(ss, "rules"),
+            column_order=S.RULE_COLUMNS if details else [c for c in S.RULE_COLUMNS if c not in ("benefit", "allowed")],
             num_rows="dynamic",
             hide_index=True,
             on_change=_save,
             args=("rules",),
             column_config={
-                "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width="medium"),
-                "covered": st.column_config.CheckboxColumn("Covered", width="small"),
+                "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=135),
+                "covered": st.column_config.CheckboxColumn("Covered", width=66),
                 "benefit": st.column_config.SelectboxColumn(
                     "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
                 ),
                 "copay": st.column_config.NumberColumn(
-                    "Copay", min_value=0.0, step=0.01, format="dollar", width="small", help="Blank: coinsurance"
+                    "Copay", min_value=0.0, step=0.01, format="dollar", width=70, help="Blank: coinsurance"
                 ),
                 "deductible_applies": st.column_config.CheckboxColumn(
-                    "Ded. first", width="small", help="The deductible applies before the copay or coinsurance"
+                    "Ded. first", width=72, help="The deductible applies before the copay or coinsurance"
                 ),
                 "allowed": st.column_config.NumberColumn(
                     "Allowed",
@@ -362,9 +368,7 @@ def insurance_section() -> None:
                     width="small",
                     help="In-network contracted rate per unit (optional)",
                 ),
-                "prior_auth": st.column_config.CheckboxColumn(
-                    "Prior auth", width="small", help="Needs prior authorization"
-                ),
+                "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=72, help="Needs prior authorization"),
             },
         )
         show_problems(None, "coverage.services")
@@ -781,7 +785,7 @@ def render() -> None:
     S.remount_tables(ss)
     scenario, result, problems = current()
     _run.problems, _run.shown = problems, set()
-    left, right = st.columns([5, 6], gap="large")
+    left, right = st.columns([1, 1], gap="large")
     with right:
         st.subheader("Your estimate")
         if problems:

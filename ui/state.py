@@ -103,6 +103,7 @@ def defaults(today: dt.date) -> dict[str, Any]:
         "ph_fill_on": False,
         "ph_fill": 0.0,
         "fam_on": False,
+        "rules_details": False,
         "fam_type": "embedded",
         "fam_ded": 0.0,
         "fam_ded_met": 0.0,
@@ -745,6 +746,7 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
     v.update(fin_on=f is not None)
     if f:
         v.update(apr=_f(f.apr_pct), months=f.months, fin_amount_on=f.amount is not None, fin_amount=_f(f.amount))
+    v["rules_details"] = any(r.benefit == "pharmacy" or r.allowed is not None for r in c.services.values())
     for name in TABLES:
         if f"{name}_base" in v:
             v[f"{name}_saved"] = v[f"{name}_base"]
