@@ -193,6 +193,28 @@ def bench_jsonl(count: int) -> None:
     )
 
 
+def bench_jsonl_heap() -> None:
+    """Peak Python heap while streaming --jsonl in process: flat if nothing accumulates per scenario."""
+    import io
+    import tracemalloc
+
+    from estimator.cli import run_jsonl
+
+    class Sink(io.TextIOBase):
+        def write(self, text: str) -> int:
+            return len(text)
+
+    rng = random.Random(7)
+    peaks = []
+    for count in (1_000, 10_000):
+        lines = (json.dumps(mixed(rng, i)) + "\n" for i in range(count))
+        tracemalloc.start()
+        run_jsonl(lines, Sink())
+        peaks.append(tracemalloc.get_traced_memory()[1] / 1e6)
+        tracemalloc.stop()
+    print(f"--jsonl heap: peak {peaks[0]:.2f} MB over 1,000 scenarios, {peaks[1]:.2f} MB over 10,000")
+
+
 def bench_app(repeats: int) -> None:
     from streamlit.testing.v1 import AppTest
 
@@ -297,6 +319,7 @@ def main() -> None:
     bench_jsonl(1_000)
     if not args.quick:
         bench_jsonl(10_000)
+        bench_jsonl_heap()
     bench_app(15 if args.quick else 40)
     bench_browser()
     batch = ROOT / "scripts" / "bench_batch.py"
