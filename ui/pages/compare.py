@@ -19,11 +19,12 @@ from estimator.compare import (
     variants,
 )
 from estimator.models import Scenario
+from ui.charts import PAYER_COLORS as ESTIMATE_COLORS
 from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, page_footer, page_header, plain
 
 FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callback
 PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
-PAYER_COLORS = ["#d62728", "#1f77b4", "#2ca02c"]
+PAYER_COLORS = list(ESTIMATE_COLORS.values())  # the Estimate page's colours: you, insurance, programs
 LABEL_CHARS = 40  # scenario names are cut to this in chart labels (the cards above show them whole)
 HEADER_CHARS = 20  # ... and to this in table headers, so four scenarios fit side by side
 
