@@ -949,8 +949,19 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
                 Column("You pay", "RIGHT", wrap=False),
             ]
             if not self_pay:
-                cols += [Column("Of which deductible", "RIGHT", wrap=False), Column("Out-of-pocket maximum reached")]
+                cols += [Column("Deductible applied", "RIGHT", wrap=False), Column("Out-of-pocket maximum reached")]
             doc.table_rows(cols, rows, zebra=False, stretch=False)
+            if not self_pay and scenario.savings_programs:
+                accumulator = any(not p.counts_toward_accumulators for p in scenario.savings_programs)
+                doc.para(
+                    "Deductible applied includes amounts a savings program paid for you"
+                    + (
+                        "; with a copay accumulator those payments don't count, so the deductible can apply "
+                        "again on later visits and this figure can exceed the deductible."
+                        if accumulator
+                        else "."
+                    )
+                )
         if result.by_phase:
             doc.subheading("By phase")
             doc.table_rows(
