@@ -58,3 +58,41 @@ def test_printable_estimate_pdf_downloads(page: object, app_url: str) -> None:
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF")
     assert len(data) > 10_000
+
+
+def test_good_faith_estimate_pdf_downloads(page: object, app_url: str) -> None:
+    """Fill the GFE page as a counselor would and download the PDF (patient name never in the file name)."""
+    require_chromium()
+    page.goto(app_url + "/good_faith_estimate")  # type: ignore[attr-defined]
+    page.wait_for_selector("h1")  # type: ignore[attr-defined]
+    fields = {
+        "Clinic or provider name": "Calm Harbor Clinic",
+        "Address": "12 Elm St, Springfield",
+        "State (2-letter code)": "IL",
+        "NPI (10 digits)": "1234567893",
+        "TIN / EIN (XX-XXXXXXX)": "12-3456789",
+        "Patient name": "Zoë Ångström",
+        "Diagnosis codes (ICD-10-CM), separated by commas": "F33.1",
+    }
+    for label, value in fields.items():
+        box = page.get_by_role("textbox", name=label, exact=True)  # type: ignore[attr-defined]
+        box.fill(value)
+        box.press("Enter")
+    # The date field is three spin-button segments (year, month, day) that advance as you type.
+    page.get_by_role("spinbutton", name="year, Date of birth").click()  # type: ignore[attr-defined]
+    page.keyboard.type("19850402")  # type: ignore[attr-defined]
+    page.keyboard.press("Tab")  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="2. Patient").click()  # commit the date by leaving the field
+
+    button = page.get_by_role("button", name="Download Good Faith Estimate (PDF)")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('button')]
+              .some(b => b.innerText.includes('Download Good Faith Estimate') && !b.disabled)""",
+        timeout=30_000,
+    )
+    with page.expect_download(timeout=60_000) as info:  # type: ignore[attr-defined]
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "good-faith-estimate.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
