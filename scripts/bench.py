@@ -243,71 +243,29 @@ def bench_app(repeats: int) -> None:
 
 
 def bench_browser() -> None:
-    chromium = "/usr/bin/chromium"
-    if not Path(chromium).exists():
+    from scripts.localapp import CHROMIUM, launch_chromium, running_app
+
+    if not Path(CHROMIUM).exists():
         print("first browser load: skipped (no /usr/bin/chromium)")
         return
-    import socket
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    with running_app() as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        loads = []
+        for _ in range(4):
+            ctx = browser.new_context(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+            page = ctx.new_page()
+            t = time.perf_counter()
+            page.goto(url + "/")
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+            loads.append(time.perf_counter() - t)
+            ctx.close()
+        browser.close()  # type: ignore[attr-defined]
+    print(
+        f"first page load in Chromium until the estimate shows: {loads[0]:.2f} s on a just-started server, "
+        f"then {statistics.median(loads[1:]):.2f} s median for new visitors (target < 3 s)"
     )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        args = [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ]
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=args)
-            loads = []
-            for _ in range(4):
-                ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-                page = ctx.new_page()
-                t = time.perf_counter()
-                page.goto(url)
-                page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
-                loads.append(time.perf_counter() - t)
-                ctx.close()
-            browser.close()
-        print(
-            f"first page load in Chromium until the estimate shows: {loads[0]:.2f} s on a just-started server, "
-            f"then {statistics.median(loads[1:]):.2f} s median for new visitors (target < 3 s)"
-        )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def main() -> None:
