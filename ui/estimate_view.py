@@ -17,6 +17,7 @@ from estimator.exports import schedule_csv, sessions_ics
 from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
 from estimator.models import Scenario
 from estimator.presets import course_preset, course_presets, plan_presets
+from estimator.reference import latest_decimal, reference
 from estimator.result import Result
 from estimator.timeline import average_per_session, session_rows
 from ui import state as S
@@ -34,6 +35,8 @@ from ui.common import (
 
 MAX_SCENARIO_UPLOAD = 200_000  # bytes
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
+FICA_PCT = latest_decimal("fica_rate_pct")
+CARD_APR = max(reference().param("medical_credit_card_apr").values, key=lambda v: v.year)
 ss = st.session_state
 
 COURSE_LABELS = {p.id: p.label for p in course_presets()}
@@ -453,7 +456,7 @@ def accounts_section() -> None:
             toggle(
                 "I contribute directly, not through payroll",
                 "direct",
-                help="Payroll contributions also save Social Security and Medicare tax (FICA, 7.65 %).",
+                help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %).",
             )
         show_problems(None, "accounts")
 
@@ -500,7 +503,9 @@ def financing_section() -> None:
         if toggle("Spread payments over months", "fin_on"):
             c1, c2 = st.columns(2)
             with c1:
-                pct_input("APR (%)", "apr", help="Typical medical credit card APR: 26.99 % (CFPB, 2023).")
+                pct_input(
+                    "APR (%)", "apr", help=f"Typical medical credit card APR: {CARD_APR.value} % ({CARD_APR.source})."
+                )
             with c2:
                 int_input("Months", "months", 1, 120)
             if toggle("Finance a different amount", "fin_amount_on"):
@@ -611,7 +616,7 @@ def assumptions(scenario: Scenario) -> list[str]:
     if scenario.accounts:
         items.append(
             "FSA money of each plan year is used first, then HSA money, then your own; tax savings use "
-            "the rates entered (plus 7.65 % FICA for payroll contributions)."
+            f"the rates entered (plus {FICA_PCT} % FICA for payroll contributions)."
         )
     if scenario.travel:
         items.append("Travel counts as a medical expense (IRS Pub. 502); lost wages do not.")

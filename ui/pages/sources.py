@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from estimator.presets import course_presets, example_prices, plan_presets, program_templates
-from estimator.reference import reference
+from estimator.reference import latest_decimal, reference
 from ui.common import page_footer, page_header, plain
 
 page_header(
@@ -114,7 +114,8 @@ for item in [
     "to its maximum per calendar year. It is not available with Medicare or Medicaid. With a copay accumulator, "
     "only what you paid yourself counts toward your deductible and out-of-pocket maximum.",
     "HSA/FSA: each visit's costs (treatment and travel) are paid from that plan year's FSA first, then the HSA, "
-    "then your own money. Tax savings = money paid from the accounts x (federal + state rate, plus 7.65 % FICA "
+    "then your own money. Tax savings = money paid from the accounts x (federal + state rate, plus "
+    f"{latest_decimal('fica_rate_pct')} % FICA "
     "when contributions go through payroll).",
     "Travel per visit = round-trip miles x the IRS medical mileage rate of the visit's year (or your own rate) + "
     "parking + rideshare. Time off = visits x hours x wage, shown apart because lost wages are not a medical "
