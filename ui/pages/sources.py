@@ -34,6 +34,7 @@ st.dataframe(
     pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
+    height=36 * (len(rows) + 1) + 2,  # every value visible without scrolling inside the table
     column_config={
         "Link": st.column_config.LinkColumn("Link", display_text="open"),
         "Year": st.column_config.NumberColumn(format="%d"),
