@@ -11,8 +11,6 @@ from estimator.money import ZERO, pct_of, round_cents
 from estimator.reference import decimal_for_year
 from estimator.warnings import WarningLog
 
-CENTS_ZERO = Decimal("0.00")
-
 
 @dataclass(frozen=True, slots=True)
 class AccountsResult:
@@ -68,7 +66,7 @@ def pay_from_accounts(
     """
     fsa_left: dict[dt.date, Decimal] = {}
     hsa_left = accounts.hsa_available
-    from_fsa = from_hsa = post_tax = CENTS_ZERO
+    from_fsa = from_hsa = post_tax = ZERO
     for _day, year, expense in sorted(expenses_by_visit):
         if year not in fsa_left:
             fsa_left[year] = accounts.fsa_available if year == first_plan_year else accounts.fsa_next_years

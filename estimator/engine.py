@@ -24,11 +24,9 @@ from estimator.result import Line, PhaseTotal, PlanYearTotal, Result, Session, T
 from estimator.schedule import build_calendar
 from estimator.warnings import WarningLog
 
-Z = Decimal("0.00")
-
 
 def _sum(values: list[Decimal]) -> Decimal:
-    return sum(values, Z)
+    return sum(values, ZERO)
 
 
 def estimate(scenario: Scenario) -> Result:
@@ -67,7 +65,23 @@ def estimate(scenario: Scenario) -> Result:
             share = adj.share(day, acc, service, quantity, charge)
             if share is None:
                 lines.append(
-                    Line(service, codes[service], quantity, charge, charge, Z, Z, Z, Z, Z, Z, Z, charge, False, year)
+                    Line(
+                        service,
+                        codes[service],
+                        quantity,
+                        charge,
+                        charge,
+                        ZERO,
+                        ZERO,
+                        ZERO,
+                        ZERO,
+                        ZERO,
+                        ZERO,
+                        ZERO,
+                        charge,
+                        False,
+                        year,
+                    )
                 )
                 continue
             total = share.total
@@ -118,9 +132,9 @@ def estimate(scenario: Scenario) -> Result:
                 year,
             )
     # One pass over the lines for every total (sums of cents, so exact).
-    year_paid: dict[dt.date, Decimal] = dict.fromkeys(years, Z)
-    year_ded: dict[dt.date, Decimal] = dict.fromkeys(years, Z)
-    charges = plan_pays = program_total = patient_total = balance_bill = write_off = not_covered = Z
+    year_paid: dict[dt.date, Decimal] = dict.fromkeys(years, ZERO)
+    year_ded: dict[dt.date, Decimal] = dict.fromkeys(years, ZERO)
+    charges = plan_pays = program_total = patient_total = balance_bill = write_off = not_covered = ZERO
     for ln in all_lines:
         charges += ln.charge
         plan_pays += ln.plan_pays
@@ -135,7 +149,7 @@ def estimate(scenario: Scenario) -> Result:
     by_plan_year = [PlanYearTotal(y, year_paid[y], year_ded[y], oop_reached.get(y)) for y in years]
     by_phase: dict[str, PhaseTotal] = {}
     for s in sessions:
-        prev = by_phase.get(s.phase, PhaseTotal(0, Z))
+        prev = by_phase.get(s.phase, PhaseTotal(0, ZERO))
         by_phase[s.phase] = PhaseTotal(prev.sessions + 1, prev.patient_pays + s.patient_pays)
     totals = Totals(
         sessions=treatment_sessions,
@@ -156,7 +170,7 @@ def estimate(scenario: Scenario) -> Result:
 
     accounts = None
     if scenario.accounts is not None:
-        paid_by_day: dict[dt.date, Decimal] = dict.fromkeys(visit_days, Z)
+        paid_by_day: dict[dt.date, Decimal] = dict.fromkeys(visit_days, ZERO)
         for ln_day, ln in ((s.date, ln) for s in sessions for ln in s.lines):
             paid_by_day[ln_day] += ln.patient_pays
         expenses = [
@@ -165,7 +179,7 @@ def estimate(scenario: Scenario) -> Result:
         ]
         fica = latest_decimal("fica_rate_pct")
         from_fsa, from_hsa, post_tax, tax_savings = pay_from_accounts(scenario.accounts, expenses, adj.first_year, fica)
-        travel_total = travel.total if travel else Z
+        travel_total = travel.total if travel else ZERO
         accounts = AccountsResult(from_fsa, from_hsa, post_tax, tax_savings, patient_total + travel_total - tax_savings)
         fsa_limit_warnings(scenario.accounts, [y for y in years if y != adj.first_year], warnings)
 

@@ -24,11 +24,6 @@ def pct_of(amount: Decimal, pct: Decimal) -> Decimal:
     return round_cents(amount * pct / HUNDRED)
 
 
-def fmt_money(x: Decimal) -> str:
-    """JSON form of an amount: a string with exactly two decimals ("1234.50")."""
-    return str(x.quantize(CENT))
-
-
 def fmt_usd(x: Decimal) -> str:
     """Display form for people: "$1,234.50" (negative as "-$1,234.50")."""
     q = x.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -90,7 +90,3 @@ RESULT_ADAPTER: TypeAdapter[Result] = TypeAdapter(Result)
 def result_to_json(result: Result) -> dict[str, Any]:
     """The result as JSON-ready data: amounts as strings with two decimals, dates as YYYY-MM-DD."""
     return RESULT_ADAPTER.dump_python(result, mode="json")
-
-
-def result_json_schema() -> dict[str, Any]:
-    return RESULT_ADAPTER.json_schema(mode="serialization")

@@ -6,10 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from estimator.money import round_cents
+from estimator.money import ZERO, round_cents
 from estimator.result import Result
-
-Z = Decimal("0.00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +25,13 @@ def cumulative_points(result: Result) -> list[CumulativePoint]:
     for s in result.sessions:
         for ln in s.lines:
             key = (s.date, ln.plan_year)
-            by_day[key] = by_day.get(key, Z) + ln.patient_pays
+            by_day[key] = by_day.get(key, ZERO) + ln.patient_pays
     points: list[CumulativePoint] = []
-    total = Z
+    total = ZERO
     year_totals: dict[dt.date, Decimal] = {}
     for (day, year), paid in sorted(by_day.items()):
         total += paid
-        year_totals[year] = year_totals.get(year, Z) + paid
+        year_totals[year] = year_totals.get(year, ZERO) + paid
         points.append(CumulativePoint(day, year, paid, total, year_totals[year]))
     return points
 
@@ -52,7 +50,7 @@ def monthly_by_payer(result: Result) -> list[MonthShare]:
     """Who pays what in each calendar month of the course (every payer listed, zeros included)."""
     months: dict[str, list[Decimal]] = {}
     for s in result.sessions:
-        row = months.setdefault(s.date.strftime("%Y-%m"), [Z, Z, Z])
+        row = months.setdefault(s.date.strftime("%Y-%m"), [ZERO, ZERO, ZERO])
         for ln in s.lines:
             row[0] += ln.patient_pays
             row[1] += ln.plan_pays
@@ -75,9 +73,9 @@ class SessionRow:
 def session_rows(result: Result) -> list[SessionRow]:
     """One row per session: what was billed, who pays, and the patient's running total."""
     rows: list[SessionRow] = []
-    running = Z
+    running = ZERO
     for s in result.sessions:
-        you = sum((ln.patient_pays for ln in s.lines), Z)
+        you = sum((ln.patient_pays for ln in s.lines), ZERO)
         running += you
         services = ", ".join(ln.service if ln.quantity == 1 else f"{ln.service} x{ln.quantity}" for ln in s.lines)
         rows.append(
@@ -85,9 +83,9 @@ def session_rows(result: Result) -> list[SessionRow]:
                 s.date,
                 s.phase,
                 services,
-                sum((ln.charge for ln in s.lines), Z),
-                sum((ln.plan_pays for ln in s.lines), Z),
-                sum((ln.program_pays for ln in s.lines), Z),
+                sum((ln.charge for ln in s.lines), ZERO),
+                sum((ln.plan_pays for ln in s.lines), ZERO),
+                sum((ln.program_pays for ln in s.lines), ZERO),
                 you,
                 running,
             )

@@ -37,9 +37,6 @@ class WarningLog:
         if message not in messages:
             messages.append(message)
 
-    def has(self, code: str) -> bool:
-        return any(c == code for c, _ in self._items)
-
     def result(self) -> list[Warning]:
         """Undated warnings first, then by date; same-date warnings keep the order they were raised."""
         keys = sorted(self._items, key=lambda k: (k[1] is not None, k[1] or dt.date.min))

@@ -139,7 +139,7 @@ def toggle(label: str, key: str, *, help: str | None = None) -> bool:
 _run = threading.local()  # per script run (each session's script runs in its own thread)
 
 
-def show_problems(_unused: object, *prefixes: str) -> None:
+def show_problems(*prefixes: str) -> None:
     """Messages about the scenario paths under `prefixes` (or every one not shown yet, for "*"), beside them."""
     for i, p in enumerate(_run.problems):
         if i in _run.shown:
@@ -167,7 +167,7 @@ def course_section() -> None:
         c1.date_input("First treatment day", key="start", persist_state="session", format="YYYY-MM-DD")
         with c2:
             int_input("Weeks to estimate", "weeks", 1, 156, help="Sessions within this many weeks are counted.")
-        show_problems(None, "start_date", "horizon_weeks")
+        show_problems("start_date", "horizon_weeks")
         protocol = course_preset(ss["course"]).protocol
         priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
         if protocol.type == "iv_ketamine":
@@ -231,7 +231,7 @@ def course_section() -> None:
                 persist_state="session",
                 help="For example integration therapy after each infusion.",
             )
-        show_problems(None, "protocol")
+        show_problems("protocol")
 
 
 def prices_section() -> None:
@@ -256,7 +256,7 @@ def prices_section() -> None:
                 ),
             },
         )
-        show_problems(None, "fees")
+        show_problems("fees")
         if toggle("Package price", "pkg_on", help="A clinic price for a bundle of sessions, split evenly."):
             priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
             c1, c2, c3 = st.columns(3)
@@ -267,7 +267,7 @@ def prices_section() -> None:
                 )
             with c3:
                 money_input("Package price", "pkg_price")
-        show_problems(None, "packages")
+        show_problems("packages")
 
 
 def insurance_section() -> None:
@@ -292,7 +292,7 @@ def insurance_section() -> None:
         )
         if ss["kind"] == "self_pay":
             st.caption("Self-pay: you pay the clinic's prices. Ask the clinic for a Good Faith Estimate.")
-            show_problems(None, "coverage")
+            show_problems("coverage")
             return
         c2.radio(
             "Clinic is",
@@ -302,27 +302,27 @@ def insurance_section() -> None:
             persist_state="session",
             format_func=NETWORK_LABELS.get,
         )
-        show_problems(None, "coverage.in_network", "coverage.out_of_network")
+        show_problems("coverage.in_network", "coverage.out_of_network")
         st.markdown("**In-network benefits**")
         c1, c2 = st.columns(2)
         with c1:
             money_input("Deductible", "ded")
         with c2:
             money_input("Deductible met so far", "ded_met", help="In the plan year containing the first session.")
-        show_problems(None, "coverage.in_network.deductible_met", "coverage.in_network.deductible")
+        show_problems("coverage.in_network.deductible_met", "coverage.in_network.deductible")
         c1, c2 = st.columns(2)
         with c1:
             pct_input("Coinsurance (%)", "coins", help="Your share after the deductible.")
         with c2:
             st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, persist_state="session")
-        show_problems(None, "coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
+        show_problems("coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
         if toggle("Plan has an out-of-pocket maximum", "has_oop", help="Original Medicare has none."):
             c1, c2 = st.columns(2)
             with c1:
                 money_input("Out-of-pocket maximum", "oop")
             with c2:
                 money_input("Out-of-pocket met so far", "oop_met")
-        show_problems(None, "coverage.in_network.oop_max", "coverage.in_network.oop_met")
+        show_problems("coverage.in_network.oop_max", "coverage.in_network.oop_met")
         if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on"):
             st.markdown("**Out-of-network benefits**")
             c1, c2 = st.columns(2)
@@ -374,7 +374,7 @@ def insurance_section() -> None:
                 "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=72, help="Needs prior authorization"),
             },
         )
-        show_problems(None, "coverage.services")
+        show_problems("coverage.services")
         rules = S.current_rules(ss)
         if (rules["benefit"] == "pharmacy").any():
             st.markdown("**Pharmacy benefit**")
@@ -392,7 +392,7 @@ def insurance_section() -> None:
                     money_input("Pharmacy copay", "ph_copay")
             if toggle("Cap per fill", "ph_fill_on"):
                 money_input("Most you pay per fill", "ph_fill")
-            show_problems(None, "coverage.pharmacy")
+            show_problems("coverage.pharmacy")
         if toggle("Family plan", "fam_on"):
             c1, c2 = st.columns(2)
             c1.radio(
@@ -406,7 +406,7 @@ def insurance_section() -> None:
             with c2:
                 money_input("Family out-of-pocket maximum (0 = none)", "fam_oop")
             money_input("Family out-of-pocket met", "fam_oop_met")
-            show_problems(None, "coverage.family")
+            show_problems("coverage.family")
         if toggle("Prior authorization has an end date", "pa_on"):
             st.date_input("Prior authorization valid until", key="pa_until", persist_state="session")
         st.text_area(
@@ -436,7 +436,7 @@ def programs_section() -> None:
         )
         for prog in ss.get("programs_extra") or []:
             st.caption("Also from the opened file: " + plain(prog.get("name", "program")))
-        show_problems(None, "savings_programs")
+        show_problems("savings_programs")
 
 
 def accounts_section() -> None:
@@ -458,7 +458,7 @@ def accounts_section() -> None:
                 "direct",
                 help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %).",
             )
-        show_problems(None, "accounts")
+        show_problems("accounts")
 
 
 def travel_section() -> None:
@@ -495,7 +495,7 @@ def travel_section() -> None:
                 )
             with c2:
                 money_input("Hourly wage", "wage", step=1.0)
-        show_problems(None, "travel", "time_off")
+        show_problems("travel", "time_off")
 
 
 def financing_section() -> None:
@@ -523,7 +523,7 @@ def financing_section() -> None:
                 "Deferred-interest cards charge all the interest from the purchase date if the balance "
                 "isn't paid in full in time."
             )
-        show_problems(None, "financing")
+        show_problems("financing")
 
 
 def file_section() -> None:
@@ -816,7 +816,7 @@ def render() -> None:
         accounts_section()
         travel_section()
         financing_section()
-        show_problems(None, "*")
+        show_problems("*")
     page_footer()
     params = S.url_params(ss, dt.date.today())
     if params != st.query_params.to_dict():
