@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ from typing import Any
 from estimator.engine import estimate
 from estimator.io import scenario_from_json
 from estimator.result import result_to_json
-from tests.conftest import CASES_DIR, ROOT
+from tests.conftest import CASES_DIR, run_cli
 
 SCENARIO: dict[str, Any] = {
     "version": 1,
@@ -38,17 +36,6 @@ SCENARIO: dict[str, Any] = {
 }
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "estimator", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -57,7 +44,7 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
 
 def test_estimate_prints_the_result_json(tmp_path: Path) -> None:
     path = _write(tmp_path, SCENARIO)
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     printed = json.loads(proc.stdout)
@@ -82,13 +69,13 @@ def test_estimate_prints_the_result_json(tmp_path: Path) -> None:
 def test_estimate_matches_result_to_json_for_every_shared_case() -> None:
     cases = sorted(p for p in CASES_DIR.glob("*.json") if not p.name.endswith(".expected.json"))
     for path in cases:
-        proc = _cli("estimate", str(path))
+        proc = run_cli("estimate", str(path))
         assert proc.returncode == 0, (path.name, proc.stderr)
         assert json.loads(proc.stdout) == result_to_json(estimate(scenario_from_json(path.read_bytes()))), path.name
 
 
 def test_summary_prints_a_table(tmp_path: Path) -> None:
-    proc = _cli("estimate", "--summary", str(_write(tmp_path, SCENARIO)))
+    proc = run_cli("estimate", "--summary", str(_write(tmp_path, SCENARIO)))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "You pay" in out
@@ -103,7 +90,7 @@ def test_jsonl_keeps_going_past_an_invalid_line() -> None:
     good = json.dumps(SCENARIO)
     bad = json.dumps({**SCENARIO, "horizon_weeks": 0})
     other = json.dumps({**SCENARIO, "horizon_weeks": 4, "coverage": {"kind": "self_pay"}})
-    proc = _cli("estimate", "--jsonl", stdin="\n".join([good, bad, other]) + "\n")
+    proc = run_cli("estimate", "--jsonl", stdin="\n".join([good, bad, other]) + "\n")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
     assert len(out) == 3
@@ -118,7 +105,7 @@ def test_jsonl_keeps_going_past_an_invalid_line() -> None:
 
 def test_jsonl_malformed_line_gives_an_errors_object() -> None:
     good = json.dumps({**SCENARIO, "coverage": {"kind": "self_pay"}})
-    proc = _cli("estimate", "--jsonl", stdin=good + "\n{not json\n" + good + "\n")
+    proc = run_cli("estimate", "--jsonl", stdin=good + "\n{not json\n" + good + "\n")
     assert proc.returncode == 0, proc.stderr
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(out) == 3
@@ -127,13 +114,13 @@ def test_jsonl_malformed_line_gives_an_errors_object() -> None:
 
 
 def test_jsonl_each_output_line_is_compact_json() -> None:
-    proc = _cli("estimate", "--jsonl", stdin=json.dumps(SCENARIO) + "\n")
+    proc = run_cli("estimate", "--jsonl", stdin=json.dumps(SCENARIO) + "\n")
     assert proc.returncode == 0
     assert proc.stdout.endswith("\n") and proc.stdout.count("\n") == 1
 
 
 def test_schema_prints_the_scenario_json_schema() -> None:
-    proc = _cli("schema")
+    proc = run_cli("schema")
     assert proc.returncode == 0, proc.stderr
     schema = json.loads(proc.stdout)
     assert "properties" in schema

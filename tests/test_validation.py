@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ from typing import Any
 import pytest
 
 from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 VALID: dict[str, Any] = {
     "version": 1,
@@ -164,17 +162,6 @@ def _invalid(mutation: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     return data
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "estimator", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def _problem_locs(stderr: str) -> list[str]:
     """The `field.path` of each `field.path: message` line."""
     return [line.split(": ", 1)[0] for line in stderr.splitlines() if ": " in line]
@@ -183,7 +170,7 @@ def _problem_locs(stderr: str) -> list[str]:
 def test_the_base_scenario_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "ok.json"
     path.write_text(json.dumps(VALID))
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["totals"]["sessions"] == 6
 
@@ -192,7 +179,7 @@ def test_the_base_scenario_is_valid(tmp_path: Path) -> None:
 def test_invalid_file_exits_2_with_field_path(tmp_path: Path, mutation: Callable[[dict], None], loc: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(_invalid(mutation)))
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
@@ -234,7 +221,7 @@ def test_several_problems_give_one_line_each(tmp_path: Path) -> None:
     data = _invalid(_both(_set("horizon_weeks", 0), _set("fees.0.charge", "-1"), _set("colour", "red")))
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert proc.returncode == 2 and proc.stdout == ""
     assert sorted(_problem_locs(proc.stderr)) == ["colour", "fees.0.charge", "horizon_weeks"]
 
@@ -247,7 +234,7 @@ def test_several_problems_give_one_line_each(tmp_path: Path) -> None:
 def test_malformed_json(tmp_path: Path, text: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text, encoding="utf-8")
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
@@ -260,7 +247,7 @@ def test_malformed_json(tmp_path: Path, text: str) -> None:
 def test_not_an_object(tmp_path: Path) -> None:
     path = tmp_path / "list.json"
     path.write_text("[1, 2, 3]")
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "Traceback" not in proc.stderr and proc.stderr.strip()
 
@@ -268,14 +255,14 @@ def test_not_an_object(tmp_path: Path) -> None:
 def test_binary_file(tmp_path: Path) -> None:
     path = tmp_path / "blob.json"
     path.write_bytes(b"\xff\xfe\x00\x01garbage")
-    proc = _cli("estimate", str(path))
+    proc = run_cli("estimate", str(path))
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "Traceback" not in proc.stderr and proc.stderr.strip()
 
 
 def test_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    proc = _cli("estimate", str(missing))
+    proc = run_cli("estimate", str(missing))
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
@@ -283,13 +270,13 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:
-    proc = _cli("estimate", str(tmp_path))
+    proc = run_cli("estimate", str(tmp_path))
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "Traceback" not in proc.stderr
 
 
 def test_estimate_without_a_file() -> None:
-    proc = _cli("estimate")
+    proc = run_cli("estimate")
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "Traceback" not in proc.stderr and proc.stderr.strip()
 
@@ -297,6 +284,6 @@ def test_estimate_without_a_file() -> None:
 def test_summary_of_an_invalid_file_also_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(_invalid(_set("coverage.plan_year_start", "02-29"))))
-    proc = _cli("estimate", "--summary", str(path))
+    proc = run_cli("estimate", "--summary", str(path))
     assert (proc.returncode, proc.stdout) == (2, "")
     assert _problem_locs(proc.stderr) == ["coverage.plan_year_start"]
