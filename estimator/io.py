@@ -51,10 +51,25 @@ _FRIENDLY = {
 }
 
 
+# pydantic's type errors, said the way a form would say them.
+_TYPE_HINTS = {
+    "decimal": "enter an amount as a number, for example 1500 or 1500.00",
+    "date": "enter a date as YYYY-MM-DD, for example 2026-09-14",
+    "int": "enter a whole number",
+    "bool": "use true or false",
+    "string": "enter text",
+}
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     if kind in _FRIENDLY:
         return _FRIENDLY[kind]
+    family = kind.split("_", 1)[0]
+    if family in _TYPE_HINTS and kind.endswith(("_type", "_parsing", "_from_float", "_from_datetime_parsing")):
+        if err.get("input", 0) is None:
+            return "this field can't be blank"
+        return _TYPE_HINTS[family]
     msg = str(err.get("msg", "is not valid"))
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

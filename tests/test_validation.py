@@ -210,6 +210,24 @@ def test_deductible_met_loc_ends_with_the_field() -> None:
     assert "$2,000.00" in problem.message and "$1,000.00" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("fees.0.charge", None, "this field can't be blank"),
+        ("fees.0.charge", "abc", "enter an amount as a number, for example 1500 or 1500.00"),
+        ("start_date", None, "this field can't be blank"),
+        ("start_date", "2026-13-01", "enter a date as YYYY-MM-DD, for example 2026-09-14"),
+        ("horizon_weeks", 2.5, "enter a whole number"),
+        ("fees.0.service", None, "this field can't be blank"),
+    ],
+)
+def test_type_errors_read_like_a_form(path: str, value: Any, message: str) -> None:
+    """What the app shows beside a blank or mistyped field: no pydantic wording such as 'Decimal object'."""
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_data(_invalid(_set(path, value)))
+    assert Problem(path, message) in err.value.problems
+
+
 def test_missing_fee_message_names_the_service() -> None:
     with pytest.raises(ScenarioError) as err:
         scenario_from_json(json.dumps(_invalid(_drop("fees.2"))))
