@@ -220,6 +220,8 @@ def bench_app(repeats: int) -> None:
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.selectbox(key="course").set_value("spravato_1y").run()
+    at.session_state["sec_insurance"] = True  # the user opens the insurance section
+    at.run()
     at.selectbox(key="plan").set_value("hdhp_2026").run()
     times = []
     for i in range(repeats):

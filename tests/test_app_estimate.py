@@ -13,13 +13,20 @@ from estimator.io import scenario_from_json
 from estimator.presets import course_presets, plan_presets
 from estimator.reference import reference
 from tests.conftest import CASES_DIR, ROOT
+from ui.estimate_view import SECTION_FIELDS
 from ui.state import state_from_scenario
 
 APP = str(ROOT / "app.py")
+SECTIONS = [*SECTION_FIELDS, "file"]
 
 
-def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=60)
+def _app(open_all: bool = True) -> AppTest:
+    """The app with every input section open (as a user who opened them all), so each section's code runs."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if open_all:
+        for name in SECTIONS:
+            at.session_state["sec_" + name] = True
+    return at
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -95,8 +102,11 @@ def test_invalid_input_shows_a_message_and_keeps_the_last_estimate() -> None:
     before = _metric(at, "You pay")
     at.number_input(key="ded_met").set_value(2500.0).run()  # more than the $2,000 deductible
     assert not at.exception
-    messages = " ".join(str(e.value) for e in at.error).replace("\\", "")
-    assert "deductible_met" in messages and "more than the deductible" in messages
+    messages = [str(e.value).replace("\\", "") for e in at.error]
+    # Beside the field, and in the summary above the estimate named by its section (never a field path).
+    assert "The amount already met ($2,500.00) is more than the deductible ($2,000.00)" in messages
+    assert any("• Insurance: the amount already met" in m for m in messages)
+    assert not any("deductible_met" in m for m in messages)
     assert _metric(at, "You pay") == before
 
 
@@ -207,3 +217,42 @@ def test_the_link_the_page_writes_reproduces_every_input_including_zeros() -> No
     again = _linked(params)
     assert not again.exception
     assert {m.label: m.value for m in again.metric} == figures
+
+
+def _keys(at: AppTest) -> set[str]:
+    return {w.key for w in at.number_input} | {w.key for w in at.selectbox} | {w.key for w in at.toggle}
+
+
+def test_closed_sections_are_not_drawn_and_keep_their_values() -> None:
+    at = _app(open_all=False).run()
+    assert not at.exception
+    assert "course" in _keys(at) and "ded" not in _keys(at) and "acct_on" not in _keys(at)
+    at.selectbox(key="course").set_value("spravato_1y").run()
+    at.session_state["sec_insurance"] = True
+    at.run()
+    at.selectbox(key="plan").set_value("hdhp_2026").run()
+    at.number_input(key="ded").set_value(3000.0).run()
+    paid = _metric(at, "You pay")
+    at.session_state["sec_insurance"] = False
+    at.run()
+    assert "ded" not in _keys(at)
+    assert _metric(at, "You pay") == paid  # the closed section's values still count
+    at.session_state["sec_insurance"] = True
+    at.run()
+    assert at.number_input(key="ded").value == 3000.0
+    assert at.selectbox(key="plan").value == "hdhp_2026"
+
+
+def test_a_problem_in_a_closed_section_opens_it() -> None:
+    at = _app(open_all=False)
+    _load_case(at, "02_spravato_21_sessions_insured")
+    at.run()
+    before = _metric(at, "You pay")
+    assert "ded_met" not in _keys(at)
+    at.session_state["ded_met"] = 2500.0  # more than the $2,000 deductible
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="ded_met").value == 2500.0  # the insurance section opened
+    messages = [str(e.value).replace("\\", "") for e in at.error]
+    assert "The amount already met ($2,500.00) is more than the deductible ($2,000.00)" in messages
+    assert _metric(at, "You pay") == before

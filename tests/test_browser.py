@@ -7,6 +7,8 @@ import io
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.conftest import require_chromium
 
 
@@ -96,3 +98,47 @@ def test_good_faith_estimate_pdf_downloads(page: object, app_url: str) -> None:
     download = info.value
     assert download.suggested_filename == "good-faith-estimate.pdf"
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
+
+def _expected_you_pay(params: dict[str, str], **changes: float) -> str:
+    """What the core says the patient pays for a shared link's inputs (plus changes): the page must show it."""
+    import datetime as dt
+
+    from estimator import estimate
+    from estimator.io import scenario_from_data
+    from ui import state as S
+    from ui.common import usd
+
+    state: dict = {}
+    S.init_state(state, dt.date.today(), params)
+    state.update(changes)
+    return usd(estimate(scenario_from_data(S.scenario_dict(state))).totals.patient_pays)
+
+
+def test_open_the_insurance_section_and_change_the_deductible(page: object, app_url: str) -> None:
+    require_chromium()
+    params = {"course": "spravato_6m", "plan": "hdhp_2026", "start": "2027-01-04"}
+    before, after = _expected_you_pay(params), _expected_you_pay(params, ded=500.0)
+    assert before != after
+    page.goto(app_url + "/?" + "&".join(f"{k}={v}" for k, v in params.items()))  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
+    assert _you_pay(page) == before
+    deductible = page.get_by_role("spinbutton", name="Deductible", exact=True)  # type: ignore[attr-defined]
+    assert deductible.count() == 0  # a closed section is not drawn
+    header = page.get_by_text("3 · Insurance", exact=True)  # type: ignore[attr-defined]
+    header.click()
+    expect(deductible).to_have_value("1700.00")  # drawn by the rerun that opening the section starts
+    deductible.fill("500")
+    deductible.press("Enter")
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """(want) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+              .some(m => m.innerText.includes('You pay') && m.innerText.includes(want))""",
+        arg=after,
+        timeout=30_000,
+    )
+    assert re.search(r"ded=500\b", page.url)  # type: ignore[attr-defined]
+    header.click()  # close: the value stays and still counts
+    deductible.wait_for(state="detached")
+    assert _you_pay(page) == after
+    header.click()
+    expect(deductible).to_have_value("500.00")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -139,21 +141,76 @@ def toggle(label: str, key: str, *, help: str | None = None) -> bool:
 _run = threading.local()  # per script run (each session's script runs in its own thread)
 
 
-def show_problems(*prefixes: str) -> None:
-    """Messages about the scenario paths under `prefixes` (or every one not shown yet, for "*"), beside them."""
+def show_problems(*prefixes: str, exact: bool = False) -> None:
+    """Messages about the scenario paths under `prefixes` (only those paths if `exact`; every one not shown yet
+    for "*"), beside their fields."""
     for i, p in enumerate(_run.problems):
         if i in _run.shown:
             continue
-        if any(x == "*" or p.loc == x or p.loc.startswith(x + ".") for x in prefixes):
+        if any(x == "*" or p.loc == x or (not exact and p.loc.startswith(x + ".")) for x in prefixes):
             _run.shown.add(i)
-            st.error(plain(p.message), icon=":material/error:")
+            st.error(plain(p.message[:1].upper() + p.message[1:]), icon=":material/error:")
 
 
 # ---------------------------------------------------------------- sections
 
+# Which scenario fields each input section holds: a section with a problem in it opens, so the message beside
+# the field is seen.
+SECTION_FIELDS = {
+    "course": ("start_date", "horizon_weeks", "protocol"),
+    "prices": ("fees", "packages"),
+    "insurance": ("coverage",),
+    "programs": ("savings_programs",),
+    "accounts": ("accounts",),
+    "travel": ("travel", "time_off"),
+    "financing": ("financing",),
+}
+SECTION_NAMES = {
+    "course": "Treatment course",
+    "prices": "Clinic prices",
+    "insurance": "Insurance",
+    "programs": "Savings programs",
+    "accounts": "HSA / FSA and taxes",
+    "travel": "Travel and time off",
+    "financing": "Payment plan",
+}
+
+
+def section_of(loc: str) -> str | None:
+    """The input section that holds a scenario path such as `coverage.in_network.deductible`."""
+    for name, prefixes in SECTION_FIELDS.items():
+        if any(loc == x or loc.startswith(x + ".") for x in prefixes):
+            return name
+    return None
+
+
+def open_sections(problems: list[Problem]) -> None:
+    """The course section starts open; any section holding a problem opens (before its expander is drawn)."""
+    ss.setdefault("sec_course", True)
+    for p in problems:
+        name = section_of(p.loc)
+        if name is not None:
+            ss["sec_" + name] = True
+
+
+@contextmanager
+def section(label: str, name: str) -> Iterator[bool]:
+    """An input section drawn only while it is open: a closed one costs nothing on each rerun or first load.
+
+    Its inputs keep their values while closed (`persist_state`), and opening it reruns the page to draw them.
+    """
+    box = st.expander(label, key="sec_" + name, on_change="rerun")
+    if not box.open:
+        yield False
+        return
+    with box:
+        yield True
+
 
 def course_section() -> None:
-    with st.expander("**1 · Treatment course**", expanded=True):
+    with section("**1 · Treatment course**", "course") as shown:
+        if not shown:
+            return
         st.selectbox(
             "Course",
             list(COURSE_LABELS),
@@ -235,7 +292,9 @@ def course_section() -> None:
 
 
 def prices_section() -> None:
-    with st.expander("**2 · Clinic prices**"):
+    with section("**2 · Clinic prices**", "prices") as shown:
+        if not shown:
+            return
         st.caption(
             "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
             "device (56 mg = 2, 84 mg = 3)."
@@ -271,7 +330,9 @@ def prices_section() -> None:
 
 
 def insurance_section() -> None:
-    with st.expander("**3 · Insurance**"):
+    with section("**3 · Insurance**", "insurance") as shown:
+        if not shown:
+            return
         st.selectbox(
             "Start from a plan",
             list(PLAN_LABELS),
@@ -302,7 +363,7 @@ def insurance_section() -> None:
             persist_state="session",
             format_func=NETWORK_LABELS.get,
         )
-        show_problems("coverage.in_network", "coverage.out_of_network")
+        show_problems("coverage.in_network", "coverage.out_of_network", exact=True)
         st.markdown("**In-network benefits**")
         c1, c2 = st.columns(2)
         with c1:
@@ -329,12 +390,13 @@ def insurance_section() -> None:
             with c1:
                 pct_input("Plan allows (% of the charge)", "oon_pct", help="The rest is billed to you (balance bill).")
             with c2:
-                money_input("Deductible", "oon_ded")
+                money_input("Out-of-network deductible", "oon_ded")
             c1, c2 = st.columns(2)
             with c1:
-                pct_input("Coinsurance (%)", "oon_coins")
+                pct_input("Out-of-network coinsurance (%)", "oon_coins")
             with c2:
-                money_input("Out-of-pocket maximum (0 = none)", "oon_oop")
+                money_input("Out-of-network out-of-pocket max (0 = none)", "oon_oop")
+        show_problems("coverage.out_of_network")
         st.markdown("**What the plan covers**")
         st.caption("Copay blank = coinsurance applies. Allowed = the in-network contracted rate per unit (optional).")
         details = st.toggle(
@@ -416,10 +478,13 @@ def insurance_section() -> None:
             persist_state="session",
             placeholder="e.g. reference number of the benefits call, who you spoke to, what they said",
         )
+        show_problems("coverage")
 
 
 def programs_section() -> None:
-    with st.expander("**4 · Savings programs**"):
+    with section("**4 · Savings programs**", "programs") as shown:
+        if not shown:
+            return
         st.caption("Manufacturer programs are for commercial insurance only; check the program's current terms.")
         if toggle("SPRAVATO withMe (medication)", "wm_on"):
             c1, c2 = st.columns(2)
@@ -440,7 +505,9 @@ def programs_section() -> None:
 
 
 def accounts_section() -> None:
-    with st.expander("**5 · HSA / FSA and taxes**"):
+    with section("**5 · HSA / FSA and taxes**", "accounts") as shown:
+        if not shown:
+            return
         if toggle("Pay with HSA or FSA money", "acct_on"):
             c1, c2 = st.columns(2)
             with c1:
@@ -462,7 +529,9 @@ def accounts_section() -> None:
 
 
 def travel_section() -> None:
-    with st.expander("**6 · Travel and time off**"):
+    with section("**6 · Travel and time off**", "travel") as shown:
+        if not shown:
+            return
         if toggle("Count travel costs", "trav_on"):
             c1, c2, c3 = st.columns(3)
             with c1:
@@ -499,7 +568,9 @@ def travel_section() -> None:
 
 
 def financing_section() -> None:
-    with st.expander("**7 · Payment plan**"):
+    with section("**7 · Payment plan**", "financing") as shown:
+        if not shown:
+            return
         if toggle("Spread payments over months", "fin_on"):
             c1, c2 = st.columns(2)
             with c1:
@@ -527,7 +598,9 @@ def financing_section() -> None:
 
 
 def file_section() -> None:
-    with st.expander("Open a saved estimate (.json)"):
+    with section("Open a saved estimate (.json)", "file") as shown:
+        if not shown:
+            return
         st.file_uploader(
             "Scenario file",
             type=["json"],
@@ -628,8 +701,9 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     for w in result.warnings:
         when = f"{w.date:%b %d, %Y}: " if w.date and w.date.isoformat() not in w.message else ""
         st.warning(plain(when + w.message), icon=":material/warning:")
-    with st.expander("Assumptions used"):
-        st.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
+    box = st.expander("Assumptions used", key="sec_assumptions", on_change="rerun")
+    if box.open:
+        box.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
     view = (
         st.segmented_control(
             "Show",
@@ -756,6 +830,12 @@ def compare_box(scenario: Scenario, stale: bool = False) -> None:
 # ---------------------------------------------------------------- page
 
 
+def problem_line(p: Problem) -> str:
+    """A problem for the summary above the estimate, named by the input section that holds it."""
+    name = section_of(p.loc)
+    return f"{SECTION_NAMES[name]}: {p.message}" if name else p.message
+
+
 def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
     """Validate the inputs; keep the last good estimate when they are invalid."""
     try:
@@ -790,11 +870,12 @@ def render() -> None:
     S.remount_tables(ss)
     scenario, result, problems = current()
     _run.problems, _run.shown = problems, set()
+    open_sections(problems)
     left, right = st.columns([1, 1], gap="large")
     with right:
         st.subheader("Your estimate")
         if problems:
-            listed = "  \n".join("• " + plain(f"{p.loc or 'input'}: {p.message}") for p in problems[:8])
+            listed = "  \n".join("• " + plain(problem_line(p)) for p in problems[:8])
             st.error(
                 "Some inputs need attention (messages are also shown beside the fields). "
                 + ("The figures below are from the last valid inputs." if result else "")
