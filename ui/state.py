@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import MutableMapping
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -59,7 +59,21 @@ def _obs_max() -> Decimal:
 
 
 def defaults(today: dt.date) -> dict[str, Any]:
-    """Every widget's starting value: a self-pay six-infusion course starting next Monday."""
+    """Every input's starting value, tables included: a self-pay six-infusion course starting next Monday."""
+    values = {k: list(v) if isinstance(v, list) else v for k, v in scalar_defaults(today).items()}
+    values["prices_base"] = prices_frame_from(example_prices().scenario_fees())
+    values["rules_base"] = rules_frame({}, list(values["prices_base"]["service"]))
+    values["custom_base"] = custom_frame_from(course_preset("custom").protocol)
+    for name in TABLES:
+        values[f"{name}_saved"] = values[f"{name}_base"]
+    values["editor_version"] = 0
+    return values
+
+
+@lru_cache(maxsize=4)
+def scalar_defaults(today: dt.date) -> dict[str, Any]:
+    """The starting value of every input but the tables; cached per day, since the page compares the inputs
+    with it on each rerun to write the link. Read only: `defaults` hands out copies."""
     wm_per, wm_max = _withme()
     start = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
     values: dict[str, Any] = {
@@ -144,12 +158,6 @@ def defaults(today: dt.date) -> dict[str, Any]:
         pkg_sessions=example_package.sessions if example_package else 6,
         pkg_price=_f(example_package.price) if example_package else 0.0,
     )
-    values["prices_base"] = prices_frame_from(example_prices().scenario_fees())
-    values["rules_base"] = rules_frame({}, list(values["prices_base"]["service"]))
-    values["custom_base"] = custom_frame_from(course_preset("custom").protocol)
-    for name in TABLES:
-        values[f"{name}_saved"] = values[f"{name}_base"]
-    values["editor_version"] = 0
     return values
 
 
@@ -236,7 +244,7 @@ def url_values(url: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
 def url_params(state: State, today: dt.date) -> dict[str, str]:
     """The query parameters of a link that reproduces the inputs: every value that differs from its default,
     plus the start date (its default moves with the calendar)."""
-    like = defaults(today)
+    like = scalar_defaults(today)
     out: dict[str, str] = {}
     for key in _url_keys(like):
         value = state.get(key)
