@@ -196,6 +196,21 @@ def test_a_shared_link_reproduces_the_estimate_on_first_load() -> None:
     assert _usd(_metric(at, "Insurance pays")) > 0
 
 
+def test_a_link_with_inconsistent_values_opens_the_section_and_says_what_to_fix() -> None:
+    """Each value is in range but together they are invalid: no estimate yet, so say what to fix, not 'enter'."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in {"plan": "hdhp_2026", "ded": "1000", "ded_met": "1500"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert not at.metric
+    assert at.number_input(key="ded_met").value == 1500.0  # the insurance section opened by itself
+    errors = [str(e.value).replace("\\", "") for e in at.error]
+    assert "The amount already met ($1,500.00) is more than the deductible ($1,000.00)" in errors
+    assert any("• Insurance: the amount already met" in e for e in errors)
+    assert [str(i.value) for i in at.info][-1] == "The estimate appears once the inputs marked in red are fixed."
+
+
 def test_a_tampered_link_is_ignored_not_fatal() -> None:
     at = _linked({"weeks": "9999", "ded": "-5", "coins": "250", "kind": "<script>", "start": "yesterday", "iv_n": "x"})
     assert not at.exception

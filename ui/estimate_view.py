@@ -884,7 +884,7 @@ def render() -> None:
                 icon=":material/error:",
             )
         if scenario is None or result is None:
-            st.info("Enter your course and prices to see an estimate.")
+            st.info("The estimate appears once the inputs marked in red are fixed.", icon=":material/info:")
         else:
             results(scenario, result, stale=bool(problems))
             compare_box(scenario, stale=bool(problems))
