@@ -271,3 +271,19 @@ def test_a_problem_in_a_closed_section_opens_it() -> None:
     messages = [str(e.value).replace("\\", "") for e in at.error]
     assert "The amount already met ($2,500.00) is more than the deductible ($2,000.00)" in messages
     assert _metric(at, "You pay") == before
+
+
+def test_a_section_closed_by_the_user_stays_closed_while_its_problem_remains() -> None:
+    """It opened once for the problem; closing it again is respected (the summary still names the section)."""
+    at = _app(open_all=False)
+    _load_case(at, "02_spravato_21_sessions_insured")
+    at.session_state["ded_met"] = 2500.0
+    at.run()
+    assert at.number_input(key="ded_met").value == 2500.0
+    at.session_state["sec_insurance"] = False  # what the browser sends when the user closes it
+    at.run()
+    assert "ded_met" not in _keys(at)
+    assert any("• Insurance: the amount already met" in str(e.value).replace("\\", "") for e in at.error)
+    at.session_state["ded_met"] = 2600.0  # a different problem opens it again
+    at.run()
+    assert at.number_input(key="ded_met").value == 2600.0

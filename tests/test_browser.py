@@ -144,3 +144,9 @@ def test_open_the_insurance_section_and_change_the_deductible(page: object, app_
     assert _you_pay(page) == after
     header.click()
     expect(deductible).to_have_value("500.00")
+    # To another page and back: the sections are open as the user left them, the values kept.
+    page.get_by_role("link", name="Compare").click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name="Compare scenarios").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Estimate", exact=True).click()  # type: ignore[attr-defined]
+    expect(deductible).to_have_value("500.00")
+    assert _you_pay(page) == after

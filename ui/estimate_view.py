@@ -185,12 +185,26 @@ def section_of(loc: str) -> str | None:
 
 
 def open_sections(problems: list[Problem]) -> None:
-    """The course section starts open; any section holding a problem opens (before its expander is drawn)."""
-    ss.setdefault("sec_course", True)
+    """Set which sections are open before their expanders are drawn.
+
+    Back from another page (the expanders' own state is gone), sections open as the user left them; the course
+    section starts open. A section opens when a problem appears in it, once: a user who closes it again keeps it
+    closed (the summary above the estimate still names it), and the browser never shows a stale closed state.
+    """
+    remembered = ss.setdefault("open_sections", {"course": True})
+    for name in [*SECTION_FIELDS, "file"]:
+        if "sec_" + name not in ss:
+            ss["sec_" + name] = remembered.get(name, False)
+    seen = ss.get("problems_seen", set())
     for p in problems:
         name = section_of(p.loc)
-        if name is not None:
-            ss["sec_" + name] = True
+        if name is not None and (p.loc, p.message) not in seen:
+            ss["sec_" + name] = remembered[name] = True
+    ss["problems_seen"] = {(p.loc, p.message) for p in problems}
+
+
+def _remember_section(name: str) -> None:
+    ss["open_sections"][name] = bool(ss.get("sec_" + name))
 
 
 @contextmanager
@@ -199,7 +213,7 @@ def section(label: str, name: str) -> Iterator[bool]:
 
     Its inputs keep their values while closed (`persist_state`), and opening it reruns the page to draw them.
     """
-    box = st.expander(label, key="sec_" + name, on_change="rerun")
+    box = st.expander(label, key="sec_" + name, on_change=_remember_section, args=(name,))
     if not box.open:
         yield False
         return

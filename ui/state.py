@@ -287,7 +287,8 @@ def rules_frame(services: dict[str, Any], all_services: list[str]) -> pd.DataFra
                 "prior_auth": rule.prior_auth if rule else False,
             }
         )
-    return pd.DataFrame(rows, columns=RULE_COLUMNS)
+    # Float columns, so a blank copay or allowed amount shows as an empty cell rather than "None".
+    return pd.DataFrame(rows, columns=RULE_COLUMNS).astype({"copay": "float64", "allowed": "float64"})
 
 
 def custom_frame_from(protocol: Any) -> pd.DataFrame:
