@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from estimator.models import Accounts, TimeOff, Travel
-from estimator.money import ZERO, pct_of, round_cents
+from estimator.money import ZERO, fmt_usd, pct_of, round_cents
 from estimator.reference import decimal_for_year
 from estimator.warnings import WarningLog
 
@@ -89,8 +89,8 @@ def fsa_limit_warnings(accounts: Accounts, later_plan_years: list[dt.date], warn
             known = "the latest known limit" if assumed else "the IRS limit"
             warnings.add(
                 "fsa_over_limit",
-                f"The FSA election of ${accounts.fsa_next_years:,} for the plan year starting {year.isoformat()} "
-                f"is above {known} of ${limit:,} for {year.year}.",
+                f"The FSA election of {fmt_usd(accounts.fsa_next_years)} for the plan year starting "
+                f"{year.isoformat()} is above {known} of {fmt_usd(limit)} for {year.year}.",
                 year,
             )
 

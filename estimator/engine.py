@@ -42,7 +42,8 @@ def estimate(scenario: Scenario) -> Result:
             cut_on = None
         warnings.add(
             "horizon_cuts_course",
-            f"The estimate covers {scenario.horizon_weeks} weeks, which ends before the planned course does; "
+            f"The estimate covers {scenario.horizon_weeks} week{'s' if scenario.horizon_weeks != 1 else ''}, "
+            "which ends before the planned course does; "
             "lengthen the horizon to include every planned session.",
             cut_on,
         )
@@ -128,7 +129,9 @@ def estimate(scenario: Scenario) -> Result:
                 f"A new plan year starts on {year.isoformat()}: the deductible and out-of-pocket maximum "
                 "start again from zero."
                 if cov.kind != "self_pay"
-                else f"A new year starts on {year.isoformat()}: an FSA election for the new year applies from then.",
+                else f"A new year starts on {year.isoformat()}: an FSA election for the new year applies from then."
+                if scenario.accounts is not None
+                else f"A new year starts on {year.isoformat()}; self-pay prices are not affected.",
                 year,
             )
     # One pass over the lines for every total (sums of cents, so exact).

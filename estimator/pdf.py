@@ -982,7 +982,12 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
 
         doc.heading("Warnings and assumptions")
         if result.warnings:
-            doc.bullets([(f"{day(w.date)}: " if w.date else "") + w.message for w in result.warnings])
+            doc.bullets(
+                [
+                    (f"{day(w.date)}: " if w.date and day(w.date) not in w.message else "") + w.message
+                    for w in result.warnings
+                ]
+            )
         else:
             doc.para("None.")
         if result.totals.program_pays == ZERO and scenario.savings_programs:

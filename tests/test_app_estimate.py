@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -152,8 +154,6 @@ def test_scenario_restore_round_trip_for_every_case() -> None:
     cases = sorted(p for p in Path(CASES_DIR).glob("*.json") if not p.name.endswith(".expected.json"))
     if not cases:
         pytest.skip("no shared cases")
-    import datetime as dt
-
     for path in cases:
         original = scenario_from_json(path.read_bytes())
         state = defaults(dt.date(2026, 1, 1)) | {"editor_version": 0} | state_from_scenario(original)
@@ -287,3 +287,19 @@ def test_a_section_closed_by_the_user_stays_closed_while_its_problem_remains() -
     at.session_state["ded_met"] = 2600.0  # a different problem opens it again
     at.run()
     assert at.number_input(key="ded_met").value == 2600.0
+
+
+def test_dates_read_the_same_way_everywhere_on_the_page() -> None:
+    from ui.common import fmt_day, friendly_dates
+
+    assert fmt_day(dt.date(2027, 1, 4)) == "Jan 4, 2027"
+    assert (
+        friendly_dates("plan year starting 2027-01-01; not 2027-02-30")
+        == "plan year starting Jan 1, 2027; not 2027-02-30"
+    )
+    at = _app(open_all=False)
+    for key, value in {"course": "spravato_1y", "plan": "hdhp_2026", "start": "2027-10-04", "weeks": "30"}.items():
+        at.query_params[key] = value
+    at.run()
+    shown = " ".join(str(w.value) for w in at.warning) + " ".join(str(m.value) for m in at.markdown)
+    assert "Jan 1, 2028" in shown and not re.search(r"\d{4}-\d{2}-\d{2}", shown.replace("\\", ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -116,3 +117,26 @@ def test_jsonl_keeps_output_lines_in_step_with_input_lines() -> None:
     assert len(lines) == 3
     assert "totals" in json.loads(lines[0]) and "totals" in json.loads(lines[2])
     assert json.loads(lines[1])["errors"]
+
+
+def _messages(data: dict[str, Any], code: str) -> list[str]:
+    return [w["message"] for w in _json(data)["warnings"] if w["code"] == code]
+
+
+def test_warning_wording_found_in_a_review() -> None:
+    """'1 weeks', an FSA mention with no FSA, and a limit without cents each read wrong to a patient once."""
+    one_week = _base(
+        horizon_weeks=1,
+        protocol={"type": "custom", "sessions": [{"day": d, "services": [{"service": "therapy"}]} for d in (0, 9)]},
+    )
+    assert _messages(one_week, "horizon_cuts_course")[0].startswith("The estimate covers 1 week, which ends")
+    year_end = _base(start_date="2026-12-21", coverage={"kind": "self_pay"})
+    year_end["protocol"]["sessions"].append({"day": 14, "services": [{"service": "therapy"}]})
+    (reset,) = _messages(year_end, "plan_year_reset")
+    assert reset == "A new year starts on 2027-01-01; self-pay prices are not affected."
+    accounts = {"fsa_available": "100", "fsa_next_years": "9000", "federal_rate_pct": "22", "state_rate_pct": "0"}
+    with_fsa = year_end | {"accounts": accounts}
+    assert "FSA election for the new year" in _messages(with_fsa, "plan_year_reset")[0]
+    (over,) = _messages(with_fsa, "fsa_over_limit")
+    assert "The FSA election of $9,000.00 for the plan year starting 2027-01-01" in over
+    assert re.search(r"limit of \$\d{1,3}(,\d{3})*\.\d{2} for 2027\.$", over), over  # dollars and cents

@@ -10,6 +10,7 @@ from typing import Any
 
 from estimator.result import Result
 from estimator.timeline import cumulative_points, monthly_by_payer, plan_year_resets
+from ui.common import fmt_day
 
 PAYER_COLORS = {"You": "#c0504d", "Insurance": "#2f6f73", "Savings program": "#e3a33b"}
 Spec = dict[str, Any]
@@ -26,7 +27,7 @@ def cumulative_chart(result: Result, oop_limit: float | None) -> Spec | None:
             "visit": float(p.you_pay),
             "year_total": float(p.cumulative_in_plan_year),
             "course_total": float(p.cumulative),
-            "plan_year": f"from {p.plan_year.isoformat()}",
+            "plan_year": f"from {fmt_day(p.plan_year)}",
         }
         for p in points
     ]

@@ -29,6 +29,8 @@ from ui.common import (
     MAX_COMPARE,
     RESULT_KEY,
     SCENARIO_KEY,
+    fmt_day,
+    friendly_dates,
     page_footer,
     page_header,
     plain,
@@ -599,10 +601,14 @@ def financing_section() -> None:
                 st.caption("Finances everything you pay for treatment.")
                 estimate_now = ss.get(RESULT_KEY)
                 if ss.get("acct_on") and estimate_now is not None and estimate_now.accounts is not None:
+                    rest = estimate_now.accounts.post_tax
                     st.caption(
                         "Paying part with HSA/FSA money? To finance only the rest, finance "
-                        + usd(estimate_now.accounts.post_tax)
+                        + usd(rest)
                         + " (what the accounts don't cover, travel included)."
+                        if rest > 0
+                        else "Your HSA/FSA money covers everything you pay, travel included: a payment plan would "
+                        "only add interest."
                     )
             st.caption(
                 "Deferred-interest cards charge all the interest from the purchase date if the balance "
@@ -635,6 +641,7 @@ def file_section() -> None:
 def metrics(scenario: Scenario, result: Result) -> None:
     t = result.totals
     avg = average_per_session(result)
+    evaluations = len(result.sessions) - t.sessions
     cells = st.columns(2) + st.columns(2) + st.columns(2)
     cells[0].metric(
         "You pay", usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is shown apart."
@@ -654,7 +661,8 @@ def metrics(scenario: Scenario, result: Result) -> None:
         "Average per session",
         usd(avg) if avg is not None else "—",
         border=True,
-        help=f"Over {t.sessions} treatment sessions.",
+        help=f"What you pay for treatment{', the first-visit evaluation included,' if evaluations else ''} "
+        f"divided by {t.sessions} treatment sessions.",
     )
     if result.financing and scenario.financing:
         f = result.financing
@@ -666,15 +674,20 @@ def metrics(scenario: Scenario, result: Result) -> None:
         )
     else:
         cells[5].metric("Monthly payment", "—", border=True, help="Turn on a payment plan in section 7.")
-    lines = [f"{t.sessions} sessions on {t.visits} visit days, total charges {usd(t.charges)}."]
+    lines = [
+        f"{t.sessions} treatment session{'s' if t.sessions != 1 else ''}"
+        + (" and the first-visit evaluation" if evaluations > 0 else "")
+        + f" on {t.visits} visit day{'s' if t.visits != 1 else ''}, total charges {usd(t.charges)}."
+    ]
     for py in result.by_plan_year:
-        reached = f"; out-of-pocket maximum reached {py.oop_reached_on:%b %d, %Y}" if py.oop_reached_on else ""
+        reached = f"; out-of-pocket maximum reached {fmt_day(py.oop_reached_on)}" if py.oop_reached_on else ""
         year = "Plan year" if scenario.coverage.kind != "self_pay" else "Year"
-        lines.append(f"{year} from {py.plan_year:%b %d, %Y}: you pay {usd(py.patient_pays)}{reached}.")
+        lines.append(f"{year} from {fmt_day(py.plan_year)}: you pay {usd(py.patient_pays)}{reached}.")
     if result.travel:
         lines.append(f"Travel: {usd(result.travel.total)} for {result.travel.visits} visits.")
     if result.time_off:
-        lines.append(f"Time off: {result.time_off.hours} hours, about {usd(result.time_off.total)} in wages.")
+        hours = f"{result.time_off.hours.normalize():f}"
+        lines.append(f"Time off: {hours} hours, about {usd(result.time_off.total)} in wages.")
     st.markdown("  \n".join(plain(x) for x in lines))
 
 
@@ -713,8 +726,8 @@ def assumptions(scenario: Scenario) -> list[str]:
 def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
     for w in result.warnings:
-        when = f"{w.date:%b %d, %Y}: " if w.date and w.date.isoformat() not in w.message else ""
-        st.warning(plain(when + w.message), icon=":material/warning:")
+        when = f"{fmt_day(w.date)}: " if w.date and w.date.isoformat() not in w.message else ""
+        st.warning(plain(when + friendly_dates(w.message)), icon=":material/warning:")
     box = st.expander("Assumptions used", key="sec_assumptions", on_change="rerun")
     if box.open:
         box.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
@@ -767,7 +780,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             hide_index=True,
             width="stretch",
             column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Running total"]}
-            | {"Date": st.column_config.DateColumn(format="YYYY-MM-DD", width="small")},
+            | {"Date": st.column_config.DateColumn(format="MMM D, YYYY")},
         )
     elif stale:
         st.info("Fix the inputs marked in red to download files for them.", icon=":material/info:")
