@@ -303,3 +303,26 @@ def test_dates_read_the_same_way_everywhere_on_the_page() -> None:
     at.run()
     shown = " ".join(str(w.value) for w in at.warning) + " ".join(str(m.value) for m in at.markdown)
     assert "Jan 1, 2028" in shown and not re.search(r"\d{4}-\d{2}-\d{2}", shown.replace("\\", ""))
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in Path(CASES_DIR).glob("*.json") if not p.name.endswith(".expected.json"))
+)
+def test_the_link_after_opening_a_file_reproduces_it_or_says_what_it_leaves_out(name: str) -> None:
+    """Opening a file sets 'My own plan' and its own tables: the link carries the prices and coverage table."""
+    at = _app(open_all=False)
+    _load_case(at, name)
+    at.run()
+    figures = {m.label: m.value for m in at.metric}
+    notice = [str(c.value) for c in at.caption if "leaves out" in str(c.value)]
+    again = AppTest.from_file(APP, default_timeout=60)
+    for key, value in at.query_params.items():
+        again.query_params[key] = value[0] if isinstance(value, list) else value
+    again.run()
+    assert not again.exception
+    scenario = at.session_state["current_scenario"]
+    if scenario.protocol.type == "custom" or len(scenario.packages) > 1:
+        assert notice, "a link that cannot carry the schedule must say so"
+    else:
+        assert not notice
+        assert {m.label: m.value for m in again.metric} == figures

@@ -896,6 +896,11 @@ def render() -> None:
     S.init_state(ss, dt.date.today(), st.query_params.to_dict())
     S.remount_tables(ss)
     scenario, result, problems = current()
+    params, gaps = (
+        S.link_params(ss, scenario, dt.date.today())
+        if scenario is not None and not problems
+        else (S.url_params(ss, dt.date.today()), [])
+    )
     _run.problems, _run.shown = problems, set()
     open_sections(problems)
     left, right = st.columns([1, 1], gap="large")
@@ -914,6 +919,12 @@ def render() -> None:
             st.info("The estimate appears once the inputs marked in red are fixed.", icon=":material/info:")
         else:
             results(scenario, result, stale=bool(problems))
+            if gaps:
+                st.caption(
+                    ":material/link: The link in the address bar leaves out "
+                    + " and ".join(gaps)
+                    + ". To share or keep this estimate exactly, save the scenario file (Downloads)."
+                )
             compare_box(scenario, stale=bool(problems))
     with left:
         file_section()
@@ -926,6 +937,5 @@ def render() -> None:
         financing_section()
         show_problems("*")
     page_footer()
-    params = S.url_params(ss, dt.date.today())
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)

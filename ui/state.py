@@ -7,6 +7,7 @@ shareable links). This module turns those values into a scenario dict for the co
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import MutableMapping
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -14,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from estimator.io import scenario_from_data
 from estimator.models import Custom, IvKetamine, Scenario, Spravato
 from estimator.presets import (
     course_preset,
@@ -183,10 +185,16 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
         state[key] = values[key]
     if first_run and url:
         seeded = url_values(url, values)
+        prices = prices_from_param(url.get("fees", ""))
+        if prices is not None:
+            replace_table(state, "prices", prices)
         if seeded.get("course") in {p.id for p in course_presets()}:
             apply_course(state, seeded["course"])
         if seeded.get("plan") in {p.id for p in plan_presets()}:
             apply_plan(state, seeded["plan"])
+        rules = rules_from_param(url.get("cov", ""))
+        if rules is not None:
+            replace_table(state, "rules", rules)
         state.update(seeded)
 
 
@@ -200,11 +208,17 @@ URL_BOUNDS: dict[str, tuple[float, float]] = {
 _MONEY_BOUNDS = (0, 10_000_000)
 
 
+# Service lists that travel in a link as comma-joined ids ("-" for none).
+URL_LISTS = frozenset({"once", "extra"})
+
+
 def _url_keys(like: dict[str, Any]) -> list[str]:
     return [
         k
         for k, v in like.items()
-        if k not in URL_EXCLUDED and isinstance(v, (bool, int, float, str, dt.date)) and not k.endswith("_base")
+        if k not in URL_EXCLUDED
+        and (isinstance(v, (bool, int, float, str, dt.date)) or k in URL_LISTS)
+        and not k.endswith("_base")
     ]
 
 
@@ -218,7 +232,11 @@ def url_values(url: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
         default = like[key]
         try:
             value: Any
-            if isinstance(default, bool):
+            if key in URL_LISTS:
+                value = [] if raw == "-" else raw.split(",")[:_LINK_ROWS]
+                if not all(_SERVICE_ID.fullmatch(x) for x in value):
+                    continue
+            elif isinstance(default, bool):
                 if raw not in ("true", "false"):
                     continue
                 value = raw == "true"
@@ -250,7 +268,9 @@ def url_params(state: State, today: dt.date) -> dict[str, str]:
         value = state.get(key)
         if value is None or (value == like[key] and key != "start"):
             continue
-        if isinstance(value, bool):
+        if key in URL_LISTS:
+            out[key] = ",".join(value) or "-"
+        elif isinstance(value, bool):
             out[key] = "true" if value else "false"
         elif isinstance(value, float):
             out[key] = f"{value:.2f}".rstrip("0").rstrip(".")
@@ -259,6 +279,149 @@ def url_params(state: State, today: dt.date) -> dict[str, str]:
         else:
             out[key] = str(value)
     return out
+
+
+# ---------------------------------------------------------------- tables in a link
+#
+# A link carries the prices (service:charge) and the coverage table (service:flags:copay:allowed, flags c =
+# covered, d = deductible applies, a = prior auth, p = pharmacy benefit) when they differ from what the
+# link's presets would give, so a link made after opening a file or editing a table still reproduces the
+# estimate. Only service ids (lowercase letters, digits, _) and amounts: descriptions and codes stay out.
+
+_SERVICE_ID = re.compile(r"[a-z0-9_]{1,40}")
+_LINK_ROWS = 60
+
+
+def _link_amount(raw: str) -> Decimal | None:
+    """An amount from a link: 0 to 10,000,000 with at most two decimals, else None."""
+    if not re.fullmatch(r"\d{1,8}(\.\d{1,2})?", raw):
+        return None
+    value = Decimal(raw)
+    return value if value <= _MONEY_BOUNDS[1] else None
+
+
+def _link_number(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def fees_param(scenario: Scenario) -> str:
+    return ",".join(f"{f.service}:{_link_number(f.charge)}" for f in scenario.fees)
+
+
+def coverage_param(scenario: Scenario) -> str:
+    rows = []
+    for sid, r in scenario.coverage.services.items():
+        flags = "".join(
+            flag
+            for flag, on in (
+                ("c", r.covered),
+                ("d", r.deductible_applies),
+                ("a", r.prior_auth),
+                ("p", r.benefit == "pharmacy"),
+            )
+            if on
+        )
+        rows.append(f"{sid}:{flags}:{_link_number(r.copay)}:{_link_number(r.allowed)}")
+    return ",".join(rows)
+
+
+def prices_from_param(raw: str) -> pd.DataFrame | None:
+    """The prices table a link's `fees` describes (example descriptions kept), or None if any part is unreadable."""
+    known = {f.service: f for f in example_prices().scenario_fees()}
+    rows = []
+    for item in raw.split(",")[:_LINK_ROWS]:
+        sid, _, charge = item.partition(":")
+        amount = _link_amount(charge)
+        if not _SERVICE_ID.fullmatch(sid) or amount is None:
+            return None
+        example = known.get(sid)
+        rows.append(
+            {
+                "service": sid,
+                "charge": float(amount),
+                "code": example.code if example else "",
+                "description": example.description if example else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=PRICE_COLUMNS) if rows else None
+
+
+def rules_from_param(raw: str) -> pd.DataFrame | None:
+    """The coverage table a link's `cov` describes, or None if any part is unreadable."""
+    rows = []
+    for item in raw.split(",")[:_LINK_ROWS]:
+        parts = item.split(":")
+        if len(parts) != 4 or not _SERVICE_ID.fullmatch(parts[0]) or set(parts[1]) - set("cdap"):
+            return None
+        sid, flags, copay, allowed = parts
+        amounts = [None if not x else _link_amount(x) for x in (copay, allowed)]
+        if any(x and a is None for x, a in zip((copay, allowed), amounts, strict=True)):
+            return None
+        rows.append(
+            {
+                "service": sid,
+                "covered": "c" in flags,
+                "benefit": "pharmacy" if "p" in flags else "medical",
+                "copay": None if amounts[0] is None else float(amounts[0]),
+                "deductible_applies": "d" in flags,
+                "allowed": None if amounts[1] is None else float(amounts[1]),
+                "prior_auth": "a" in flags,
+            }
+        )
+    if not rows:
+        return None
+    return pd.DataFrame(rows, columns=RULE_COLUMNS).astype({"copay": "float64", "allowed": "float64"})
+
+
+@lru_cache(maxsize=32)
+def linked_scenario(params: tuple[tuple[str, str], ...], today: dt.date) -> Scenario | None:
+    """The scenario a fresh visit to a link with these query parameters would estimate (None if invalid)."""
+    state: dict[str, Any] = {}
+    init_state(state, today, dict(params))
+    try:
+        return scenario_from_data(scenario_dict(state))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _comparable(scenario: Scenario) -> dict[str, Any]:
+    """A scenario without the text a link never carries (name, notes, fee codes and descriptions)."""
+    data = scenario.model_dump()  # Decimals compare by value: 20 == 20.0
+    data.pop("name", None)
+    data["coverage"].pop("notes", None)
+    data["fees"] = [(f["service"], f["charge"]) for f in data["fees"]]
+    return data
+
+
+LINK_GAPS = {
+    "packages": "more than one package price",
+    "savings_programs": "the savings programs from the opened file",
+}
+
+
+def link_params(state: State, scenario: Scenario, today: dt.date) -> tuple[dict[str, str], list[str]]:
+    """The query parameters of a link that reproduces `scenario`, and what such a link still leaves out (in
+    words for the page): the scalar inputs, then the prices and coverage table when the presets alone would
+    give other ones."""
+    params = url_params(state, today)
+    want = _comparable(scenario)
+
+    def linked() -> dict[str, Any] | None:
+        got = linked_scenario(tuple(sorted(params.items())), today)
+        return _comparable(got) if got is not None else None
+
+    got = linked()
+    if got is not None and got["fees"] != want["fees"]:
+        params["fees"] = fees_param(scenario)
+        got = linked()
+    if got is not None and got["coverage"].get("services") != want["coverage"].get("services"):
+        params["cov"] = coverage_param(scenario)
+        got = linked()
+    custom = scenario.protocol.type == "custom"
+    if got is None:  # a fresh visit would not even validate (a custom schedule needs services the link lacks)
+        return params, ["the custom schedule" if custom else "some inputs"]
+    gaps = LINK_GAPS | {"protocol": "the custom schedule" if custom else "some inputs"}
+    return params, list(dict.fromkeys(gaps.get(k, "some inputs") for k in want if got.get(k) != want.get(k)))
 
 
 # ---------------------------------------------------------------- tables
@@ -608,25 +771,29 @@ def scenario_dict(state: State) -> dict[str, Any]:
 # ---------------------------------------------------------------- scenario -> state (restore an upload)
 
 
-def _matching_course(protocol: Any) -> str:
+def _matching_course(protocol: Any, horizon_weeks: int) -> str:
+    """The course preset a scenario's protocol is a form of: the same kind of course (and indication, or
+    boosters), preferring the preset with the same number of weeks (SPRAVATO 6 months vs first year)."""
+    like = []
     for preset in course_presets():
-        if preset.protocol.type != protocol.type:
+        p = preset.protocol
+        if p.type != protocol.type:
             continue
-        if isinstance(protocol, Spravato) and isinstance(preset.protocol, Spravato):
-            if preset.protocol.indication == protocol.indication:
-                return preset.id
-        elif isinstance(protocol, IvKetamine):
-            return "iv6_boosters" if protocol.booster_every_weeks else "iv6"
-        else:
-            return preset.id
-    return "custom"
+        if isinstance(protocol, Spravato) and isinstance(p, Spravato) and p.indication != protocol.indication:
+            continue
+        boosters = isinstance(p, IvKetamine) and bool(p.booster_every_weeks)
+        if isinstance(protocol, IvKetamine) and boosters != bool(protocol.booster_every_weeks):
+            continue
+        like.append(preset)
+    same_length = [p for p in like if p.horizon_weeks == horizon_weeks]
+    return (same_length or like)[0].id if like else "custom"
 
 
 def state_from_scenario(s: Scenario) -> dict[str, Any]:
     """Widget values that reproduce a scenario exactly (used to restore an uploaded scenario file)."""
     p = s.protocol
     v: dict[str, Any] = {
-        "course": _matching_course(p),
+        "course": _matching_course(p, s.horizon_weeks),
         "start": s.start_date,
         "weeks": s.horizon_weeks,
         "once": list(p.once),

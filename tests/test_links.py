@@ -1,0 +1,98 @@
+"""Shared links: the prices and coverage table travel in a link, checked as data, never trusted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from estimator.io import scenario_from_json
+from tests.conftest import CASES_DIR
+from ui import state as S
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def _case(name: str):  # type: ignore[no-untyped-def]
+    path = CASES_DIR / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"shared case {name} not found")
+    return scenario_from_json(path.read_bytes())
+
+
+def _state_of(scenario) -> dict:  # type: ignore[no-untyped-def]
+    state: dict = {}
+    S.init_state(state, TODAY, {})
+    state.update(S.state_from_scenario(scenario))
+    S.remount_tables(state)  # what the page does: the restored tables become the editors' base
+    for name in S.TABLES:
+        state[f"{name}_saved"] = state[f"{name}_base"]
+    return state
+
+
+def test_prices_and_coverage_round_trip_through_their_link_form() -> None:
+    scenario = _case("05_iv_partial_coverage_accounts")
+    prices = S.prices_from_param(S.fees_param(scenario))
+    assert prices is not None
+    assert [(r["service"], r["charge"]) for r in prices.to_dict("records")] == [
+        (f.service, float(f.charge)) for f in scenario.fees
+    ]
+    rules = S.rules_from_param(S.coverage_param(scenario))
+    assert rules is not None
+    assert list(rules["service"]) == list(scenario.coverage.services)
+    consult = rules.set_index("service").loc["consult"]
+    assert consult["covered"] and consult["copay"] == 40.0 and not consult["deductible_applies"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "consult", "consult:", "Robert Smith:100", "consult:1e9", "consult:12.345", "consult:-5", "x:100000000"],
+)
+def test_an_unreadable_prices_part_is_ignored_whole(raw: str) -> None:
+    assert S.prices_from_param(raw) is None
+
+
+@pytest.mark.parametrize("raw", ["", "consult:c:40", "consult:cx:40:", "consult:c:abc:", "<b>:c::"])
+def test_an_unreadable_coverage_part_is_ignored_whole(raw: str) -> None:
+    assert S.rules_from_param(raw) is None
+
+
+def test_service_lists_in_a_link() -> None:
+    like = S.scalar_defaults(TODAY)
+    wanted = {"once": [], "extra": ["therapy", "consult"]}
+    assert S.url_values({"once": "-", "extra": "therapy,consult"}, like) == wanted
+    assert S.url_values({"once": "consult,<script>"}, like) == {}
+
+
+def test_a_link_made_after_opening_a_file_carries_its_tables() -> None:
+    scenario = _case("05_iv_partial_coverage_accounts")
+    params, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
+    assert gaps == []
+    assert params["plan"] == "custom_plan" and "cov" in params and "fees" in params
+    linked = S.linked_scenario(tuple(sorted(params.items())), TODAY)
+    assert linked is not None and linked.coverage.services == scenario.coverage.services
+    assert "notes" not in params and "name" not in params
+
+
+def test_a_custom_schedule_is_named_as_what_the_link_leaves_out() -> None:
+    custom = next(
+        (p for p in sorted(Path(CASES_DIR).glob("*.json")) if '"custom"' in p.read_text() and "expected" not in p.name),
+        None,
+    )
+    if custom is None:
+        pytest.skip("no custom-course case")
+    scenario = scenario_from_json(custom.read_bytes())
+    _, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
+    assert gaps == ["the custom schedule"]
+
+
+@pytest.mark.parametrize("preset", ["iv6", "iv6_boosters", "spravato_6m", "spravato_1y", "spravato_mdsi"])
+def test_an_opened_file_shows_the_course_it_was_made_from(preset: str) -> None:
+    from estimator.presets import course_preset
+
+    course = course_preset(preset)
+    scenario = _case("05_iv_partial_coverage_accounts").model_copy(
+        update={"protocol": course.protocol, "horizon_weeks": course.horizon_weeks}
+    )
+    assert S.state_from_scenario(scenario)["course"] == preset
