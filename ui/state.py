@@ -63,13 +63,23 @@ def _obs_max() -> Decimal:
 def defaults(today: dt.date) -> dict[str, Any]:
     """Every input's starting value, tables included: a self-pay six-infusion course starting next Monday."""
     values = {k: list(v) if isinstance(v, list) else v for k, v in scalar_defaults(today).items()}
-    values["prices_base"] = prices_frame_from(example_prices().scenario_fees())
-    values["rules_base"] = rules_frame({}, list(values["prices_base"]["service"]))
-    values["custom_base"] = custom_frame_from(course_preset("custom").protocol)
+    values.update(_default_tables())
     for name in TABLES:
         values[f"{name}_saved"] = values[f"{name}_base"]
     values["editor_version"] = 0
     return values
+
+
+@cache
+def _default_tables() -> dict[str, pd.DataFrame]:
+    """The starting tables, built once. Shared by every session: tables are never changed in place (an edit or
+    a preset makes a new frame)."""
+    prices = prices_frame_from(example_prices().scenario_fees())
+    return {
+        "prices_base": prices,
+        "rules_base": rules_frame({}, list(prices["service"])),
+        "custom_base": custom_frame_from(course_preset("custom").protocol),
+    }
 
 
 @lru_cache(maxsize=4)
@@ -289,6 +299,7 @@ def url_params(state: State, today: dt.date) -> dict[str, str]:
 # estimate. Only service ids (lowercase letters, digits, _) and amounts: descriptions and codes stay out.
 
 _SERVICE_ID = re.compile(r"[a-z0-9_]{1,40}")
+NAN = float("nan")
 _LINK_ROWS = 60
 
 
@@ -362,15 +373,13 @@ def rules_from_param(raw: str) -> pd.DataFrame | None:
                 "service": sid,
                 "covered": "c" in flags,
                 "benefit": "pharmacy" if "p" in flags else "medical",
-                "copay": None if amounts[0] is None else float(amounts[0]),
+                "copay": NAN if amounts[0] is None else float(amounts[0]),
                 "deductible_applies": "d" in flags,
-                "allowed": None if amounts[1] is None else float(amounts[1]),
+                "allowed": NAN if amounts[1] is None else float(amounts[1]),
                 "prior_auth": "a" in flags,
             }
         )
-    if not rows:
-        return None
-    return pd.DataFrame(rows, columns=RULE_COLUMNS).astype({"copay": "float64", "allowed": "float64"})
+    return pd.DataFrame(rows, columns=RULE_COLUMNS) if rows else None
 
 
 @lru_cache(maxsize=32)
@@ -444,14 +453,14 @@ def rules_frame(services: dict[str, Any], all_services: list[str]) -> pd.DataFra
                 "service": sid,
                 "covered": bool(rule.covered) if rule else False,
                 "benefit": rule.benefit if rule else "medical",
-                "copay": _f(rule.copay) if rule and rule.copay is not None else None,
+                # NaN, not None, keeps the column float: a blank shows as an empty cell rather than "None".
+                "copay": _f(rule.copay) if rule and rule.copay is not None else NAN,
                 "deductible_applies": rule.deductible_applies if rule else True,
-                "allowed": _f(rule.allowed) if rule and rule.allowed is not None else None,
+                "allowed": _f(rule.allowed) if rule and rule.allowed is not None else NAN,
                 "prior_auth": rule.prior_auth if rule else False,
             }
         )
-    # Float columns, so a blank copay or allowed amount shows as an empty cell rather than "None".
-    return pd.DataFrame(rows, columns=RULE_COLUMNS).astype({"copay": "float64", "allowed": "float64"})
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
 def custom_frame_from(protocol: Any) -> pd.DataFrame:
