@@ -713,6 +713,14 @@ def assumptions(scenario: Scenario) -> list[str]:
             "Savings programs pay part of your share on covered lines only, up to their yearly maximum "
             "(each calendar year)."
         )
+        counted = [p.counts_toward_accumulators for p in scenario.savings_programs]
+        if any(counted):
+            items.append(
+                "What a program pays counts toward your deductible and out-of-pocket maximum, so the maximum can "
+                "be reached before you have paid it yourself (unless the plan has a copay accumulator)."
+            )
+        if not all(counted):
+            items.append("Copay accumulator: only what you pay yourself counts toward the deductible and maximum.")
     if scenario.accounts:
         items.append(
             "FSA money of each plan year is used first, then HSA money, then your own; tax savings use "
