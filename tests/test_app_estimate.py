@@ -211,8 +211,12 @@ def test_a_link_with_inconsistent_values_opens_the_section_and_says_what_to_fix(
     assert [str(i.value) for i in at.info][-1] == "The estimate appears once the inputs marked in red are fixed."
 
 
-def test_a_tampered_link_is_ignored_not_fatal() -> None:
-    at = _linked({"weeks": "9999", "ded": "-5", "coins": "250", "kind": "<script>", "start": "yesterday", "iv_n": "x"})
+@pytest.mark.parametrize("course", ["iv6", "foo", "spravato_1yr", "../../etc"])
+def test_a_tampered_link_is_ignored_not_fatal(course: str) -> None:
+    at = _linked(
+        {"course": course, "weeks": "9999", "ded": "-5", "coins": "250", "kind": "<script>", "start": "yesterday"}
+        | {"iv_n": "x", "plan": "xyz", "pkg_service": "ghost", "fees": "consult:abc", "cov": "<script>"}
+    )
     assert not at.exception
     assert _usd(_metric(at, "You pay")) == Decimal("3050.00")  # the defaults: consult + six-infusion package
 

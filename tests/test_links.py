@@ -96,3 +96,38 @@ def test_an_opened_file_shows_the_course_it_was_made_from(preset: str) -> None:
         update={"protocol": course.protocol, "horizon_weeks": course.horizon_weeks}
     )
     assert S.state_from_scenario(scenario)["course"] == preset
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"course": "foo"},
+        {"course": "../../etc"},
+        {"plan": "xyz"},
+        {"pkg_service": "ghost"},
+        {"cov": "consult:c::,consult:::"},
+    ],
+)
+def test_unknown_choices_in_a_link_are_ignored(params: dict[str, str]) -> None:
+    state: dict = {}
+    S.init_state(state, TODAY, params)
+    plain: dict = {}
+    S.init_state(plain, TODAY, {})
+    for key in ("course", "plan", "pkg_service"):
+        assert state[key] == plain[key]
+    assert state["rules_base"].equals(plain["rules_base"])
+
+
+def test_a_new_priced_service_billed_every_session_travels_in_the_link() -> None:
+    """A link whose presets alone would not even validate (no price for the new service) carries the tables."""
+    state: dict = {}
+    S.init_state(state, TODAY, {"course": "iv6_boosters", "plan": "ppo_copays", "start": "2027-01-04"})
+    prices = S.current_prices(state)
+    extra = prices.iloc[:1].assign(service="nurse_check", charge=80.0, code="", description="")
+    S.replace_table(state, "prices", S.pd.concat([prices, extra], ignore_index=True))
+    state["extra"] = ["nurse_check"]
+    scenario = S.scenario_from_data(S.scenario_dict(state))
+    params, gaps = S.link_params(state, scenario, TODAY)
+    assert gaps == [] and "nurse_check:80" in params["fees"] and params["extra"] == "nurse_check"
+    linked = S.linked_scenario(tuple(sorted(params.items())), TODAY)
+    assert linked is not None and S._comparable(linked) == S._comparable(scenario)

@@ -205,6 +205,8 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
         rules = rules_from_param(url.get("cov", ""))
         if rules is not None:
             replace_table(state, "rules", rules)
+        if seeded.get("pkg_service") not in set(current_prices(state)["service"]):
+            seeded.pop("pkg_service", None)  # a package only for a priced service, as the page's list offers
         state.update(seeded)
 
 
@@ -235,6 +237,10 @@ def _url_keys(like: dict[str, Any]) -> list[str]:
 def url_values(url: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
     """Inputs from a link's query parameters, typed like their defaults; anything unreadable is ignored."""
     out: dict[str, Any] = {}
+    choices = URL_CHOICES | {
+        "course": frozenset(p.id for p in course_presets()),
+        "plan": frozenset(p.id for p in plan_presets()) | {"custom_plan"},
+    }
     for key in _url_keys(like):
         raw = url.get(key)
         if raw is None:
@@ -263,7 +269,7 @@ def url_values(url: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
                 value = raw[:40]
         except ValueError:
             continue
-        if key in URL_CHOICES and value not in URL_CHOICES[key]:
+        if key in choices and value not in choices[key]:
             continue
         out[key] = value
     return out
@@ -354,7 +360,9 @@ def prices_from_param(raw: str) -> pd.DataFrame | None:
                 "description": example.description if example else "",
             }
         )
-    return pd.DataFrame(rows, columns=PRICE_COLUMNS) if rows else None
+    if not rows or len({r["service"] for r in rows}) != len(rows):
+        return None
+    return pd.DataFrame(rows, columns=PRICE_COLUMNS)
 
 
 def rules_from_param(raw: str) -> pd.DataFrame | None:
@@ -379,7 +387,9 @@ def rules_from_param(raw: str) -> pd.DataFrame | None:
                 "prior_auth": "a" in flags,
             }
         )
-    return pd.DataFrame(rows, columns=RULE_COLUMNS) if rows else None
+    if not rows or len({r["service"] for r in rows}) != len(rows):
+        return None  # a service twice: no way to know which row was meant
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
 @lru_cache(maxsize=32)
@@ -420,10 +430,11 @@ def link_params(state: State, scenario: Scenario, today: dt.date) -> tuple[dict[
         return _comparable(got) if got is not None else None
 
     got = linked()
-    if got is not None and got["fees"] != want["fees"]:
+    if got is None or got["fees"] != want["fees"]:
         params["fees"] = fees_param(scenario)
         got = linked()
-    if got is not None and got["coverage"].get("services") != want["coverage"].get("services"):
+    services = want["coverage"].get("services")
+    if services and (got is None or got["coverage"].get("services") != services):
         params["cov"] = coverage_param(scenario)
         got = linked()
     custom = scenario.protocol.type == "custom"
