@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from estimator.engine import estimate
@@ -178,3 +179,21 @@ def test_a_bad_or_oversized_clinic_profile_is_refused() -> None:
     at.file_uploader(key="gfe_profile_upload").set_value(("big.json", big, "application/json")).run()
     assert not at.exception
     assert any("larger than 100 KB" in e for e in _errors(at)), _errors(at)
+
+
+@pytest.mark.parametrize("page", [PAGE, "ui/pages/compare.py"])
+def test_gfe_and_compare_say_when_they_use_an_older_estimate(page: str) -> None:
+    from ui.common import STALE_NOTE
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["plan"] = "hdhp_2026"
+    at.run()
+    at.switch_page(page).run()
+    assert STALE_NOTE not in [str(w.value) for w in at.warning]
+    at.switch_page("ui/pages/estimate.py").run()
+    at.session_state["ded_met"] = 5000.0  # more than the deductible: the Estimate page keeps its last estimate
+    at.run()
+    assert at.error
+    at.switch_page(page).run()
+    assert not at.exception
+    assert STALE_NOTE in [str(w.value) for w in at.warning]

@@ -12,6 +12,11 @@ from estimator.money import fmt_usd
 # Session-state contract between pages.
 SCENARIO_KEY = "current_scenario"  # estimator.models.Scenario last validated on the Estimate page
 RESULT_KEY = "current_result"  # estimator.result.Result for that scenario
+STALE_KEY = "estimate_inputs_invalid"  # True while the Estimate page's inputs need attention
+STALE_NOTE = (
+    "The inputs on the Estimate page need attention, so this uses the last valid estimate from it. Fix them "
+    "there to use your latest changes."
+)
 COMPARISON_KEY = "comparison"  # list[dict(name=str, scenario=Scenario)], at most MAX_COMPARE
 MAX_COMPARE = 4
 

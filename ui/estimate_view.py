@@ -29,6 +29,7 @@ from ui.common import (
     MAX_COMPARE,
     RESULT_KEY,
     SCENARIO_KEY,
+    STALE_KEY,
     fmt_day,
     friendly_dates,
     page_footer,
@@ -904,6 +905,7 @@ def render() -> None:
     S.init_state(ss, dt.date.today(), st.query_params.to_dict())
     S.remount_tables(ss)
     scenario, result, problems = current()
+    ss[STALE_KEY] = bool(problems)
     params, gaps = (
         S.link_params(ss, scenario, dt.date.today())
         if scenario is not None and not problems

@@ -20,7 +20,16 @@ from estimator.compare import (
 )
 from estimator.models import Scenario
 from ui.charts import PAYER_COLORS as ESTIMATE_COLORS
-from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, page_footer, page_header, plain
+from ui.common import (
+    COMPARISON_KEY,
+    MAX_COMPARE,
+    SCENARIO_KEY,
+    STALE_KEY,
+    STALE_NOTE,
+    page_footer,
+    page_header,
+    plain,
+)
 
 FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callback
 PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
@@ -84,6 +93,8 @@ def _base() -> tuple[Scenario, bool]:
 def _variant_buttons(full: bool) -> None:
     base, from_estimate = _base()
     if from_estimate:
+        if st.session_state.get(STALE_KEY):
+            st.warning(STALE_NOTE, icon=":material/warning:")
         st.caption("Variants of the estimate on the Estimate page:")
     else:
         st.caption(

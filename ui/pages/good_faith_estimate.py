@@ -39,7 +39,7 @@ from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.pdf import phase_label, unprintable_chars
 from estimator.result import Result
-from ui.common import SCENARIO_KEY, page_footer, page_header, plain
+from ui.common import SCENARIO_KEY, STALE_KEY, STALE_NOTE, page_footer, page_header, plain
 
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
 CLINIC_FIELDS = {
@@ -75,6 +75,8 @@ def _current() -> tuple[Scenario, Result, bool]:
     """The scenario from the Estimate page, or the example self-pay course; and whether it is the example."""
     scenario = st.session_state.get(SCENARIO_KEY)
     if isinstance(scenario, Scenario):
+        if st.session_state.get(STALE_KEY):
+            st.warning(STALE_NOTE, icon=":material/warning:")
         try:
             return scenario, estimate(scenario), False
         except Exception:  # never a traceback on screen; fall back to the example
