@@ -330,3 +330,11 @@ def test_the_link_after_opening_a_file_reproduces_it_or_says_what_it_leaves_out(
     else:
         assert not notice
         assert {m.label: m.value for m in again.metric} == figures
+
+
+def test_a_package_for_more_sessions_than_the_estimate_holds_is_pointed_out() -> None:
+    at = _linked({"pkg_sessions": "12"})
+    assert not at.exception
+    notes = [str(i.value).replace("\\", "") for i in at.info]
+    assert any("package is for 12 sessions; this estimate holds 6" in n for n in notes)
+    assert not any("package is for" in str(i.value) for i in _linked({}).info)

@@ -732,11 +732,27 @@ def assumptions(scenario: Scenario) -> list[str]:
     return items
 
 
+def package_notes(scenario: Scenario, result: Result) -> list[str]:
+    """A package bought for more sessions than the estimate holds counts only their share of its price."""
+    notes = []
+    for pkg in scenario.packages:
+        used = sum(1 for s in result.sessions for ln in s.lines if ln.service == pkg.service)
+        if used < pkg.sessions:
+            notes.append(
+                f"The {usd(pkg.price)} {pkg.service} package is for {pkg.sessions} sessions; this estimate holds "
+                f"{used}, so it counts only their share of the package price. If the clinic charges the whole "
+                "package, you pay the rest too."
+            )
+    return notes
+
+
 def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
     for w in result.warnings:
         when = f"{fmt_day(w.date)}: " if w.date and w.date.isoformat() not in w.message else ""
         st.warning(plain(when + friendly_dates(w.message)), icon=":material/warning:")
+    for note in package_notes(scenario, result):
+        st.info(plain(note), icon=":material/info:")
     box = st.expander("Assumptions used", key="sec_assumptions", on_change="rerun")
     if box.open:
         box.markdown("  \n".join("• " + plain(a) for a in assumptions(scenario)))
