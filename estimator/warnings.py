@@ -16,6 +16,18 @@ CODES = (
     "fsa_over_limit",
     "horizon_cuts_course",
 )
+# A short name for each code, for lists that cannot hold the full message (the Compare page).
+LABELS = {
+    "no_coverage_info": "a service has no coverage information",
+    "prior_auth_expired": "prior authorization ends during the course",
+    "plan_year_reset": "a new plan year starts",
+    "oop_max_reached": "out-of-pocket maximum reached",
+    "program_max_reached": "a savings program's yearly maximum is used up",
+    "savings_program_ineligible": "a savings program does not apply to this coverage",
+    "mileage_rate_assumed": "a mileage rate is assumed",
+    "fsa_over_limit": "the FSA election is above the IRS limit",
+    "horizon_cuts_course": "the estimate ends before the course does",
+}
 
 
 @dataclass(frozen=True, slots=True)

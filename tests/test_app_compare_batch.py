@@ -123,3 +123,18 @@ def test_batch_bad_file_and_bad_price_list() -> None:
     at.file_uploader(key="batch_prices").upload("p.json", b"{not json", "application/json").run()
     assert not at.exception
     assert any("price list cannot be used" in t for t in _texts(at, "error"))
+
+
+def test_compare_shows_dates_and_warnings_the_way_the_estimate_page_does() -> None:
+    from estimator.warnings import CODES, LABELS
+
+    assert set(LABELS) == set(CODES)
+    base = default_scenario(dt.date(2026, 11, 23))  # 26 weeks of SPRAVATO from late November: two plan years
+    at = _page(COMPARE)
+    at.session_state[COMPARISON_KEY] = [{"name": "A", "scenario": base}, {"name": "B", "scenario": base}]
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "You pay, plan year from Jan 1, 2027" in table.index
+    warned = " ".join(_texts(at, "text"))
+    assert "a new plan year starts" in warned and "plan_year_reset" not in warned

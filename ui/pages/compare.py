@@ -19,6 +19,7 @@ from estimator.compare import (
     variants,
 )
 from estimator.models import Scenario
+from estimator.warnings import LABELS as WARNING_LABELS
 from ui.charts import PAYER_COLORS as ESTIMATE_COLORS
 from ui.common import (
     COMPARISON_KEY,
@@ -26,6 +27,7 @@ from ui.common import (
     SCENARIO_KEY,
     STALE_KEY,
     STALE_NOTE,
+    friendly_dates,
     page_footer,
     page_header,
     plain,
@@ -116,7 +118,7 @@ def _variant_buttons(full: bool) -> None:
                 args=(scenario.name or DEFAULT_NAME, scenario),
                 width="stretch",
             )
-            st.caption(plain(description))
+            st.caption(plain(friendly_dates(description)))
 
 
 def _summaries(items: list[dict[str, object]]) -> list[Summary]:
@@ -160,6 +162,7 @@ def _chart(summaries: list[Summary]) -> alt.Chart:
 
 def _table(rows: list[dict[str, str]]) -> None:
     """A text table with every row visible (no inner scrolling)."""
+    rows = [{k: friendly_dates(v) for k, v in row.items()} for row in rows]  # the Estimate page's date style
     frame = pd.DataFrame(rows).set_index("Figure")
     st.dataframe(frame, height=35 * (len(frame) + 1) + 3)
 
@@ -184,7 +187,8 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
     _table(differences_table(summaries, HEADER_CHARS))
     with st.expander("Warnings for each scenario"):
         for label, s in zip([f"{i}." for i in range(1, len(summaries) + 1)], summaries, strict=True):
-            st.text(f"{label} {', '.join(s.warning_codes) if s.warning_codes else 'no warnings'}")
+            named = [WARNING_LABELS.get(code, code.replace("_", " ")) for code in s.warning_codes]
+            st.text(f"{label} {'; '.join(named) if named else 'no warnings'}")
         st.caption("The Estimate page explains each warning in full.")
 
 
