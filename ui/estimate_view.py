@@ -415,7 +415,10 @@ def insurance_section() -> None:
                 money_input("Out-of-network out-of-pocket max (0 = none)", "oon_oop")
         show_problems("coverage.out_of_network")
         st.markdown("**What the plan covers**")
-        st.caption("Copay blank = coinsurance applies. Allowed = the in-network contracted rate per unit (optional).")
+        st.caption(
+            "An empty copay (shown as None) means coinsurance applies. Allowed = the in-network contracted rate "
+            "per unit (optional)."
+        )
         details = st.toggle(
             "Show benefit type and allowed amounts",
             key="rules_details",
@@ -432,7 +435,7 @@ def insurance_section() -> None:
             args=("rules",),
             column_config={
                 "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=135),
-                "covered": st.column_config.CheckboxColumn("Covered", width=66),
+                "covered": st.column_config.CheckboxColumn("Covered", width=84),
                 "benefit": st.column_config.SelectboxColumn(
                     "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
                 ),
@@ -440,7 +443,7 @@ def insurance_section() -> None:
                     "Copay", min_value=0.0, step=0.01, format="dollar", width=70, help="Blank: coinsurance"
                 ),
                 "deductible_applies": st.column_config.CheckboxColumn(
-                    "Ded. first", width=72, help="The deductible applies before the copay or coinsurance"
+                    "Ded. 1st", width=84, help="The deductible applies before the copay or coinsurance"
                 ),
                 "allowed": st.column_config.NumberColumn(
                     "Allowed",
@@ -450,7 +453,7 @@ def insurance_section() -> None:
                     width="small",
                     help="In-network contracted rate per unit (optional)",
                 ),
-                "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=72, help="Needs prior authorization"),
+                "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=92, help="Needs prior authorization"),
             },
         )
         show_problems("coverage.services")
