@@ -252,6 +252,11 @@ def course_section() -> None:
                 int_input("Over weeks", "iv_weeks", 1, 8)
             with c3:
                 int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
+            if ss["iv_n"] > 7 * ss["iv_weeks"]:
+                st.caption(
+                    f"{ss['iv_n']} infusions over {ss['iv_weeks']} week{'s' if ss['iv_weeks'] != 1 else ''} puts "
+                    "two on some days; check the number of weeks."
+                )
         elif protocol.type == "spravato":
             st.segmented_control(
                 "Dose",
