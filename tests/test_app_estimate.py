@@ -327,6 +327,8 @@ def test_the_link_after_opening_a_file_reproduces_it_or_says_what_it_leaves_out(
     scenario = at.session_state["current_scenario"]
     if scenario.protocol.type == "custom" or len(scenario.packages) > 1:
         assert notice, "a link that cannot carry the schedule must say so"
+        if scenario.protocol.type == "custom":  # and whoever opens it is told too
+            assert any("its own custom schedule" in str(i.value) for i in again.info)
     else:
         assert not notice
         assert {m.label: m.value for m in again.metric} == figures

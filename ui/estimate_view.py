@@ -949,6 +949,12 @@ def render() -> None:
                 + listed,
                 icon=":material/error:",
             )
+        if ss.get("link_without_schedule"):
+            st.info(
+                "This link came from an estimate with its own custom schedule, which a link cannot carry: the "
+                "schedule here is the preset's. Ask for the scenario file to see that estimate.",
+                icon=":material/link_off:",
+            )
         if scenario is None or result is None:
             st.info("The estimate appears once the inputs marked in red are fixed.", icon=":material/info:")
         else:

@@ -205,6 +205,8 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
         rules = rules_from_param(url.get("cov", ""))
         if rules is not None:
             replace_table(state, "rules", rules)
+        if url.get("sched") == "own" and seeded.get("course") == "custom":
+            state["link_without_schedule"] = True
         if seeded.get("pkg_service") not in set(current_prices(state)["service"]):
             seeded.pop("pkg_service", None)  # a package only for a priced service, as the page's list offers
         state.update(seeded)
@@ -439,9 +441,13 @@ def link_params(state: State, scenario: Scenario, today: dt.date) -> tuple[dict[
         got = linked()
     custom = scenario.protocol.type == "custom"
     if got is None:  # a fresh visit would not even validate (a custom schedule needs services the link lacks)
-        return params, ["the custom schedule" if custom else "some inputs"]
-    gaps = LINK_GAPS | {"protocol": "the custom schedule" if custom else "some inputs"}
-    return params, list(dict.fromkeys(gaps.get(k, "some inputs") for k in want if got.get(k) != want.get(k)))
+        missing = ["the custom schedule" if custom else "some inputs"]
+    else:
+        names = LINK_GAPS | {"protocol": "the custom schedule" if custom else "some inputs"}
+        missing = list(dict.fromkeys(names.get(k, "some inputs") for k in want if got.get(k) != want.get(k)))
+    if "the custom schedule" in missing:
+        params["sched"] = "own"  # so whoever opens the link is told the schedule they see is the preset's
+    return params, missing
 
 
 # ---------------------------------------------------------------- tables
@@ -507,6 +513,7 @@ def apply_editor_delta(base: pd.DataFrame, delta: dict[str, Any] | None) -> pd.D
 def apply_course(state: State, preset_id: str) -> None:
     """Load a course preset's schedule settings and horizon into the inputs."""
     preset = course_preset(preset_id)
+    state.pop("link_without_schedule", None)
     state["weeks"] = preset.horizon_weeks
     p = preset.protocol
     if isinstance(p, IvKetamine):
@@ -561,6 +568,8 @@ def current_table(state: State, name: str) -> pd.DataFrame:
 def save_table(state: State, name: str) -> None:
     """After an edit: keep the edited table (the editor itself stays mounted, so focus stays in the grid)."""
     state[f"{name}_saved"] = current_table(state, name)
+    if name == "custom":
+        state.pop("link_without_schedule", None)
 
 
 def remount_tables(state: State) -> None:
