@@ -129,6 +129,9 @@ def test_add_to_comparison_keeps_the_scenario() -> None:
     assert not at.exception
     saved = at.session_state["comparison"]
     assert [s["name"] for s in saved] == ["IV series"]
+    at.button[[b.label for b in at.button].index("Add to comparison")].click().run()  # the same estimate again
+    assert [s["name"] for s in at.session_state["comparison"]] == ["IV series"]
+    assert any("already in the comparison" in str(c.value) for c in at.caption)
 
 
 def test_sources_page_lists_every_reference_value() -> None:

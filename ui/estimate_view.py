@@ -97,6 +97,10 @@ def _on_upload() -> None:
 def _add_to_comparison(scenario: Scenario) -> None:
     items = ss.setdefault(COMPARISON_KEY, [])
     name = (ss.get("compare_name") or "").strip() or f"Scenario {len(items) + 1}"
+    same = next((i for i in items if i["scenario"] == scenario), None)
+    if same is not None:
+        ss["compare_msg"] = f"This estimate is already in the comparison, as “{same['name']}”."
+        return
     if len(items) >= MAX_COMPARE:
         ss["compare_msg"] = f"The comparison already holds {MAX_COMPARE} scenarios; remove one on the Compare page."
         return
