@@ -197,3 +197,12 @@ def test_gfe_and_compare_say_when_they_use_an_older_estimate(page: str) -> None:
     at.switch_page(page).run()
     assert not at.exception
     assert STALE_NOTE in [str(w.value) for w in at.warning]
+
+
+def test_gfe_names_the_course_it_uses() -> None:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update({"start": "2027-01-04", "weeks": "4"})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "Six IV infusions, 4 weeks from Jan 4, 2027" in [str(t.value) for t in at.text]

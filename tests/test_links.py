@@ -131,3 +131,9 @@ def test_a_new_priced_service_billed_every_session_travels_in_the_link() -> None
     assert gaps == [] and "nurse_check:80" in params["fees"] and params["extra"] == "nurse_check"
     linked = S.linked_scenario(tuple(sorted(params.items())), TODAY)
     assert linked is not None and S._comparable(linked) == S._comparable(scenario)
+
+
+def test_unpriced_services_in_a_links_lists_are_dropped() -> None:
+    state: dict = {}
+    S.init_state(state, TODAY, {"once": "ghost", "extra": "ghost,therapy"})
+    assert state["once"] == [] and state["extra"] == ["therapy"]

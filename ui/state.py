@@ -207,8 +207,11 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
             replace_table(state, "rules", rules)
         if url.get("sched") == "own" and seeded.get("course") == "custom":
             state["link_without_schedule"] = True
-        if seeded.get("pkg_service") not in set(current_prices(state)["service"]):
+        priced = set(current_prices(state)["service"])
+        if seeded.get("pkg_service") not in priced:
             seeded.pop("pkg_service", None)  # a package only for a priced service, as the page's list offers
+        for key in URL_LISTS & seeded.keys():
+            seeded[key] = [x for x in seeded[key] if x in priced]  # the lists offer priced services only
         state.update(seeded)
 
 
@@ -800,7 +803,7 @@ def scenario_dict(state: State) -> dict[str, Any]:
 # ---------------------------------------------------------------- scenario -> state (restore an upload)
 
 
-def _matching_course(protocol: Any, horizon_weeks: int) -> str:
+def matching_course(protocol: Any, horizon_weeks: int) -> str:
     """The course preset a scenario's protocol is a form of: the same kind of course (and indication, or
     boosters), preferring the preset with the same number of weeks (SPRAVATO 6 months vs first year)."""
     like = []
@@ -822,7 +825,7 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
     """Widget values that reproduce a scenario exactly (used to restore an uploaded scenario file)."""
     p = s.protocol
     v: dict[str, Any] = {
-        "course": _matching_course(p, s.horizon_weeks),
+        "course": matching_course(p, s.horizon_weeks),
         "start": s.start_date,
         "weeks": s.horizon_weeks,
         "once": list(p.once),

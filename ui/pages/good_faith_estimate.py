@@ -38,8 +38,10 @@ from estimator.io import Problem
 from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.pdf import phase_label, unprintable_chars
+from estimator.presets import course_preset
 from estimator.result import Result
-from ui.common import SCENARIO_KEY, STALE_KEY, STALE_NOTE, page_footer, page_header, plain
+from ui.common import SCENARIO_KEY, STALE_KEY, STALE_NOTE, fmt_day, page_footer, page_header, plain
+from ui.state import matching_course
 
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
 CLINIC_FIELDS = {
@@ -370,7 +372,9 @@ def main() -> None:
         )
     else:
         st.caption("Course from the Estimate page:")
-        st.text(scenario.name or "(unnamed estimate)")
+        course = course_preset(matching_course(scenario.protocol, scenario.horizon_weeks)).label
+        weeks = f"{scenario.horizon_weeks} week{'s' if scenario.horizon_weeks != 1 else ''}"
+        st.text(f"{scenario.name + ': ' if scenario.name else ''}{course}, {weeks} from {fmt_day(scenario.start_date)}")
 
     why_not = gfe_ineligibility(scenario)
     if why_not is not None:
