@@ -343,3 +343,10 @@ def test_a_package_for_more_sessions_than_the_estimate_holds_is_pointed_out() ->
     notes = [str(i.value).replace("\\", "") for i in at.info]
     assert any("package is for 12 sessions; this estimate holds 6" in n for n in notes)
     assert not any("package is for" in str(i.value) for i in _linked({}).info)
+
+
+def test_a_link_whose_prices_leave_the_course_unpriced_keeps_them_while_the_problem_shows() -> None:
+    at = _linked({"fees": "ghost:100"})
+    assert not at.exception
+    assert any("no price" in str(e.value).lower() for e in at.error)
+    assert at.query_params.get("fees") in ("ghost:100", ["ghost:100"])  # reloading it shows the same thing

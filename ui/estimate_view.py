@@ -934,11 +934,11 @@ def render() -> None:
     S.remount_tables(ss)
     scenario, result, problems = current()
     ss[STALE_KEY] = bool(problems)
-    params, gaps = (
-        S.link_params(ss, scenario, dt.date.today())
-        if scenario is not None and not problems
-        else (S.url_params(ss, dt.date.today()), [])
-    )
+    if scenario is not None and not problems:
+        params, gaps = S.link_params(ss, scenario, dt.date.today())
+    else:  # no valid scenario to check a link against: keep the tables the link already carries
+        tables = {k: st.query_params[k] for k in ("fees", "cov", "sched") if k in st.query_params}
+        params, gaps = S.url_params(ss, dt.date.today()) | tables, []
     _run.problems, _run.shown = problems, set()
     open_sections(problems)
     left, right = st.columns([1, 1], gap="large")
