@@ -443,7 +443,7 @@ def insurance_section() -> None:
             on_change=_save,
             args=("rules",),
             column_config={
-                "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=135),
+                "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=160),
                 "covered": st.column_config.CheckboxColumn("Covered", width=84),
                 "benefit": st.column_config.SelectboxColumn(
                     "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
