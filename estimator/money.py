@@ -24,6 +24,11 @@ def pct_of(amount: Decimal, pct: Decimal) -> Decimal:
     return round_cents(amount * pct / HUNDRED)
 
 
+def fmt_plain(x: Decimal) -> str:
+    """A number without trailing zeros or exponent: Decimal("18.0") -> "18", Decimal("1E+2") -> "100"."""
+    return f"{x.normalize():f}"
+
+
 def fmt_usd(x: Decimal) -> str:
     """Display form for people: "$1,234.50" (negative as "-$1,234.50")."""
     q = x.quantize(CENT, rounding=ROUND_HALF_UP)

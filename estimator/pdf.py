@@ -25,7 +25,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
 from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
-from estimator.money import ZERO, fmt_usd, round_cents
+from estimator.money import ZERO, fmt_plain, fmt_usd, round_cents
 from estimator.result import Result, Session
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def usd_whole(amount: Decimal) -> str:
 
 
 def pct(value: Decimal) -> str:
-    return f"{value.normalize():f} %"
+    return f"{fmt_plain(value)} %"
 
 
 def day(value: dt.date | None) -> str:
@@ -854,7 +854,7 @@ def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
         doc.subheading("Time off work")
         doc.key_values(
             [
-                ("Hours away", f"{result.time_off.hours.normalize():f}"),
+                ("Hours away", fmt_plain(result.time_off.hours)),
                 ("Lost wages", usd(result.time_off.total) + " (an indirect cost, not an out-of-pocket expense)"),
             ]
         )

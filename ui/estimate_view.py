@@ -18,6 +18,7 @@ from estimator import estimate
 from estimator.exports import schedule_csv, sessions_ics
 from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
 from estimator.models import Scenario
+from estimator.money import fmt_plain
 from estimator.presets import course_preset, course_presets, plan_presets
 from estimator.reference import latest_decimal, reference
 from estimator.result import Result
@@ -699,7 +700,7 @@ def metrics(scenario: Scenario, result: Result) -> None:
     if result.travel:
         lines.append(f"Travel: {usd(result.travel.total)} for {result.travel.visits} visits.")
     if result.time_off:
-        hours = f"{result.time_off.hours.normalize():f}"
+        hours = fmt_plain(result.time_off.hours)
         lines.append(f"Time off: {hours} hours, about {usd(result.time_off.total)} in wages.")
     st.markdown("  \n".join(plain(x) for x in lines))
 

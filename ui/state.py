@@ -17,6 +17,7 @@ import pandas as pd
 
 from estimator.io import scenario_from_data
 from estimator.models import Custom, IvKetamine, Scenario, Spravato
+from estimator.money import fmt_plain
 from estimator.presets import (
     course_preset,
     course_presets,
@@ -323,7 +324,7 @@ def _link_amount(raw: str) -> Decimal | None:
 
 
 def _link_number(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+    return "" if value is None else fmt_plain(value)
 
 
 def fees_param(scenario: Scenario) -> str:
