@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import pandas as pd
@@ -215,438 +215,425 @@ def _remember_section(name: str) -> None:
     ss["open_sections"][name] = bool(ss.get("sec_" + name))
 
 
-@contextmanager
-def section(label: str, name: str) -> Iterator[bool]:
-    """An input section drawn only while it is open: a closed one costs nothing on each rerun or first load.
+def input_section(name: str, label: str | None = None) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Make a function the body of an input section, drawn only while the section is open: a closed one costs
+    nothing on each rerun or first load. Its inputs keep their values while closed (`persist_state`), and
+    opening it reruns the page to draw them. The label is "**n · name**" from SECTION_NAMES unless given."""
+    title = label or f"**{list(SECTION_NAMES).index(name) + 1} · {SECTION_NAMES[name]}**"
 
-    Its inputs keep their values while closed (`persist_state`), and opening it reruns the page to draw them.
-    """
-    box = st.expander(label, key="sec_" + name, on_change=_remember_section, args=(name,))
-    if not box.open:
-        yield False
-        return
-    with box:
-        yield True
+    def wrap(body: Callable[[], None]) -> Callable[[], None]:
+        @wraps(body)
+        def draw() -> None:
+            box = st.expander(title, key="sec_" + name, on_change=_remember_section, args=(name,))
+            if box.open:
+                with box:
+                    body()
+
+        return draw
+
+    return wrap
 
 
+@input_section("course")
 def course_section() -> None:
-    with section("**1 · Treatment course**", "course") as shown:
-        if not shown:
-            return
-        st.selectbox(
-            "Course",
-            list(COURSE_LABELS),
-            key="course",
-            format_func=COURSE_LABELS.get,
-            on_change=_on_course,
-            persist_state="session",
-            help="Presets follow the FDA label for SPRAVATO and a typical six-infusion IV series.",
-        )
-        c1, c2 = st.columns(2)
-        c1.date_input("First treatment day", key="start", persist_state="session", format="YYYY-MM-DD")
+    st.selectbox(
+        "Course",
+        list(COURSE_LABELS),
+        key="course",
+        format_func=COURSE_LABELS.get,
+        on_change=_on_course,
+        persist_state="session",
+        help="Presets follow the FDA label for SPRAVATO and a typical six-infusion IV series.",
+    )
+    c1, c2 = st.columns(2)
+    c1.date_input("First treatment day", key="start", persist_state="session", format="YYYY-MM-DD")
+    with c2:
+        int_input("Weeks to estimate", "weeks", 1, 156, help="Sessions within this many weeks are counted.")
+    show_problems("start_date", "horizon_weeks")
+    protocol = course_preset(ss["course"]).protocol
+    priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
+    if protocol.type == "iv_ketamine":
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            int_input("Infusions", "iv_n", 1, 12)
         with c2:
-            int_input("Weeks to estimate", "weeks", 1, 156, help="Sessions within this many weeks are counted.")
-        show_problems("start_date", "horizon_weeks")
-        protocol = course_preset(ss["course"]).protocol
-        priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
-        if protocol.type == "iv_ketamine":
-            c1, c2, c3 = st.columns(3)
-            with c1:
-                int_input("Infusions", "iv_n", 1, 12)
-            with c2:
-                int_input("Over weeks", "iv_weeks", 1, 8)
-            with c3:
-                int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
-            if ss["iv_n"] > 7 * ss["iv_weeks"]:
-                st.caption(
-                    f"{ss['iv_n']} infusions over {ss['iv_weeks']} week{'s' if ss['iv_weeks'] != 1 else ''} puts "
-                    "two on some days; check the number of weeks."
-                )
-        elif protocol.type == "spravato":
+            int_input("Over weeks", "iv_weeks", 1, 8)
+        with c3:
+            int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
+        if ss["iv_n"] > 7 * ss["iv_weeks"]:
+            st.caption(
+                f"{ss['iv_n']} infusions over {ss['iv_weeks']} week{'s' if ss['iv_weeks'] != 1 else ''} puts "
+                "two on some days; check the number of weeks."
+            )
+    elif protocol.type == "spravato":
+        st.segmented_control(
+            "Dose",
+            [56, 84],
+            key="dose",
+            format_func=DOSE_LABELS.get,
+            persist_state="session",
+            help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
+        )
+        if protocol.indication == "trd":
             st.segmented_control(
-                "Dose",
-                [56, 84],
-                key="dose",
-                format_func=DOSE_LABELS.get,
+                "From week 9",
+                [2, 1],
+                key="week9",
+                format_func=WEEK9_LABELS.get,
                 persist_state="session",
-                help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
             )
-            if protocol.indication == "trd":
-                st.segmented_control(
-                    "From week 9",
-                    [2, 1],
-                    key="week9",
-                    format_func=WEEK9_LABELS.get,
-                    persist_state="session",
-                )
-            st.caption(
-                "SPRAVATO is given only in a REMS-certified setting with at least 2 hours of observation; "
-                "no driving until the next day. The schedule follows the label; your prescriber decides."
-            )
-        else:
-            st.caption("One row per service line; rows with the same day and phase form one session (day 0 = start).")
-            st.data_editor(
-                ss["custom_base"],
-                key=S.editor_key(ss, "custom"),
-                num_rows="dynamic",
-                hide_index=True,
-                on_change=_save,
-                args=("custom",),
-                column_config={
-                    "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
-                    "phase": st.column_config.TextColumn("Phase", max_chars=40),
-                    "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
-                    "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
-                },
-            )
-        options = sorted(set(priced) | set(ss.get("once") or []) | set(ss.get("extra") or []))
+        st.caption(
+            "SPRAVATO is given only in a REMS-certified setting with at least 2 hours of observation; "
+            "no driving until the next day. The schedule follows the label; your prescriber decides."
+        )
+    else:
+        st.caption("One row per service line; rows with the same day and phase form one session (day 0 = start).")
+        st.data_editor(
+            ss["custom_base"],
+            key=S.editor_key(ss, "custom"),
+            num_rows="dynamic",
+            hide_index=True,
+            on_change=_save,
+            args=("custom",),
+            column_config={
+                "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
+                "phase": st.column_config.TextColumn("Phase", max_chars=40),
+                "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
+                "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
+            },
+        )
+    options = sorted(set(priced) | set(ss.get("once") or []) | set(ss.get("extra") or []))
+    st.multiselect(
+        "Billed once, at the first visit",
+        options,
+        key="once",
+        persist_state="session",
+        help="For example the initial evaluation (consult).",
+    )
+    if protocol.type != "custom":
         st.multiselect(
-            "Billed once, at the first visit",
+            "Also billed at every session",
             options,
-            key="once",
+            key="extra",
             persist_state="session",
-            help="For example the initial evaluation (consult).",
+            help="For example integration therapy after each infusion.",
         )
-        if protocol.type != "custom":
-            st.multiselect(
-                "Also billed at every session",
-                options,
-                key="extra",
-                persist_state="session",
-                help="For example integration therapy after each infusion.",
-            )
-        show_problems("protocol")
+    show_problems("protocol")
 
 
+@input_section("prices")
 def prices_section() -> None:
-    with section("**2 · Clinic prices**", "prices") as shown:
-        if not shown:
-            return
-        st.caption(
-            "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
-            "device (56 mg = 2, 84 mg = 3)."
-        )
-        st.data_editor(
-            ss["prices_base"],
-            key=S.editor_key(ss, "prices"),
-            num_rows="dynamic",
-            hide_index=True,
-            on_change=_save,
-            args=("prices",),
-            column_config={
-                "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
-                "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
-                "description": st.column_config.TextColumn("Description", max_chars=120),
-                "charge": st.column_config.NumberColumn(
-                    "Price ($)", min_value=0.0, max_value=10_000_000.0, step=0.01, format="dollar", required=True
-                ),
-            },
-        )
-        show_problems("fees")
-        if toggle("Package price", "pkg_on", help="A clinic price for a bundle of sessions, split evenly."):
-            priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
-            c1, c2, c3 = st.columns(3)
-            c1.selectbox("Service", priced or ["iv_infusion"], key="pkg_service", persist_state="session")
-            with c2:
-                st.number_input(
-                    "Sessions", key="pkg_sessions", min_value=2, max_value=52, step=1, persist_state="session"
-                )
-            with c3:
-                money_input("Package price", "pkg_price")
-        show_problems("packages")
+    st.caption(
+        "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
+        "device (56 mg = 2, 84 mg = 3)."
+    )
+    st.data_editor(
+        ss["prices_base"],
+        key=S.editor_key(ss, "prices"),
+        num_rows="dynamic",
+        hide_index=True,
+        on_change=_save,
+        args=("prices",),
+        column_config={
+            "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
+            "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
+            "description": st.column_config.TextColumn("Description", max_chars=120),
+            "charge": st.column_config.NumberColumn(
+                "Price ($)", min_value=0.0, max_value=10_000_000.0, step=0.01, format="dollar", required=True
+            ),
+        },
+    )
+    show_problems("fees")
+    if toggle("Package price", "pkg_on", help="A clinic price for a bundle of sessions, split evenly."):
+        priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Service", priced or ["iv_infusion"], key="pkg_service", persist_state="session")
+        with c2:
+            st.number_input("Sessions", key="pkg_sessions", min_value=2, max_value=52, step=1, persist_state="session")
+        with c3:
+            money_input("Package price", "pkg_price")
+    show_problems("packages")
 
 
+@input_section("insurance")
 def insurance_section() -> None:
-    with section("**3 · Insurance**", "insurance") as shown:
-        if not shown:
-            return
-        st.selectbox(
-            "Start from a plan",
-            list(PLAN_LABELS),
-            key="plan",
-            format_func=PLAN_LABELS.get,
-            on_change=_on_plan,
-            persist_state="session",
-            help="Fills the fields below; change any of them to match your plan.",
-        )
-        c1, c2 = st.columns(2)
-        c1.selectbox(
-            "Coverage",
-            list(KIND_LABELS),
-            key="kind",
-            format_func=KIND_LABELS.get,
-            on_change=_on_kind,
-            persist_state="session",
-        )
-        if ss["kind"] == "self_pay":
-            st.caption("Self-pay: you pay the clinic's prices. Ask the clinic for a Good Faith Estimate.")
-            show_problems("coverage")
-            return
-        c2.radio(
-            "Clinic is",
-            ["in", "out"],
-            key="network",
-            horizontal=True,
-            persist_state="session",
-            format_func=NETWORK_LABELS.get,
-        )
-        show_problems("coverage.in_network", "coverage.out_of_network", exact=True)
-        st.markdown("**In-network benefits**")
-        c1, c2 = st.columns(2)
-        with c1:
-            money_input("Deductible", "ded")
-        with c2:
-            money_input("Deductible met so far", "ded_met", help="In the plan year containing the first session.")
-        show_problems("coverage.in_network.deductible_met", "coverage.in_network.deductible")
-        c1, c2 = st.columns(2)
-        with c1:
-            pct_input("Coinsurance (%)", "coins", help="Your share after the deductible.")
-        with c2:
-            st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, persist_state="session")
-        show_problems("coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
-        if toggle("Plan has an out-of-pocket maximum", "has_oop", help="Original Medicare has none."):
-            c1, c2 = st.columns(2)
-            with c1:
-                money_input("Out-of-pocket maximum", "oop")
-            with c2:
-                money_input("Out-of-pocket met so far", "oop_met")
-        show_problems("coverage.in_network.oop_max", "coverage.in_network.oop_met")
-        if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on"):
-            st.markdown("**Out-of-network benefits**")
-            c1, c2 = st.columns(2)
-            with c1:
-                pct_input("Plan allows (% of the charge)", "oon_pct", help="The rest is billed to you (balance bill).")
-            with c2:
-                money_input("Out-of-network deductible", "oon_ded")
-            c1, c2 = st.columns(2)
-            with c1:
-                pct_input("Out-of-network coinsurance (%)", "oon_coins")
-            with c2:
-                money_input("Out-of-network out-of-pocket max (0 = none)", "oon_oop")
-        show_problems("coverage.out_of_network")
-        st.markdown("**What the plan covers**")
-        st.caption(
-            "An empty copay (shown as None) means coinsurance applies. Allowed = the in-network contracted rate "
-            "per unit (optional)."
-        )
-        details = st.toggle(
-            "Show benefit type and allowed amounts",
-            key="rules_details",
-            persist_state="session",
-            help="Pharmacy-benefit services and in-network contracted rates.",
-        )
-        st.data_editor(
-            ss["rules_base"],
-            key=S.editor_key(ss, "rules"),
-            column_order=S.RULE_COLUMNS if details else [c for c in S.RULE_COLUMNS if c not in ("benefit", "allowed")],
-            num_rows="dynamic",
-            hide_index=True,
-            on_change=_save,
-            args=("rules",),
-            column_config={
-                "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=160),
-                "covered": st.column_config.CheckboxColumn("Covered", width=84),
-                "benefit": st.column_config.SelectboxColumn(
-                    "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
-                ),
-                "copay": st.column_config.NumberColumn(
-                    "Copay", min_value=0.0, step=0.01, format="dollar", width=70, help="Blank: coinsurance"
-                ),
-                "deductible_applies": st.column_config.CheckboxColumn(
-                    "Ded. 1st", width=84, help="The deductible applies before the copay or coinsurance"
-                ),
-                "allowed": st.column_config.NumberColumn(
-                    "Allowed",
-                    min_value=0.0,
-                    step=0.01,
-                    format="dollar",
-                    width="small",
-                    help="In-network contracted rate per unit (optional)",
-                ),
-                "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=92, help="Needs prior authorization"),
-            },
-        )
-        show_problems("coverage.services")
-        rules = S.current_rules(ss)
-        if (rules["benefit"] == "pharmacy").any():
-            st.markdown("**Pharmacy benefit**")
-            c1, c2 = st.columns(2)
-            with c1:
-                money_input("Pharmacy deductible", "ph_ded")
-            with c2:
-                money_input("Pharmacy deductible met", "ph_ded_met")
-            toggle("Deductible shared with medical (integrated)", "ph_integrated")
-            c1, c2 = st.columns(2)
-            with c1:
-                pct_input("Pharmacy coinsurance (%)", "ph_coins")
-            with c2:
-                if toggle("Flat copay instead", "ph_copay_on"):
-                    money_input("Pharmacy copay", "ph_copay")
-            if toggle("Cap per fill", "ph_fill_on"):
-                money_input("Most you pay per fill", "ph_fill")
-            show_problems("coverage.pharmacy")
-        if toggle("Family plan", "fam_on"):
-            c1, c2 = st.columns(2)
-            c1.radio(
-                "Family deductible", ["embedded", "aggregate"], key="fam_type", horizontal=True, persist_state="session"
-            )
-            with c2:
-                money_input("Family deductible", "fam_ded")
-            c1, c2 = st.columns(2)
-            with c1:
-                money_input("Family deductible met", "fam_ded_met")
-            with c2:
-                money_input("Family out-of-pocket maximum (0 = none)", "fam_oop")
-            money_input("Family out-of-pocket met", "fam_oop_met")
-            show_problems("coverage.family")
-        if toggle("Prior authorization has an end date", "pa_on"):
-            st.date_input("Prior authorization valid until", key="pa_until", persist_state="session")
-        st.text_area(
-            "Coverage notes (printed on your estimate, never put in the link)",
-            key="notes",
-            max_chars=2000,
-            persist_state="session",
-            placeholder="e.g. reference number of the benefits call, who you spoke to, what they said",
-        )
+    st.selectbox(
+        "Start from a plan",
+        list(PLAN_LABELS),
+        key="plan",
+        format_func=PLAN_LABELS.get,
+        on_change=_on_plan,
+        persist_state="session",
+        help="Fills the fields below; change any of them to match your plan.",
+    )
+    c1, c2 = st.columns(2)
+    c1.selectbox(
+        "Coverage",
+        list(KIND_LABELS),
+        key="kind",
+        format_func=KIND_LABELS.get,
+        on_change=_on_kind,
+        persist_state="session",
+    )
+    if ss["kind"] == "self_pay":
+        st.caption("Self-pay: you pay the clinic's prices. Ask the clinic for a Good Faith Estimate.")
         show_problems("coverage")
+        return
+    c2.radio(
+        "Clinic is",
+        ["in", "out"],
+        key="network",
+        horizontal=True,
+        persist_state="session",
+        format_func=NETWORK_LABELS.get,
+    )
+    show_problems("coverage.in_network", "coverage.out_of_network", exact=True)
+    st.markdown("**In-network benefits**")
+    c1, c2 = st.columns(2)
+    with c1:
+        money_input("Deductible", "ded")
+    with c2:
+        money_input("Deductible met so far", "ded_met", help="In the plan year containing the first session.")
+    show_problems("coverage.in_network.deductible_met", "coverage.in_network.deductible")
+    c1, c2 = st.columns(2)
+    with c1:
+        pct_input("Coinsurance (%)", "coins", help="Your share after the deductible.")
+    with c2:
+        st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, persist_state="session")
+    show_problems("coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
+    if toggle("Plan has an out-of-pocket maximum", "has_oop", help="Original Medicare has none."):
+        c1, c2 = st.columns(2)
+        with c1:
+            money_input("Out-of-pocket maximum", "oop")
+        with c2:
+            money_input("Out-of-pocket met so far", "oop_met")
+    show_problems("coverage.in_network.oop_max", "coverage.in_network.oop_met")
+    if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on"):
+        st.markdown("**Out-of-network benefits**")
+        c1, c2 = st.columns(2)
+        with c1:
+            pct_input("Plan allows (% of the charge)", "oon_pct", help="The rest is billed to you (balance bill).")
+        with c2:
+            money_input("Out-of-network deductible", "oon_ded")
+        c1, c2 = st.columns(2)
+        with c1:
+            pct_input("Out-of-network coinsurance (%)", "oon_coins")
+        with c2:
+            money_input("Out-of-network out-of-pocket max (0 = none)", "oon_oop")
+    show_problems("coverage.out_of_network")
+    st.markdown("**What the plan covers**")
+    st.caption(
+        "An empty copay (shown as None) means coinsurance applies. Allowed = the in-network contracted rate "
+        "per unit (optional)."
+    )
+    details = st.toggle(
+        "Show benefit type and allowed amounts",
+        key="rules_details",
+        persist_state="session",
+        help="Pharmacy-benefit services and in-network contracted rates.",
+    )
+    st.data_editor(
+        ss["rules_base"],
+        key=S.editor_key(ss, "rules"),
+        column_order=S.RULE_COLUMNS if details else [c for c in S.RULE_COLUMNS if c not in ("benefit", "allowed")],
+        num_rows="dynamic",
+        hide_index=True,
+        on_change=_save,
+        args=("rules",),
+        column_config={
+            "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=160),
+            "covered": st.column_config.CheckboxColumn("Covered", width=84),
+            "benefit": st.column_config.SelectboxColumn(
+                "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
+            ),
+            "copay": st.column_config.NumberColumn(
+                "Copay", min_value=0.0, step=0.01, format="dollar", width=70, help="Blank: coinsurance"
+            ),
+            "deductible_applies": st.column_config.CheckboxColumn(
+                "Ded. 1st", width=84, help="The deductible applies before the copay or coinsurance"
+            ),
+            "allowed": st.column_config.NumberColumn(
+                "Allowed",
+                min_value=0.0,
+                step=0.01,
+                format="dollar",
+                width="small",
+                help="In-network contracted rate per unit (optional)",
+            ),
+            "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=92, help="Needs prior authorization"),
+        },
+    )
+    show_problems("coverage.services")
+    rules = S.current_rules(ss)
+    if (rules["benefit"] == "pharmacy").any():
+        st.markdown("**Pharmacy benefit**")
+        c1, c2 = st.columns(2)
+        with c1:
+            money_input("Pharmacy deductible", "ph_ded")
+        with c2:
+            money_input("Pharmacy deductible met", "ph_ded_met")
+        toggle("Deductible shared with medical (integrated)", "ph_integrated")
+        c1, c2 = st.columns(2)
+        with c1:
+            pct_input("Pharmacy coinsurance (%)", "ph_coins")
+        with c2:
+            if toggle("Flat copay instead", "ph_copay_on"):
+                money_input("Pharmacy copay", "ph_copay")
+        if toggle("Cap per fill", "ph_fill_on"):
+            money_input("Most you pay per fill", "ph_fill")
+        show_problems("coverage.pharmacy")
+    if toggle("Family plan", "fam_on"):
+        c1, c2 = st.columns(2)
+        c1.radio(
+            "Family deductible", ["embedded", "aggregate"], key="fam_type", horizontal=True, persist_state="session"
+        )
+        with c2:
+            money_input("Family deductible", "fam_ded")
+        c1, c2 = st.columns(2)
+        with c1:
+            money_input("Family deductible met", "fam_ded_met")
+        with c2:
+            money_input("Family out-of-pocket maximum (0 = none)", "fam_oop")
+        money_input("Family out-of-pocket met", "fam_oop_met")
+        show_problems("coverage.family")
+    if toggle("Prior authorization has an end date", "pa_on"):
+        st.date_input("Prior authorization valid until", key="pa_until", persist_state="session")
+    st.text_area(
+        "Coverage notes (printed on your estimate, never put in the link)",
+        key="notes",
+        max_chars=2000,
+        persist_state="session",
+        placeholder="e.g. reference number of the benefits call, who you spoke to, what they said",
+    )
+    show_problems("coverage")
 
 
+@input_section("programs")
 def programs_section() -> None:
-    with section("**4 · Savings programs**", "programs") as shown:
-        if not shown:
-            return
-        st.caption("Manufacturer programs are for commercial insurance only; check the program's current terms.")
-        if toggle("SPRAVATO withMe (medication)", "wm_on"):
-            c1, c2 = st.columns(2)
-            with c1:
-                money_input("You pay per treatment", "wm_per", step=5.0)
-            with c2:
-                money_input("Program maximum per calendar year", "wm_max")
-        if toggle("SPRAVATO withMe observation rebate", "obs_on"):
-            money_input("Rebate maximum per calendar year", "obs_max")
-        toggle(
-            "My plan has a copay accumulator",
-            "accum",
-            help="Program payments then don't count toward your deductible or out-of-pocket maximum.",
-        )
-        for prog in ss.get("programs_extra") or []:
-            st.caption("Also from the opened file: " + plain(prog.get("name", "program")))
-        show_problems("savings_programs")
+    st.caption("Manufacturer programs are for commercial insurance only; check the program's current terms.")
+    if toggle("SPRAVATO withMe (medication)", "wm_on"):
+        c1, c2 = st.columns(2)
+        with c1:
+            money_input("You pay per treatment", "wm_per", step=5.0)
+        with c2:
+            money_input("Program maximum per calendar year", "wm_max")
+    if toggle("SPRAVATO withMe observation rebate", "obs_on"):
+        money_input("Rebate maximum per calendar year", "obs_max")
+    toggle(
+        "My plan has a copay accumulator",
+        "accum",
+        help="Program payments then don't count toward your deductible or out-of-pocket maximum.",
+    )
+    for prog in ss.get("programs_extra") or []:
+        st.caption("Also from the opened file: " + plain(prog.get("name", "program")))
+    show_problems("savings_programs")
 
 
+@input_section("accounts")
 def accounts_section() -> None:
-    with section("**5 · HSA / FSA and taxes**", "accounts") as shown:
-        if not shown:
-            return
-        if toggle("Pay with HSA or FSA money", "acct_on"):
-            c1, c2 = st.columns(2)
-            with c1:
-                money_input("FSA left this plan year", "fsa")
-            with c2:
-                money_input("FSA election in later plan years", "fsa_next")
-            money_input("HSA money available", "hsa")
-            c1, c2 = st.columns(2)
-            with c1:
-                pct_input("Federal tax rate (%)", "fed")
-            with c2:
-                pct_input("State tax rate (%)", "state")
-            toggle(
-                "I contribute directly, not through payroll",
-                "direct",
-                help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %).",
-            )
-        show_problems("accounts")
-
-
-def travel_section() -> None:
-    with section("**6 · Travel and time off**", "travel") as shown:
-        if not shown:
-            return
-        if toggle("Count travel costs", "trav_on"):
-            c1, c2, c3 = st.columns(3)
-            with c1:
-                st.number_input(
-                    "Round-trip miles",
-                    key="miles",
-                    min_value=0.0,
-                    max_value=10_000.0,
-                    step=5.0,
-                    persist_state="session",
-                )
-            with c2:
-                money_input("Parking per visit", "parking", step=1.0)
-            with c3:
-                money_input("Rideshare per visit", "ride", step=5.0)
-            if toggle("Use my own mileage rate", "rate_on"):
-                money_input("Mileage rate ($ per mile)", "rate", step=0.01)
-            else:
-                st.caption("Uses the IRS medical mileage rate for each visit's year.")
-        if toggle("Count time off work", "to_on"):
-            c1, c2 = st.columns(2)
-            with c1:
-                st.number_input(
-                    "Hours away per visit",
-                    key="hours",
-                    min_value=0.0,
-                    max_value=24.0,
-                    step=0.5,
-                    persist_state="session",
-                )
-            with c2:
-                money_input("Hourly wage", "wage", step=1.0)
-        show_problems("travel", "time_off")
-
-
-def financing_section() -> None:
-    with section("**7 · Payment plan**", "financing") as shown:
-        if not shown:
-            return
-        if toggle("Spread payments over months", "fin_on"):
-            c1, c2 = st.columns(2)
-            with c1:
-                pct_input(
-                    "APR (%)", "apr", help=f"Typical medical credit card APR: {CARD_APR.value} % ({CARD_APR.source})."
-                )
-            with c2:
-                int_input("Months", "months", 1, 120)
-            if toggle("Finance a different amount", "fin_amount_on"):
-                money_input("Amount to finance", "fin_amount")
-            else:
-                st.caption("Finances everything you pay for treatment.")
-                estimate_now = ss.get(RESULT_KEY)
-                if ss.get("acct_on") and estimate_now is not None and estimate_now.accounts is not None:
-                    rest = estimate_now.accounts.post_tax
-                    st.caption(
-                        "Paying part with HSA/FSA money? To finance only the rest, finance "
-                        + usd(rest)
-                        + " (what the accounts don't cover, travel included)."
-                        if rest > 0
-                        else "Your HSA/FSA money covers everything you pay, travel included: a payment plan would "
-                        "only add interest."
-                    )
-            st.caption(
-                "Deferred-interest cards charge all the interest from the purchase date if the balance "
-                "isn't paid in full in time."
-            )
-        show_problems("financing")
-
-
-def file_section() -> None:
-    with section("Open a saved estimate (.json)", "file") as shown:
-        if not shown:
-            return
-        st.file_uploader(
-            "Scenario file",
-            type=["json"],
-            key="upload",
-            on_change=_on_upload,
-            max_upload_size=1,
-            help="A file saved with “Scenario file” below. It is read as data only.",
+    if toggle("Pay with HSA or FSA money", "acct_on"):
+        c1, c2 = st.columns(2)
+        with c1:
+            money_input("FSA left this plan year", "fsa")
+        with c2:
+            money_input("FSA election in later plan years", "fsa_next")
+        money_input("HSA money available", "hsa")
+        c1, c2 = st.columns(2)
+        with c1:
+            pct_input("Federal tax rate (%)", "fed")
+        with c2:
+            pct_input("State tax rate (%)", "state")
+        toggle(
+            "I contribute directly, not through payroll",
+            "direct",
+            help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %).",
         )
-        for msg in ss.get("upload_error") or []:
-            st.error(plain(msg))
-        if ss.pop("upload_ok", False):
-            st.success("Estimate restored from the file.")
+    show_problems("accounts")
+
+
+@input_section("travel")
+def travel_section() -> None:
+    if toggle("Count travel costs", "trav_on"):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            st.number_input(
+                "Round-trip miles",
+                key="miles",
+                min_value=0.0,
+                max_value=10_000.0,
+                step=5.0,
+                persist_state="session",
+            )
+        with c2:
+            money_input("Parking per visit", "parking", step=1.0)
+        with c3:
+            money_input("Rideshare per visit", "ride", step=5.0)
+        if toggle("Use my own mileage rate", "rate_on"):
+            money_input("Mileage rate ($ per mile)", "rate", step=0.01)
+        else:
+            st.caption("Uses the IRS medical mileage rate for each visit's year.")
+    if toggle("Count time off work", "to_on"):
+        c1, c2 = st.columns(2)
+        with c1:
+            st.number_input(
+                "Hours away per visit",
+                key="hours",
+                min_value=0.0,
+                max_value=24.0,
+                step=0.5,
+                persist_state="session",
+            )
+        with c2:
+            money_input("Hourly wage", "wage", step=1.0)
+    show_problems("travel", "time_off")
+
+
+@input_section("financing")
+def financing_section() -> None:
+    if toggle("Spread payments over months", "fin_on"):
+        c1, c2 = st.columns(2)
+        with c1:
+            pct_input(
+                "APR (%)", "apr", help=f"Typical medical credit card APR: {CARD_APR.value} % ({CARD_APR.source})."
+            )
+        with c2:
+            int_input("Months", "months", 1, 120)
+        if toggle("Finance a different amount", "fin_amount_on"):
+            money_input("Amount to finance", "fin_amount")
+        else:
+            st.caption("Finances everything you pay for treatment.")
+            estimate_now = ss.get(RESULT_KEY)
+            if ss.get("acct_on") and estimate_now is not None and estimate_now.accounts is not None:
+                rest = estimate_now.accounts.post_tax
+                st.caption(
+                    "Paying part with HSA/FSA money? To finance only the rest, finance "
+                    + usd(rest)
+                    + " (what the accounts don't cover, travel included)."
+                    if rest > 0
+                    else "Your HSA/FSA money covers everything you pay, travel included: a payment plan would "
+                    "only add interest."
+                )
+        st.caption(
+            "Deferred-interest cards charge all the interest from the purchase date if the balance "
+            "isn't paid in full in time."
+        )
+    show_problems("financing")
+
+
+@input_section("file", "Open a saved estimate (.json)")
+def file_section() -> None:
+    st.file_uploader(
+        "Scenario file",
+        type=["json"],
+        key="upload",
+        on_change=_on_upload,
+        max_upload_size=1,
+        help="A file saved with “Scenario file” below. It is read as data only.",
+    )
+    for msg in ss.get("upload_error") or []:
+        st.error(plain(msg))
+    if ss.pop("upload_ok", False):
+        st.success("Estimate restored from the file.")
 
 
 # ---------------------------------------------------------------- results
