@@ -558,6 +558,15 @@ def run_batch(raw: bytes | str, prices: Prices | None = None, progress: Progress
     return BatchOutput(out, len(out) - bad, bad)
 
 
+def _read_head(path: str, limit: int, what: str) -> bytes:
+    """The first `limit` + 1 bytes of a file (one more than allowed, so the parser can tell it is too large)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as e:
+        raise BatchInputError(f"{path}: cannot read {what} ({e.strerror})") from None
+
+
 def run_batch_cli(csv_path: str, prices_path: str | None, stdout: TextIO, stderr: TextIO) -> int:
     """`python -m estimator batch FILE.csv [--prices PRICES.json]`: results CSV on stdout.
 
@@ -566,20 +575,12 @@ def run_batch_cli(csv_path: str, prices_path: str | None, stdout: TextIO, stderr
     try:
         prices = example_price_list()
         if prices_path:
-            try:
-                with open(prices_path, "rb") as fh:
-                    raw_prices = fh.read(MAX_PRICES_BYTES + 1)
-            except OSError as e:
-                raise BatchInputError(f"{prices_path}: cannot read the price list ({e.strerror})") from None
+            raw_prices = _read_head(prices_path, MAX_PRICES_BYTES, "the price list")
             try:
                 prices = prices_from_json(raw_prices, label=prices_path)
             except BatchInputError as e:
                 raise BatchInputError(f"{prices_path}: {e}") from None
-        try:
-            with open(csv_path, "rb") as fh:
-                raw = fh.read(MAX_CSV_BYTES + 1)
-        except OSError as e:
-            raise BatchInputError(f"{csv_path}: cannot read the file ({e.strerror})") from None
+        raw = _read_head(csv_path, MAX_CSV_BYTES, "the file")
         try:
             parsed = read_rows(decode_csv(raw))
         except BatchInputError as e:
