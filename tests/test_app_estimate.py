@@ -343,6 +343,7 @@ def test_a_package_for_more_sessions_than_the_estimate_holds_is_pointed_out() ->
     notes = [str(i.value).replace("\\", "") for i in at.info]
     assert any("package is for 12 sessions; this estimate holds 6" in n for n in notes)
     assert not any("package is for" in str(i.value) for i in _linked({}).info)
+    assert not any("package is for" in str(i.value) for i in _linked({"course": "spravato_6m"}).info)
 
 
 def test_a_link_whose_prices_leave_the_course_unpriced_keeps_them_while_the_problem_shows() -> None:

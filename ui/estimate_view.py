@@ -733,11 +733,13 @@ def assumptions(scenario: Scenario) -> list[str]:
 
 
 def package_notes(scenario: Scenario, result: Result) -> list[str]:
-    """A package bought for more sessions than the estimate holds counts only their share of its price."""
+    """A package bought for more sessions than the estimate holds counts only their share of its price.
+
+    A package for a service the course never bills (the IV package under a SPRAVATO course) is left alone."""
     notes = []
     for pkg in scenario.packages:
         used = sum(1 for s in result.sessions for ln in s.lines if ln.service == pkg.service)
-        if used < pkg.sessions:
+        if 0 < used < pkg.sessions:
             notes.append(
                 f"The {usd(pkg.price)} {pkg.service} package is for {pkg.sessions} sessions; this estimate holds "
                 f"{used}, so it counts only their share of the package price. If the clinic charges the whole "
