@@ -43,7 +43,7 @@ class Summary:
     insurance_pays: Decimal
     program_pays: Decimal
     you_pay: Decimal
-    after_tax_savings: Decimal  # accounts.net_cost when accounts are set, else you_pay
+    after_tax_savings: Decimal | None  # accounts.net_cost (you pay + travel - tax savings); None without HSA/FSA
     sessions: int
     average_per_session: Decimal | None  # you_pay / sessions, half-up to cents; None with no sessions
     monthly_payment: Decimal | None  # None without financing
@@ -64,7 +64,7 @@ def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Su
         insurance_pays=t.plan_pays,
         program_pays=t.program_pays,
         you_pay=t.patient_pays,
-        after_tax_savings=r.accounts.net_cost if r.accounts is not None else t.patient_pays,
+        after_tax_savings=r.accounts.net_cost if r.accounts is not None else None,
         sessions=t.sessions,
         average_per_session=average,
         monthly_payment=r.financing.monthly_payment if r.financing is not None else None,
@@ -80,7 +80,7 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("insurance_pays", "Insurance pays"),
     ("program_pays", "Savings programs pay"),
     ("you_pay", "You pay"),
-    ("after_tax_savings", "You pay after tax savings"),
+    ("after_tax_savings", "Net cost after tax savings"),
     ("sessions", "Treatment sessions"),
     ("average_per_session", "Average you pay per session"),
     ("monthly_payment", "Monthly payment (payment plan)"),
@@ -120,6 +120,7 @@ def _fmt(key: str, value: Any) -> str:
             "monthly_payment": "no payment plan",
             "oop_max_reached_on": "not reached",
             "average_per_session": "no sessions",
+            "after_tax_savings": "no HSA/FSA",
         }.get(key, "-")
     if key == "sessions":
         return str(value)

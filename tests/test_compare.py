@@ -79,7 +79,7 @@ def test_summary_figures() -> None:
 
 def test_summary_without_extras() -> None:
     summary = summarize("", _scenario(plan="self_pay"))
-    assert summary.after_tax_savings == summary.you_pay
+    assert summary.after_tax_savings is None  # shown as "no HSA/FSA", not a copy of "You pay"
     assert summary.monthly_payment is None
     assert summary.oop_max_reached_on is None
 
@@ -118,6 +118,8 @@ def test_tables_and_chart_rows() -> None:
     table = comparison_table(summaries)
     assert [r["Figure"] for r in table] == [label for _, label in FIGURES[:-1]] + ["You pay, plan year from 2026-01-01"]
     assert table[3][labels[0]].startswith("$")
+    assert table[4]["Figure"] == "Net cost after tax savings"
+    assert table[4][labels[0]] == "no HSA/FSA"  # not a copy of "You pay" when there is no account
     diffs = differences_table(summaries)
     assert list(diffs[0]) == ["Figure", "2. Same"]
     assert diffs[3]["2. Same"].startswith("+$")
