@@ -40,6 +40,8 @@ from ui.common import (
 )
 
 MAX_SCENARIO_UPLOAD = 200_000  # bytes
+# Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
+RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
 FICA_PCT = latest_decimal("fica_rate_pct")
 CARD_APR = max(reference().param("medical_credit_card_apr").values, key=lambda v: v.year)
@@ -291,6 +293,7 @@ def course_section() -> None:
         st.data_editor(
             ss["custom_base"],
             key=S.editor_key(ss, "custom"),
+            placeholder="",
             num_rows="dynamic",
             hide_index=True,
             on_change=_save,
@@ -330,6 +333,7 @@ def prices_section() -> None:
     st.data_editor(
         ss["prices_base"],
         key=S.editor_key(ss, "prices"),
+        placeholder="",
         num_rows="dynamic",
         hide_index=True,
         on_change=_save,
@@ -423,26 +427,27 @@ def insurance_section() -> None:
     show_problems("coverage.out_of_network")
     st.markdown("**What the plan covers**")
     st.caption(
-        "An empty copay (shown as None) means coinsurance applies. Allowed = the in-network contracted rate "
-        "per unit (optional)."
+        "An empty copay (—) means coinsurance applies. Ded. 1st: the deductible applies before the copay or "
+        "coinsurance (scroll the table sideways on narrow screens)."
     )
     details = st.toggle(
         "Show benefit type and allowed amounts",
         key="rules_details",
         persist_state="session",
-        help="Pharmacy-benefit services and in-network contracted rates.",
+        help="Benefit: medical or pharmacy. Allowed: the in-network contracted rate per unit (optional).",
     )
     st.data_editor(
         ss["rules_base"],
         key=S.editor_key(ss, "rules"),
-        column_order=S.RULE_COLUMNS if details else [c for c in S.RULE_COLUMNS if c not in ("benefit", "allowed")],
+        placeholder="—",
+        column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in ("benefit", "allowed")],
         num_rows="dynamic",
         hide_index=True,
         on_change=_save,
         args=("rules",),
         column_config={
-            "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=160),
-            "covered": st.column_config.CheckboxColumn("Covered", width=84),
+            "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140),
+            "covered": st.column_config.CheckboxColumn("Covered", width=80),
             "benefit": st.column_config.SelectboxColumn(
                 "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
             ),
