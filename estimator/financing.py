@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
-from estimator.money import ZERO, round_cents
+from estimator.money import ZERO, round_cents, round_cents_exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,11 +17,14 @@ class FinancingResult:
 
 
 def amortize(principal: Decimal, apr_pct: Decimal, months: int) -> FinancingResult:
-    """Monthly payment `P r / (1 - (1+r)^-n)` with r = APR/1200 (P/n at 0 %), and the interest it costs."""
-    r = apr_pct / Decimal(1200)
+    """Monthly payment `P r / (1 - (1+r)^-n)` with r = APR/1200 (P/n at 0 %), and the interest it costs.
+
+    Worked in exact fractions and rounded half-up once (SPEC §3): APR/1200 has no finite decimal form."""
+    p, r = Fraction(principal), Fraction(apr_pct) / 1200
     if r == 0:
-        payment = round_cents(principal / months)
+        payment = round_cents_exact(p / months)
     else:
-        payment = round_cents(principal * r / (1 - (1 + r) ** -months))
+        growth = (1 + r) ** months
+        payment = round_cents_exact(p * r * growth / (growth - 1))
     interest = max(payment * months - principal, ZERO)
     return FinancingResult(principal, payment, round_cents(interest))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -12,6 +14,13 @@ HUNDRED = Decimal("100")
 def round_cents(x: Decimal) -> Decimal:
     """Round half-up to whole cents."""
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_cents_exact(x: Fraction) -> Decimal:
+    """Round an exact fraction half-up to whole cents: for results such as an amortized payment, where a
+    28-digit Decimal would turn an exact half cent (804.005) into 804.00499... and round it down."""
+    cents = math.floor(abs(x) * 100 + Fraction(1, 2))
+    return (Decimal(cents if x >= 0 else -cents) / 100).quantize(CENT)
 
 
 def floor_cents(x: Decimal) -> Decimal:

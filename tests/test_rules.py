@@ -1066,6 +1066,34 @@ def test_financing_at_an_apr() -> None:
     assert run(data)["financing"] == {"principal": "5000.00", "monthly_payment": "271.88", "total_interest": "1525.12"}
 
 
+@pytest.mark.parametrize(
+    ("amount", "apr", "months", "payment", "interest"),
+    [
+        # r = 5/1200 = 1/240 is not a finite decimal; one month: 1482 x 241/240 = 1488.175 exactly -> 1488.18
+        ("1482", "5", 1, "1488.18", "6.18"),
+        # r = 0.0025; 1602 x 1.0025^2 x 0.0025 / (1.0025^2 - 1) = 1602 x 1.00500625 / 2.0025 = 804.005 -> 804.01
+        ("1602", "3", 2, "804.01", "6.02"),
+        ("3", "2", 1, "3.01", "0.01"),  # 3 x (1 + 2/1200) = 3.005 -> 3.01
+    ],
+)
+def test_financing_payment_on_an_exact_half_cent_rounds_up(
+    amount: str, apr: str, months: int, payment: str, interest: str
+) -> None:
+    """SPEC §3: the monthly payment rounds half up, also when the exact payment ends in half a cent (a
+    28-digit Decimal r = APR/1200 made these x.xx4999... and rounded them down)."""
+    data = make(
+        custom((0, ["therapy"])),
+        fees(therapy="5000"),
+        {"kind": "self_pay"},
+        financing={"apr_pct": apr, "months": months, "amount": amount},
+    )
+    assert run(data)["financing"] == {
+        "principal": f"{D(amount):.2f}",
+        "monthly_payment": payment,
+        "total_interest": interest,
+    }
+
+
 # ---------------------------------------------------------------- money conservation on a full scenario
 
 
