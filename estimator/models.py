@@ -22,8 +22,9 @@ from estimator.money import CENT
 
 
 def _to_cents(value: Decimal) -> Decimal:
-    """Amounts are held with exactly two decimals, so every sum and product of them stays in cents."""
-    return value.quantize(CENT)
+    """Amounts are held with exactly two decimals, so every sum and product of them stays in cents.
+    A "-0" input becomes 0.00, never "-0.00" in the result."""
+    return value.quantize(CENT).copy_abs()
 
 
 Money = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2, allow_inf_nan=False), AfterValidator(_to_cents)]
@@ -259,14 +260,14 @@ class Accounts(_Model):
 
 
 class Travel(_Model):
-    round_trip_miles: Decimal = Field(Decimal("0"), ge=0, le=100_000, allow_inf_nan=False)
+    round_trip_miles: Decimal = Field(Decimal("0"), ge=0, le=100_000, decimal_places=2, allow_inf_nan=False)
     mileage_rate: Money | None = None
     parking_per_visit: Money = Decimal("0.00")
     rideshare_per_visit: Money = Decimal("0.00")
 
 
 class TimeOff(_Model):
-    hours_per_visit: Decimal = Field(ge=0, le=24, allow_inf_nan=False)
+    hours_per_visit: Decimal = Field(ge=0, le=24, decimal_places=2, allow_inf_nan=False)
     hourly_wage: Money
 
 

@@ -717,6 +717,19 @@ def test_package_splits_price_with_remainder_on_the_last_line() -> None:
     assert res["totals"]["charges"] == "2450.00"  # 250 + 1000 + 3 x 400
 
 
+def test_package_share_is_floored_not_rounded_half_up() -> None:
+    """SPEC §3 lists the package share among the half-up points, but §4.2 gives the exact rule:
+    floor_to_cent(price / sessions), the remainder on the last line. 1000 / 6 = 166.666... tells them apart."""
+    data = make(
+        {"type": "iv_ketamine"},
+        fees(consult="250", iv_infusion="400"),
+        {"kind": "self_pay"},
+        packages=[{"service": "iv_infusion", "sessions": 6, "price": "1000.00"}],
+    )
+    charges = [ln["charge"] for ln in lines_for(run(data), "iv_infusion")]
+    assert charges == ["166.66"] * 5 + ["166.70"]  # half up would give 166.67 x 5 and 166.65
+
+
 def test_package_lines_follow_processing_order_and_ignore_quantity() -> None:
     proto = custom((7, [("therapy", 2)]), (0, ["therapy"]), (14, ["therapy"]), once=["therapy"])
     data = make(

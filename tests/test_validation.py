@@ -91,6 +91,13 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("three_decimals_number", _set("fees.1.charge", 10.555), "fees.1.charge"),
     ("three_decimals_copay", _set("coverage.services.therapy.copay", "30.001"), "coverage.services.therapy.copay"),
     ("money_too_big", _set("fees.0.charge", "10000000.01"), "fees.0.charge"),
+    # SPEC §3: no input takes more than 2 decimal places, miles and hours included
+    ("miles_three_decimals", _set("travel", {"round_trip_miles": "12.345"}), "travel.round_trip_miles"),
+    (
+        "hours_three_decimals",
+        _set("time_off", {"hours_per_visit": "1.125", "hourly_wage": "20"}),
+        "time_off.hours_per_visit",
+    ),
     ("pct_over_100", _set("coverage.in_network.coinsurance_pct", "100.01"), "coverage.in_network.coinsurance_pct"),
     (
         "pct_three_decimals",
@@ -173,6 +180,14 @@ def test_the_base_scenario_is_valid(tmp_path: Path) -> None:
     proc = run_cli("estimate", str(path))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["totals"]["sessions"] == 6
+
+
+def test_negative_zero_money_is_plain_zero() -> None:
+    """ "-0" passes the >= 0 check; it is held, and written, as 0.00 rather than "-0.00"."""
+    data = copy.deepcopy(VALID)
+    data["fees"][2]["charge"] = "-0"
+    scenario = scenario_from_data(data)
+    assert str(scenario.fees[2].charge) == "0.00"
 
 
 @pytest.mark.parametrize(("mutation", "loc"), [(m, loc) for _, m, loc in INVALID], ids=[i for i, _, _ in INVALID])
