@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from estimator.engine import estimate
 from estimator.exports import write_csv
-from estimator.io import ScenarioError, problems_from, scenario_from_data
+from estimator.io import ScenarioError, parse_json, problems_from, scenario_from_data
 from estimator.models import Fee, Package, Scenario, Tier, billed_services, parse_month_day
 from estimator.presets import CoursePreset, PricedFee, PricedPackage, course_presets, example_prices, program_templates
 from estimator.result import Result
@@ -174,9 +173,9 @@ def prices_from_json(raw: bytes | str, label: str = "uploaded price list") -> Pr
     if len(raw) > MAX_PRICES_BYTES:
         raise BatchInputError(f"the price list is larger than {MAX_PRICES_BYTES:,} bytes")
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BatchInputError(f"the price list is not valid JSON ({e})") from None
+        data = parse_json(raw)
+    except ValueError as e:
+        raise BatchInputError(f"the price list can't be read: {e}") from None
     if not isinstance(data, dict):
         raise BatchInputError('the price list must be a JSON object like {"fees": [...], "packages": [...]}')
     try:

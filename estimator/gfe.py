@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
-from estimator.io import Problem, problems_from
+from estimator.io import Problem, parse_json, problems_from
 from estimator.models import Coverage, Custom, IvKetamine, Scenario, Spravato, field_error
 from estimator.money import ZERO
 from estimator.pdf import (
@@ -332,9 +332,9 @@ def clinic_from_profile(data: bytes | str) -> ClinicDetails:
     if len(raw) > MAX_PROFILE_BYTES:
         raise GfeError([Problem("", f"the clinic profile is larger than {MAX_PROFILE_BYTES // 1000} KB")])
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise GfeError([Problem("", "the clinic profile is not a valid JSON file")]) from None
+        doc = parse_json(raw)
+    except ValueError as e:
+        raise GfeError([Problem("", f"the clinic profile can't be read: {e}")]) from None
     if isinstance(doc, dict) and doc.get("type") == "clinic_profile":
         doc = doc.get("clinic")
     if not isinstance(doc, dict):

@@ -45,7 +45,8 @@ def _loc(parts: tuple[Any, ...], ctx: dict[str, Any] | None) -> str:
 
 _FRIENDLY = {
     "missing": "this field is required",
-    "extra_forbidden": "this field is not part of the scenario format (check its spelling)",
+    "extra_forbidden": "this field is not expected here (check its spelling)",
+    "decimal_max_places": "use at most 2 decimal places",
     "union_tag_invalid": "the course type must be 'iv_ketamine', 'spravato' or 'custom'",
     "union_tag_not_found": "the course needs a 'type': 'iv_ketamine', 'spravato' or 'custom'",
 }
@@ -96,17 +97,50 @@ def scenario_from_data(data: Any) -> Scenario:
         raise ScenarioError(problems_from(e)) from None
 
 
+_NOT_A_SCENARIO = (
+    "this is a clinic profile (open it on the Good Faith Estimate page), not a saved estimate; save one with "
+    "'Scenario file (.json)' under Downloads"
+)
+
+
+def strip_bom(text: str | bytes) -> str | bytes:
+    """Drop a UTF-8 byte-order mark (Windows Notepad writes one), which JSON parsers refuse."""
+    if isinstance(text, bytes):
+        return text[3:] if text.startswith(b"\xef\xbb\xbf") else text
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON as data only; raises ValueError with a plain-English reason.
+
+    Files are untrusted: a deeply nested document raises RecursionError in the parser and a huge integer
+    trips Python's digit limit; both are reported as bad files, never as crashes."""
+    try:
+        text = strip_bom(text)
+        return json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"it is not valid JSON ({e.msg.lower()} at line {e.lineno}, column {e.colno})") from None
+    except UnicodeDecodeError:
+        raise ValueError("it is not a text (UTF-8) JSON file") from None
+    except RecursionError:
+        raise ValueError("it is not a usable JSON file (nested too deeply)") from None
+    except ValueError:  # e.g. an integer with thousands of digits
+        raise ValueError("it is not a usable JSON file (a number in it is far too long)") from None
+
+
 def scenario_from_json(text: str | bytes) -> Scenario:
     """Validate a scenario JSON document; raises ScenarioError (also for malformed JSON)."""
+    text = strip_bom(text)
     try:
         return Scenario.model_validate_json(text)
     except ValidationError as e:
         problems = problems_from(e)
-        if any(p.loc == "" and "json" in p.message.lower() for p in problems):
-            try:
-                json.loads(text)
-            except (ValueError, UnicodeDecodeError) as je:
-                raise ScenarioError([Problem("", f"the file is not valid JSON ({je})")]) from None
+        try:
+            doc = parse_json(text)
+        except ValueError as je:
+            raise ScenarioError([Problem("", f"the file can't be read: {je}")]) from None
+        if isinstance(doc, dict) and doc.get("type") == "clinic_profile":
+            raise ScenarioError([Problem("", _NOT_A_SCENARIO)]) from None
         raise ScenarioError(problems) from None
 
 

@@ -123,6 +123,10 @@ def test_batch_bad_file_and_bad_price_list() -> None:
     at.file_uploader(key="batch_prices").upload("p.json", b"{not json", "application/json").run()
     assert not at.exception
     assert any("price list cannot be used" in t for t in _texts(at, "error"))
+    at.file_uploader(key="batch_prices").set_value(("deep.json", b"[" * 150_000, "application/json")).run()
+    assert not at.exception  # it re-reads on every redraw, so a crash here used to stick until the file went
+    assert any("price list cannot be used" in t for t in _texts(at, "error"))
+    assert any("nested too deeply" in t for t in _texts(at, "code"))
 
 
 def test_compare_shows_dates_and_warnings_the_way_the_estimate_page_does() -> None:

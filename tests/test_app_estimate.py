@@ -351,3 +351,48 @@ def test_a_link_whose_prices_leave_the_course_unpriced_keeps_them_while_the_prob
     assert not at.exception
     assert any("no price" in str(e.value).lower() for e in at.error)
     assert at.query_params.get("fees") in ("ghost:100", ["ghost:100"])  # reloading it shows the same thing
+
+
+def _upload(at: AppTest, content: bytes | None) -> AppTest:
+    uploader = at.file_uploader(key="upload")
+    uploader.set_value(None if content is None else ("scenario.json", content, "application/json"))
+    return at.run()
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"[" * 150_000, "nested too deeply"),  # used to replace the whole page with Streamlit's error screen
+        (b'{"type": "clinic_profile", "version": 1, "clinic": {}}', "clinic profile"),
+        (b'{"version": 1,', "not valid JSON"),
+    ],
+    ids=["nested", "clinic_profile", "truncated"],
+)
+def test_a_bad_scenario_file_is_a_message_and_the_estimate_stays(content: bytes, words: str) -> None:
+    at = _app().run()
+    before = _metric(at, "You pay")
+    _upload(at, content)
+    assert not at.exception
+    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert _metric(at, "You pay") == before
+    assert any("988" in i.value for i in at.info)
+
+
+def test_a_files_name_is_shown_and_cleared_when_the_file_goes_or_on_request() -> None:
+    """A restored name is printed on the PDF; it must be visible, and never ride along unseen to the next quote."""
+    path = CASES_DIR / "02_spravato_21_sessions_insured.json"
+    if not path.exists():
+        pytest.skip("shared case missing")
+    data = json.loads(path.read_text())
+    data["name"] = "Jane **Doe** quote"
+    at = _upload(_app().run(), json.dumps(data).encode())
+    assert not at.exception
+    shown = [c.value for c in at.caption if "Name from the opened file" in c.value]
+    assert shown and "Jane \\*\\*Doe\\*\\* quote" in shown[0]  # shown as typed, never as Markdown
+    assert at.session_state["current_scenario"].name == "Jane **Doe** quote"
+    _upload(at, None)  # the user removes the file from the uploader
+    assert at.session_state["current_scenario"].name == ""
+    assert not any("Name from the opened file" in c.value for c in at.caption)
+    at = _upload(at, json.dumps(data).encode())
+    at.button(key="clear_name").click().run()
+    assert at.session_state["current_scenario"].name == ""

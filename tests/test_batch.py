@@ -237,6 +237,7 @@ def test_uploaded_price_list() -> None:
     ("raw", "words"),
     [
         ("not json", "not valid JSON"),
+        ("[" * 100_000, "nested too deeply"),
         ("[]", "JSON object"),
         ('{"fees": [{"service": "consult", "charge": "1.234"}]}', "fees.0.charge"),
         ('{"fees": [{"service": "consult", "charge": 1}, {"service": "consult", "charge": 2}]}', "more than once"),

@@ -113,6 +113,16 @@ def test_jsonl_malformed_line_gives_an_errors_object() -> None:
     assert out[1]["errors"][0]["loc"] == "" and "JSON" in out[1]["errors"][0]["message"]
 
 
+def test_jsonl_deeply_nested_line_does_not_stop_the_stream() -> None:
+    good = json.dumps({**SCENARIO, "coverage": {"kind": "self_pay"}})
+    proc = run_cli("estimate", "--jsonl", stdin=good + "\n" + "[" * 20_000 + "\n" + good + "\n")
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == 3 and "totals" in out[0] and "totals" in out[2]
+    assert "nested too deeply" in out[1]["errors"][0]["message"]
+    assert "Traceback" not in proc.stderr
+
+
 def test_jsonl_each_output_line_is_compact_json() -> None:
     proc = run_cli("estimate", "--jsonl", stdin=json.dumps(SCENARIO) + "\n")
     assert proc.returncode == 0

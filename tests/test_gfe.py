@@ -318,11 +318,12 @@ def test_clinic_profile_round_trip_holds_clinic_details_only() -> None:
 @pytest.mark.parametrize(
     ("payload", "needle"),
     [
-        (b"{not json", "not a valid JSON"),
+        (b"{not json", "can't be read: it is not valid JSON"),
+        (b"[" * 90_000, "nested too deeply"),
         (b"[1, 2]", "not a clinic profile"),
         (json.dumps({"type": "clinic_profile", "clinic": CLINIC | {"npi": "1234567890"}}).encode(), "check digit"),
         (b" " * (MAX_PROFILE_BYTES + 1), "larger than 100 KB"),
-        ("\udcff".encode("utf-8", "surrogatepass"), "not a valid JSON"),
+        ("\udcff".encode("utf-8", "surrogatepass"), "not a text (UTF-8) JSON file"),
     ],
 )
 def test_bad_clinic_profiles_are_refused(payload: bytes, needle: str) -> None:

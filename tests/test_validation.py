@@ -277,6 +277,20 @@ def test_malformed_json(tmp_path: Path, text: str) -> None:
     assert err.value.problems and "JSON" in err.value.problems[0].message
 
 
+def test_a_byte_order_mark_is_accepted() -> None:
+    """Windows Notepad saves UTF-8 with a BOM; the file is still the same scenario."""
+    text = json.dumps(VALID)
+    assert scenario_from_json("\ufeff" + text) == scenario_from_json(text)
+    assert scenario_from_json(b"\xef\xbb\xbf" + text.encode()) == scenario_from_json(text)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_deeply_nested_json_is_a_bad_file_not_a_crash(text: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_json(text)
+    assert "nested too deeply" in err.value.problems[0].message
+
+
 def test_not_an_object(tmp_path: Path) -> None:
     path = tmp_path / "list.json"
     path.write_text("[1, 2, 3]")

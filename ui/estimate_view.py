@@ -84,7 +84,8 @@ def _on_kind() -> None:
 def _on_upload() -> None:
     file = ss.get("upload")
     ss.pop("upload_error", None)
-    if file is None:
+    if file is None:  # the file was removed: its name must not follow later estimates onto printouts
+        ss["name"] = ""
         return
     data = file.getvalue()
     if len(data) > MAX_SCENARIO_UPLOAD:
@@ -95,6 +96,10 @@ def _on_upload() -> None:
         ss["upload_ok"] = True
     except ScenarioError as e:
         ss["upload_error"] = [str(p) for p in e.problems]
+
+
+def _clear_name() -> None:
+    ss["name"] = ""
 
 
 def _add_to_comparison(scenario: Scenario) -> None:
@@ -939,6 +944,10 @@ def render() -> None:
     left, right = st.columns([1, 1], gap="large")
     with right:
         st.subheader("Your estimate")
+        if ss.get("name"):  # from an opened file: shown, so it never rides along unseen onto the next printout
+            c1, c2 = st.columns([5, 1], vertical_alignment="center")
+            c1.caption("Name from the opened file (printed on the PDF and saved in the file): " + plain(ss["name"]))
+            c2.button("Clear", key="clear_name", on_click=_clear_name, type="tertiary", help="Remove this name")
         if problems:
             listed = "  \n".join("• " + plain(problem_line(p)) for p in problems[:8])
             st.error(
