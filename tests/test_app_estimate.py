@@ -396,3 +396,16 @@ def test_a_files_name_is_shown_and_cleared_when_the_file_goes_or_on_request() ->
     at = _upload(at, json.dumps(data).encode())
     at.button(key="clear_name").click().run()
     assert at.session_state["current_scenario"].name == ""
+
+
+def test_a_files_field_problem_names_the_section_and_the_place_in_the_file() -> None:
+    path = CASES_DIR / "02_spravato_21_sessions_insured.json"
+    if not path.exists():
+        pytest.skip("shared case missing")
+    data = json.loads(path.read_text())
+    data["fees"][0]["charge"] = "1.234"
+    at = _upload(_app().run(), json.dumps(data).encode())
+    assert not at.exception
+    from ui.common import plain
+
+    assert plain("Clinic prices (fees.0.charge): use at most 2 decimal places.") in [e.value for e in at.error]

@@ -95,7 +95,15 @@ def _on_upload() -> None:
         S.restore(ss, scenario_from_json(data))
         ss["upload_ok"] = True
     except ScenarioError as e:
-        ss["upload_error"] = [str(p) for p in e.problems]
+        ss["upload_error"] = [_file_problem(p) for p in e.problems]
+
+
+def _file_problem(p: Problem) -> str:
+    """A problem in an opened file: its section, where in the file (for whoever edits it), and the message."""
+    if not p.loc:
+        return p.message[:1].upper() + p.message[1:] + "."
+    name = section_of(p.loc)
+    return f"{SECTION_NAMES[name] if name else 'In the file'} ({p.loc}): {p.message}."
 
 
 def _clear_name() -> None:
