@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from estimator.models import Coverage, Fee, Package, Protocol, SavingsProgram
+from estimator.models import Coverage, Custom, Fee, IvKetamine, Package, Protocol, SavingsProgram, Spravato, Tier
+from estimator.money import fmt_plain, fmt_usd
 from estimator.reference import DATA_DIR
 
 
@@ -93,3 +95,95 @@ def course_preset(preset_id: str) -> CoursePreset:
 
 def plan_preset(preset_id: str) -> PlanPreset:
     return next(p for p in plan_presets() if p.id == preset_id)
+
+
+# ---------------------------------------------------------------- plain-English descriptions (Sources page)
+
+
+def _usd(x: Decimal) -> str:
+    return fmt_usd(x).removesuffix(".00")
+
+
+def _pct(x: Decimal) -> str:
+    return f"{fmt_plain(x)} %"
+
+
+def describe_protocol(protocol: Protocol) -> str:
+    """A course's schedule settings in words: what the preset actually fills in."""
+    if isinstance(protocol, IvKetamine):
+        boosters = (
+            f"a booster every {protocol.booster_every_weeks} weeks" if protocol.booster_every_weeks else "no boosters"
+        )
+        text = f"{protocol.induction_infusions} infusions over {protocol.induction_weeks} weeks, {boosters}"
+    elif isinstance(protocol, Spravato):
+        if protocol.indication == "trd":
+            text = f"TRD label schedule, {protocol.dose_mg} mg (56 mg at the first session), from week 9 every " + (
+                "week" if protocol.week9_every_weeks == 1 else f"{protocol.week9_every_weeks} weeks"
+            )
+        else:
+            text = f"MDSI label schedule, {protocol.dose_mg} mg twice weekly for 4 weeks"
+    elif isinstance(protocol, Custom):
+        days = [
+            f"day {x.day} {x.phase}: "
+            + ", ".join(q.service + (f" x{q.quantity}" if q.quantity != 1 else "") for q in x.services)
+            for x in protocol.sessions
+        ]
+        text = f"{len(protocol.sessions)} sessions entered by hand (" + "; ".join(days) + ")"
+    if protocol.once:
+        text += "; billed once: " + ", ".join(protocol.once)
+    return text
+
+
+def _tier(label: str, tier: Tier) -> str:
+    parts = [f"deductible {_usd(tier.deductible)}", f"coinsurance {_pct(tier.coinsurance_pct)}"]
+    parts.append(f"out-of-pocket max {_usd(tier.oop_max)}" if tier.oop_max is not None else "no out-of-pocket max")
+    if tier.allowed_pct_of_charge != 100:
+        parts.append(f"allows {_pct(tier.allowed_pct_of_charge)} of the charge")
+    return f"{label}: " + ", ".join(parts)
+
+
+def describe_coverage(coverage: Coverage) -> str:
+    """A plan preset's figures in words: tiers, and the per-service rules that differ from the plain default."""
+    if coverage.kind == "self_pay":
+        return "No insurance: the clinic's price"
+    parts = []
+    if coverage.in_network:
+        parts.append(_tier("In network", coverage.in_network))
+    if coverage.out_of_network:
+        parts.append(_tier("Out of network", coverage.out_of_network))
+    covered = [s for s, r in coverage.services.items() if r.covered]
+    not_covered = [s for s, r in coverage.services.items() if not r.covered]
+    if covered:
+        parts.append("covers " + ", ".join(covered))
+    if not_covered:
+        parts.append("not covered: " + ", ".join(not_covered))
+    for sid, rule in coverage.services.items():
+        notes = []
+        if rule.copay is not None:
+            notes.append(f"copay {_usd(rule.copay)}" + ("" if rule.deductible_applies else ", no deductible"))
+        if rule.prior_auth:
+            notes.append("prior authorization")
+        if rule.benefit == "pharmacy":
+            notes.append("pharmacy benefit")
+        if notes:
+            parts.append(f"{sid}: " + ", ".join(notes))
+    parts.append(f"plan year from {coverage.plan_year_start}")
+    return "; ".join(parts)
+
+
+def describe_program(program: SavingsProgram) -> str:
+    """A savings program template's terms in words."""
+    cap = (
+        f"the program pays up to {_usd(program.annual_max)} per calendar year"
+        if program.annual_max is not None
+        else "no annual maximum"
+    )
+    counts = (
+        "counts toward your deductible and out-of-pocket max"
+        if program.counts_toward_accumulators
+        else "does not count toward your deductible or out-of-pocket max (copay accumulator)"
+    )
+    return (
+        f"You pay {_usd(program.patient_pays_per_session)} per session for {', '.join(program.services)}; {cap}; "
+        f"for {', '.join(program.eligible_kinds)} insurance; {counts}"
+    )

@@ -146,6 +146,30 @@ def test_sources_page_lists_every_reference_value() -> None:
         assert sorted(rows["Year"]) == sorted(v.year for v in param.values)
         assert set(rows["Source"]) == {v.source for v in param.values}
     assert "988" in " ".join(str(i.value) for i in at.info)
+    # The presets' own figures are values in data/ too: every one is written out, with its source.
+    from estimator.presets import (
+        course_presets,
+        describe_coverage,
+        describe_program,
+        describe_protocol,
+        example_prices,
+        plan_presets,
+        program_templates,
+    )
+    from ui.common import plain
+
+    text = " ".join(str(m.value) for m in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    for figures, source in (
+        [(describe_protocol(p.protocol), p.source) for p in course_presets()]
+        + [(describe_coverage(p.coverage), p.source) for p in plan_presets()]
+        + [(describe_program(t.program), t.source) for t in program_templates()]
+    ):
+        assert plain(figures) in text and plain(source) in text
+    assert all(plain(x) in text for x in ("$1,700", "$8,500", "60 %", "$7,150", "copay $40, no deductible"))
+    prices = example_prices()
+    assert plain(prices.effective) in text
+    listed = at.dataframe[1].value
+    assert [float(f.charge) for f in prices.fees] + [float(p.price) for p in prices.packages] == list(listed["Price"])
 
 
 def test_scenario_restore_round_trip_for_every_case() -> None:

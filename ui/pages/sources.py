@@ -5,9 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from estimator.presets import course_presets, example_prices, plan_presets, program_templates
+from estimator.presets import (
+    course_presets,
+    describe_coverage,
+    describe_program,
+    describe_protocol,
+    example_prices,
+    plan_presets,
+    program_templates,
+)
 from estimator.reference import latest_decimal, reference
 from ui.common import page_footer, page_header, plain
+
+ROW_PX = 35
 
 page_header(
     "Sources and assumptions",
@@ -20,9 +30,9 @@ st.subheader("Reference values")
 rows = [
     {
         "Value": p.label,
-        "Year": v.year,
         "Amount": v.value,
         "Unit": p.unit,
+        "Year": v.year,
         "Status": v.status,
         "Source": v.source,
         "Link": v.url,
@@ -34,39 +44,47 @@ st.dataframe(
     pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
-    height=36 * (len(rows) + 1) + 2,  # every value visible without scrolling inside the table
+    row_height=ROW_PX,
+    height=ROW_PX * (len(rows) + 1) + 3,  # every value visible without scrolling inside the table, no blank rows
     column_config={
+        "Value": st.column_config.TextColumn(width="large"),
+        "Unit": st.column_config.TextColumn(width="small"),
+        "Status": st.column_config.TextColumn(width="small"),
+        "Amount": st.column_config.TextColumn(width="small"),
         "Link": st.column_config.LinkColumn("Link", display_text="open"),
-        "Year": st.column_config.NumberColumn(format="%d"),
+        "Year": st.column_config.NumberColumn(format="%d", width="small"),
     },
 )
 
+
+def preset_list(items: list[tuple[str, str, str]]) -> None:
+    """Presets as a list rather than a table: their figures are sentences that a table cell would cut off."""
+    st.markdown(
+        "\n".join(
+            f"- **{plain(label)}**: {plain(figures)}.  \n  Source: {plain(source)}" for label, figures, source in items
+        )
+    )
+
+
 st.subheader("Course presets")
-st.dataframe(
-    pd.DataFrame([{"Preset": p.label, "Weeks": p.horizon_weeks, "Source": p.source} for p in course_presets()]),
-    hide_index=True,
-    width="stretch",
+preset_list(
+    [(f"{p.label} ({p.horizon_weeks} weeks)", describe_protocol(p.protocol), p.source) for p in course_presets()]
 )
 
 st.subheader("Plan presets")
-st.dataframe(
-    pd.DataFrame([{"Preset": p.label, "Year": p.year, "Source": p.source} for p in plan_presets()]),
-    hide_index=True,
-    width="stretch",
-    column_config={"Year": st.column_config.NumberColumn(format="%d")},
-)
+preset_list([(f"{p.label} ({p.year})", describe_coverage(p.coverage), p.source) for p in plan_presets()])
 
 prices = example_prices()
 st.subheader("Example clinic prices")
-st.caption(plain(prices.description))
+st.caption(plain(f"{prices.description} Effective {prices.effective}; status: {prices.status}."))
 st.dataframe(
     pd.DataFrame(
         [
             {
                 "Service": f.service,
+                "Price": float(f.charge),
                 "Code": f.code,
                 "Description": f.description,
-                "Price": float(f.charge),
                 "Source": f.source,
             }
             for f in prices.fees
@@ -74,9 +92,9 @@ st.dataframe(
         + [
             {
                 "Service": f"{p.service} (package of {p.sessions})",
+                "Price": float(p.price),
                 "Code": "",
                 "Description": "Package price",
-                "Price": float(p.price),
                 "Source": p.source,
             }
             for p in prices.packages
@@ -84,18 +102,11 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
-    column_config={"Price": st.column_config.NumberColumn(format="dollar")},
+    column_config={"Price": st.column_config.NumberColumn(format="dollar", width="small")},
 )
 
 st.subheader("Savings programs")
-st.dataframe(
-    pd.DataFrame(
-        [{"Program": t.label, "Year": t.year, "Status": t.status, "Source": t.source} for t in program_templates()]
-    ),
-    hide_index=True,
-    width="stretch",
-    column_config={"Year": st.column_config.NumberColumn(format="%d")},
-)
+preset_list([(f"{t.label} ({t.year}, {t.status})", describe_program(t.program), t.source) for t in program_templates()])
 
 st.subheader("How the estimate is calculated")
 for item in [
