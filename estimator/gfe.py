@@ -482,19 +482,24 @@ def recurring_scope(result: Result) -> list[str]:
 
 def course_fits_period(result: Result, request: GfeRequest) -> list[Problem]:
     """Every session must fall in the period (so the GFE total is the estimate's total)."""
+    return course_fits_dates(result, request.period_start, request.period_end)
+
+
+def course_fits_dates(result: Result, period_start: dt.date, period_end: dt.date) -> list[Problem]:
+    """`course_fits_period` on the period's dates alone, so the page can say it before the rest is filled in."""
     dates = [s.date for s in result.sessions]
     problems = []
     if not dates:
         return [Problem("", "the estimate has no sessions to list")]
-    if min(dates) < request.period_start:
+    if min(dates) < period_start:
         problems.append(
             Problem(
                 "period_start",
                 f"the course starts on {min(dates).isoformat()}, before the period; start the period on or before it",
             )
         )
-    if max(dates) > request.period_end:
-        last = latest_period_end(request.period_start)
+    if max(dates) > period_end:
+        last = latest_period_end(period_start)
         hint = (
             "end the period on or after it"
             if max(dates) <= last

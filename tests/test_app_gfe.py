@@ -210,3 +210,13 @@ def test_gfe_names_the_course_it_uses() -> None:
     at.switch_page(PAGE).run()
     assert not at.exception
     assert "Six IV infusions, 4 weeks from Jan 4, 2027" in [str(t.value) for t in at.text]
+
+
+def test_a_course_longer_than_a_gfe_can_cover_is_said_before_anything_is_typed() -> None:
+    """A 60-week course cannot fit one GFE (12 months): the page says so at once, not after diagnosis codes."""
+    long_course = _scenario().model_copy(update={"horizon_weeks": 60})
+    at = _gfe_page(long_course)
+    assert not at.exception
+    messages = _errors(at)
+    assert any("the course has sessions until" in m.lower() and "12 months" in m for m in messages), messages
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}", m) for m in messages)  # dates in the pages' style

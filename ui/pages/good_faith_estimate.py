@@ -23,6 +23,7 @@ from estimator.gfe import (
     PatientDetails,
     clinic_from_profile,
     clinic_profile_json,
+    course_fits_dates,
     course_fits_period,
     default_period,
     default_primary_service,
@@ -40,7 +41,7 @@ from estimator.money import fmt_usd
 from estimator.pdf import phase_label, unprintable_chars
 from estimator.presets import course_preset
 from estimator.result import Result
-from ui.common import SCENARIO_KEY, STALE_KEY, STALE_NOTE, fmt_day, page_footer, page_header, plain
+from ui.common import SCENARIO_KEY, STALE_KEY, STALE_NOTE, fmt_day, friendly_dates, page_footer, page_header, plain
 from ui.state import matching_course
 
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
@@ -247,6 +248,7 @@ def _show_problems(
             missing.append(p.loc)
             continue
         message = _REQUIRED_HINTS.get(p.loc, p.message) if p.message == "this field is required" else p.message
+        message = friendly_dates(message)
         slot = slots.get(p.loc)
         if slot is not None:
             _error(slot, message[:1].upper() + message[1:])
@@ -280,7 +282,7 @@ def _preview(scenario: Scenario, result: Result, codes: tuple[str, ...]) -> None
             "Service code": [i.code for i in items],
             "Diagnosis codes": [", ".join(i.diagnosis_codes) for i in items],
             "Qty": [i.quantity for i in items],
-            "Date or frequency": [f"{phase_label(i.phase)}: {i.when}" for i in items],
+            "Date or frequency": [friendly_dates(f"{phase_label(i.phase)}: {i.when}") for i in items],
             "Expected charge": [fmt_usd(i.expected_charge) for i in items],
         }
     )
@@ -390,6 +392,10 @@ def main() -> None:
     clinic, patient, request, problems = validate_details(clinic_raw, patient_raw, request_raw)
     if request is not None:
         problems += course_fits_period(result, request)
+    else:  # the period's dates alone already tell whether the course fits: say so before the rest is typed
+        start, end = request_raw.get("period_start"), request_raw.get("period_end")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and start <= end:
+            problems += course_fits_dates(result, start, end)
     _show_problems(problems, slots, (clinic_raw, patient_raw, request_raw))
     _glyph_note(clinic_raw, patient_raw)
 
