@@ -25,7 +25,8 @@ from estimator.models import Fee, Package, Scenario, Tier, billed_services, pars
 from estimator.presets import CoursePreset, PricedFee, PricedPackage, course_presets, example_prices, program_templates
 from estimator.result import Result
 
-MAX_CSV_BYTES = 2_000_000  # about 25,000 typical rows
+MEGABYTE = 1024 * 1024  # as Streamlit counts an upload limit ("2MB")
+MAX_CSV_BYTES = 2 * MEGABYTE  # about 25,000 typical rows
 MAX_PRICES_BYTES = 200_000
 MAX_REF_CHARS = 100
 PROGRAM_TEMPLATE = "withme_medication"
@@ -197,7 +198,7 @@ def prices_from_json(raw: bytes | str, label: str = "uploaded price list") -> Pr
 def decode_csv(raw: bytes) -> str:
     """Text of an uploaded CSV: UTF-8 (with or without BOM), else Windows-1252 as spreadsheets save it."""
     if len(raw) > MAX_CSV_BYTES:
-        raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // 1_000_000} MB; split it into smaller files")
+        raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -244,8 +245,14 @@ def read_rows(text: str) -> ParsedCsv:
         if missing:
             raise BatchInputError("missing required column(s): " + ", ".join(missing))
         parsed = ParsedCsv(columns)
+        first_line = reader.line_num + 1
         for cells in reader:
-            line = reader.line_num
+            line, first_line = first_line, reader.line_num + 1
+            if any("\n" in c or "\r" in c for c in cells):  # a stray quote swallows the lines after it
+                raise BatchInputError(
+                    f'line {line}: a quote (") opened on this line is not closed on it, so the next lines were '
+                    "read as part of this row; close or remove the quote (cells can't span lines)"
+                )
             if not any(c.strip() for c in cells):
                 continue
             row = InputRow(line, {c: (cells[i].strip() if i < len(cells) else "") for i, c in enumerate(columns)})
@@ -550,7 +557,7 @@ def run_batch(raw: bytes | str, prices: Prices | None = None, progress: Progress
     """A CSV upload to its result rows; raises BatchInputError when the file as a whole is unusable."""
     text = decode_csv(raw) if isinstance(raw, bytes) else raw
     if isinstance(raw, str) and len(raw.encode("utf-8")) > MAX_CSV_BYTES:
-        raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // 1_000_000} MB; split it into smaller files")
+        raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files")
     parsed = read_rows(text)
     out = list(iter_results(parsed.rows, prices or example_price_list(), progress))
     bad = sum(1 for r in out if r["error"])

@@ -41,7 +41,7 @@ from estimator.result import Result
 
 CMS_URL = "www.cms.gov/nosurprises"
 CMS_PHONE = "1-800-985-3059"
-MAX_PROFILE_BYTES = 100_000
+MAX_PROFILE_BYTES = 1024 * 1024  # 1 MB, the uploader's own limit (a profile is a few hundred bytes)
 MAX_DIAGNOSIS_CODES = 12
 
 _STATE_CODES = (
@@ -327,10 +327,10 @@ def clinic_profile_json(clinic: ClinicDetails) -> str:
 
 
 def clinic_from_profile(data: bytes | str) -> ClinicDetails:
-    """Read a clinic profile (at most 100 KB of JSON, parsed as data only); raises GfeError."""
+    """Read a clinic profile (at most 1 MB of JSON, parsed as data only); raises GfeError."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_PROFILE_BYTES:
-        raise GfeError([Problem("", f"the clinic profile is larger than {MAX_PROFILE_BYTES // 1000} KB")])
+        raise GfeError([Problem("", f"the clinic profile is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB")])
     try:
         doc = parse_json(raw)
     except ValueError as e:

@@ -113,6 +113,15 @@ def test_batch_upload_flow() -> None:
     assert preview["error"].iloc[1].startswith("start_date:")
 
 
+def test_batch_header_only_file_says_there_are_no_rows() -> None:
+    at = _page(BATCH)
+    at.run()
+    at.file_uploader(key="batch_csv").upload("empty.csv", ",".join(INPUT_COLUMNS).encode(), "text/csv").run()
+    assert not at.exception
+    assert not at.success  # "Every row was estimated." used to greet a file with no rows
+    assert any("no patient rows" in t for t in _texts(at, "info"))
+
+
 def test_batch_bad_file_and_bad_price_list() -> None:
     at = _page(BATCH)
     at.run()

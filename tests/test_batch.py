@@ -188,6 +188,10 @@ def test_missing_optional_columns_and_blank_lines() -> None:
         ("patient_ref,course_preset,start_date\n", "missing required column(s): coverage_kind"),
         ("patient_ref,course_preset,start_date,coverage_kind,deductable\n", "unknown column"),
         ("course_preset,start_date,coverage_kind,start_date\n", "more than once"),
+        (  # a stray quote used to swallow the next row into this one's patient_ref, losing it silently
+            'patient_ref,course_preset,start_date,coverage_kind\n"oops,iv6,2026-03-02,self_pay\nx,iv6,2026-03-02,self_pay\n',
+            'line 2: a quote (") opened on this line is not closed on it',
+        ),
     ],
 )
 def test_bad_files_are_refused(text: str, words: str) -> None:

@@ -322,7 +322,7 @@ def test_clinic_profile_round_trip_holds_clinic_details_only() -> None:
         (b"[" * 90_000, "nested too deeply"),
         (b"[1, 2]", "not a clinic profile"),
         (json.dumps({"type": "clinic_profile", "clinic": CLINIC | {"npi": "1234567890"}}).encode(), "check digit"),
-        (b" " * (MAX_PROFILE_BYTES + 1), "larger than 100 KB"),
+        (b" " * (MAX_PROFILE_BYTES + 1), "larger than 1 MB"),
         ("\udcff".encode("utf-8", "surrogatepass"), "not a text (UTF-8) JSON file"),
     ],
 )

@@ -39,7 +39,7 @@ from ui.common import (
     usd,
 )
 
-MAX_SCENARIO_UPLOAD = 200_000  # bytes
+MAX_SCENARIO_UPLOAD = 1024 * 1024  # bytes: 1 MB, the uploader's own limit
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
 RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
@@ -89,7 +89,8 @@ def _on_upload() -> None:
         return
     data = file.getvalue()
     if len(data) > MAX_SCENARIO_UPLOAD:
-        ss["upload_error"] = [f"The file is larger than {MAX_SCENARIO_UPLOAD // 1000} KB; a scenario file is small."]
+        limit = MAX_SCENARIO_UPLOAD // (1024 * 1024)
+        ss["upload_error"] = [f"The file is larger than {limit} MB; a scenario file is small."]
         return
     try:
         S.restore(ss, scenario_from_json(data))

@@ -10,6 +10,7 @@ import streamlit as st
 from estimator.batch import (
     MAX_CSV_BYTES,
     MAX_PRICES_BYTES,
+    MEGABYTE,
     OUTPUT_COLUMNS,
     BatchInputError,
     BatchOutput,
@@ -157,6 +158,8 @@ def _results(output: BatchOutput, text: str) -> None:
             "'error' naming the column to fix; the other rows are estimated.",
             icon=":material/warning:",
         )
+    elif total == 0:
+        st.info("The file has its header but no patient rows: add one row per patient.", icon=":material/info:")
     else:
         st.success("Every row was estimated.", icon=":material/check_circle:")
     st.download_button(
@@ -208,7 +211,7 @@ prices, prices_key = _choose_prices()
 
 st.subheader("3. Upload the patients CSV")
 upload = st.file_uploader(
-    f"Patients CSV (up to {MAX_CSV_BYTES // 1_000_000} MB, about 25,000 rows)",
+    f"Patients CSV (up to {MAX_CSV_BYTES // MEGABYTE} MB, about 25,000 rows)",
     type=["csv"],
     max_upload_size=2,
     key="batch_csv",
@@ -217,7 +220,7 @@ if upload is None:
     st.info("Upload a CSV in the template's format to estimate every row.", icon=":material/upload_file:")
 elif upload.size > MAX_CSV_BYTES:
     st.error(
-        f"The file is larger than {MAX_CSV_BYTES // 1_000_000} MB; split it into smaller files.",
+        f"The file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files.",
         icon=":material/error:",
     )
 elif prices is None:

@@ -95,7 +95,7 @@ def _error(slot: Any, message: str) -> None:
 def _load_profile() -> None:
     """Apply a newly uploaded clinic profile to the clinic fields (before those widgets are drawn)."""
     upload = st.file_uploader(
-        f"Load clinic profile (JSON, up to {MAX_PROFILE_BYTES // 1000} KB)",
+        "Load clinic profile (JSON)",
         type=["json"],
         key=UPLOAD,
         max_upload_size=1,
@@ -105,7 +105,7 @@ def _load_profile() -> None:
         return
     st.session_state[_LOADED] = upload.file_id
     if upload.size > MAX_PROFILE_BYTES:
-        _error(st, f"The clinic profile is larger than {MAX_PROFILE_BYTES // 1000} KB.")
+        _error(st, f"The clinic profile is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB.")
         return
     try:
         clinic = clinic_from_profile(upload.read(MAX_PROFILE_BYTES + 1))
