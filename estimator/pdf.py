@@ -186,7 +186,13 @@ def usd_whole(amount: Decimal) -> str:
 
 
 def pct(value: Decimal) -> str:
-    return f"{fmt_plain(value)} %"
+    """20 %, with a no-break space so a line never ends between the number and its sign."""
+    return f"{fmt_plain(value)}\u00a0%"
+
+
+def count(n: int, noun: str) -> str:
+    """1 session, 2 sessions."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def day(value: dt.date | None) -> str:
@@ -642,7 +648,7 @@ def phase_summary(phase: str, sessions: Sequence[Session]) -> str:
     if len(sessions) == 1:
         return f"{phase_label(phase)}: {day(dates[0])}"
     span = f"{day(dates[0])} to {day(dates[-1])}"
-    return f"{phase_label(phase)}: {len(sessions)} sessions, {frequency(dates)}, {span}"
+    return f"{phase_label(phase)}: {count(len(sessions), 'session')}, {frequency(dates)}, {span}"
 
 
 def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
@@ -679,7 +685,7 @@ def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
                 rows.append(row)
         groups.append((phase_summary(phase, sessions), rows))
     t = result.totals
-    total = ["Total", f"{t.sessions} sessions, {t.visits} visits", "", "", usd(t.charges)]
+    total = ["Total", f"{count(t.sessions, 'session')}, {count(t.visits, 'visit')}", "", "", usd(t.charges)]
     if show_write_off:
         total.append(usd(t.write_off))
     total += ["—" if self_pay and not t.plan_pays else usd(t.plan_pays), usd(t.program_pays), usd(t.patient_pays)]
@@ -936,7 +942,7 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
             doc.para("No sessions fall within the estimate's time frame.")
 
         self_pay = scenario.coverage.kind == "self_pay"
-        doc.heading("Totals by calendar year" if self_pay else "Totals by plan year")
+        doc.heading("Totals by year" if self_pay else "Totals by plan year")  # a self-pay year follows plan_year_start
         if result.by_plan_year:
             rows = []
             for py in result.by_plan_year:

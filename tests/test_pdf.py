@@ -158,7 +158,7 @@ def test_self_pay_estimate_with_clinic() -> None:
         "Paying cash; clinic offers the 6-infusion package.",
         "96365+J3490",
         f"You pay {fmt_usd(result.totals.patient_pays)}",
-        "Totals by calendar year",
+        "Totals by year",  # not "calendar": a self-pay year starts on the scenario's plan_year_start
         "No savings program is included",
     ):
         assert needle in text, needle
@@ -240,3 +240,10 @@ def test_a_page_break_never_splits_a_row() -> None:
         assert len(set(holding)) == 1, (n, holding)
     for text in pages:
         assert text.startswith("Row Text End")  # the header repeats at the top of every page
+
+
+def test_counts_agree_in_number_and_percents_never_break_from_their_sign() -> None:
+    from estimator.pdf import count, pct
+
+    assert count(1, "session") == "1 session" and count(2, "visit") == "2 visits" and count(0, "visit") == "0 visits"
+    assert pct(Decimal("60")) == "60\u00a0%" and pct(Decimal("12.50")) == "12.5\u00a0%"
