@@ -190,15 +190,18 @@ def differences_table(summaries: Sequence[Summary], max_chars: int | None = None
 
 
 def chart_rows(summaries: Sequence[Summary], max_chars: int | None = None) -> list[dict[str, object]]:
-    """Long-form rows for a grouped bar chart: scenario, who pays, amount (float for plotting only)."""
+    """Long-form rows for a grouped bar chart: scenario (its label and number), who pays, amount (float for
+    plotting only)."""
     rows: list[dict[str, object]] = []
-    for label, s in zip(column_labels(summaries, max_chars), summaries, strict=True):
+    for number, (label, s) in enumerate(zip(column_labels(summaries, max_chars), summaries, strict=True), start=1):
         for payer, amount in (
             ("You pay", s.you_pay),
             ("Insurance pays", s.insurance_pays),
             ("Savings programs pay", s.program_pays),
         ):
-            rows.append({"scenario": label, "payer": payer, "amount": float(amount), "label": fmt_usd(amount)})
+            rows.append(
+                {"scenario": label, "number": number, "payer": payer, "amount": float(amount), "label": fmt_usd(amount)}
+            )
     return rows
 
 

@@ -125,6 +125,7 @@ def test_tables_and_chart_rows() -> None:
     assert diffs[3]["2. Same"].startswith("+$")
     rows = chart_rows(summaries)
     assert len(rows) == 6 and {r["payer"] for r in rows} == {"You pay", "Insurance pays", "Savings programs pay"}
+    assert [r["number"] for r in rows] == [1, 1, 1, 2, 2, 2]  # the chart labels groups by number
 
 
 def test_variants_are_valid_and_named() -> None:

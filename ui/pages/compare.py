@@ -37,7 +37,7 @@ FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callba
 PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
 PAYER_COLORS = list(ESTIMATE_COLORS.values())  # the Estimate page's colours: you, insurance, programs
 LABEL_CHARS = 40  # scenario names are cut to this in chart labels (the cards above show them whole)
-HEADER_CHARS = 20  # ... and to this in table headers, so four scenarios fit side by side
+HEADER_CHARS = 28  # ... and to this in table headers, so four scenarios fit side by side
 
 
 def _saved() -> list[dict[str, object]]:
@@ -134,13 +134,14 @@ def _summaries(items: list[dict[str, object]]) -> list[Summary]:
 
 
 def _chart(summaries: list[Summary]) -> alt.Chart:
-    """Grouped horizontal bars: one group per scenario (long names fit on the left), one bar per payer."""
+    """Grouped horizontal bars: one group per scenario, one bar per payer. Groups are labelled by the scenario's
+    number (the cards and table name them), so the bars and the legend keep their width on a phone."""
     data = pd.DataFrame(chart_rows(summaries, LABEL_CHARS))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("scenario:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y("number:O", title="Scenario", sort=None),
             yOffset=alt.YOffset("payer:N", sort=PAYERS),
             x=alt.X("amount:Q", title="Dollars", axis=alt.Axis(format="$,.0f")),
             color=alt.Color(
@@ -148,7 +149,7 @@ def _chart(summaries: list[Summary]) -> alt.Chart:
                 title=None,
                 sort=PAYERS,
                 scale=alt.Scale(domain=PAYERS, range=PAYER_COLORS),
-                legend=alt.Legend(orient="top"),
+                legend=alt.Legend(orient="bottom", direction="vertical"),  # fits a phone; "top" was cut off
             ),
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),
@@ -180,6 +181,7 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
         return
     _table(comparison_table(summaries, HEADER_CHARS))
     st.altair_chart(_chart(summaries), width="stretch")
+    st.caption("Bars are numbered like the scenarios above; point at a bar for its name and amount.")
     if len(summaries) < 2:
         st.info("Add at least one more scenario to see the differences.", icon=":material/info:")
         return
