@@ -278,12 +278,13 @@ def _preview(scenario: Scenario, result: Result, codes: tuple[str, ...]) -> None
     total = gfe_total(items)
     frame = pd.DataFrame(
         {
+            # The charge next to the service, so it is never the column cut off on a narrower screen.
             "Service": [i.description for i in items],
-            "Service code": [i.code for i in items],
-            "Diagnosis codes": [", ".join(i.diagnosis_codes) for i in items],
+            "Expected charge": [fmt_usd(i.expected_charge) for i in items],
             "Qty": [i.quantity for i in items],
             "Date or frequency": [friendly_dates(f"{phase_label(i.phase)}: {i.when}") for i in items],
-            "Expected charge": [fmt_usd(i.expected_charge) for i in items],
+            "Service code": [i.code for i in items],
+            "Diagnosis codes": [", ".join(i.diagnosis_codes) for i in items],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
