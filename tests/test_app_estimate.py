@@ -12,9 +12,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from estimator.io import scenario_from_json
-from estimator.presets import course_presets, plan_presets
+from estimator.presets import (
+    course_presets,
+    describe_coverage,
+    describe_program,
+    describe_protocol,
+    example_prices,
+    plan_presets,
+    program_templates,
+)
 from estimator.reference import reference
 from tests.conftest import CASES_DIR, ROOT
+from ui.common import plain
 from ui.estimate_view import SECTION_FIELDS
 from ui.state import state_from_scenario
 
@@ -147,17 +156,6 @@ def test_sources_page_lists_every_reference_value() -> None:
         assert set(rows["Source"]) == {v.source for v in param.values}
     assert "988" in " ".join(str(i.value) for i in at.info)
     # The presets' own figures are values in data/ too: every one is written out, with its source.
-    from estimator.presets import (
-        course_presets,
-        describe_coverage,
-        describe_program,
-        describe_protocol,
-        example_prices,
-        plan_presets,
-        program_templates,
-    )
-    from ui.common import plain
-
     text = " ".join(str(m.value) for m in at.markdown) + " ".join(str(c.value) for c in at.caption)
     for figures, source in (
         [(describe_protocol(p.protocol), p.source) for p in course_presets()]
@@ -430,6 +428,4 @@ def test_a_files_field_problem_names_the_section_and_the_place_in_the_file() -> 
     data["fees"][0]["charge"] = "1.234"
     at = _upload(_app().run(), json.dumps(data).encode())
     assert not at.exception
-    from ui.common import plain
-
     assert plain("Clinic prices (fees.0.charge): use at most 2 decimal places.") in [e.value for e in at.error]
