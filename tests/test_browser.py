@@ -150,3 +150,27 @@ def test_open_the_insurance_section_and_change_the_deductible(page: object, app_
     page.get_by_role("link", name="Estimate", exact=True).click()  # type: ignore[attr-defined]
     expect(deductible).to_have_value("500.00")
     assert _you_pay(page) == after
+
+
+def _tops(page: object) -> tuple[float, float]:
+    """The top of the "You pay" figure and of the course section, in page pixels."""
+    return page.evaluate(  # type: ignore[attr-defined]
+        """() => [document.querySelector('[data-testid="stMetricValue"]').getBoundingClientRect().top,
+                  document.querySelector('.st-key-sec_course').getBoundingClientRect().top]"""
+    )
+
+
+def test_on_a_phone_the_estimate_comes_before_the_inputs(page: object, app_url: str) -> None:
+    """Streamlit stacks columns in order; the page's own CSS puts the estimate first once they stack."""
+    require_chromium()
+    page.set_viewport_size({"width": 420, "height": 900})  # type: ignore[attr-defined]
+    page.goto(app_url + "/")  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
+    figure, course = _tops(page)
+    assert figure < 900 < course  # the figure on the first screen, the inputs after the estimate
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()  # type: ignore[attr-defined]
+    assert [t.strip() for t in labels[:2]] == ["You pay", "Net cost after tax savings"]  # figures keep their order
+    page.set_viewport_size({"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    figure, course = _tops(page)
+    assert abs(figure - course) < 200  # side by side again on a desktop

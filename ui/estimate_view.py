@@ -39,6 +39,14 @@ from ui.common import (
     usd,
 )
 
+# On a phone Streamlit stacks the two columns in order, which put the estimate two screens below the course
+# inputs. Once the columns stack, the estimate goes first. Our own fixed CSS, never user text.
+PHONE_ORDER_CSS = (
+    "<style>@media (max-width: 640px) {"
+    " .st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
+    " > [data-testid='stColumn']:nth-child(2)"
+    " { order: -1; } }</style>"
+)
 MAX_SCENARIO_UPLOAD = 1024 * 1024  # bytes: 1 MB, the uploader's own limit
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
 RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
@@ -950,7 +958,9 @@ def render() -> None:
         params, gaps = S.url_params(ss, dt.date.today()) | tables, []
     _run.problems, _run.shown = problems, set()
     open_sections(problems)
-    left, right = st.columns([1, 1], gap="large")
+    layout = st.container(key="estimate_layout")
+    layout.html(PHONE_ORDER_CSS)
+    left, right = layout.columns([1, 1], gap="large")
     with right:
         st.subheader("Your estimate")
         if ss.get("name"):  # from an opened file: shown, so it never rides along unseen onto the next printout
