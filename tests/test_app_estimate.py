@@ -429,3 +429,19 @@ def test_a_files_field_problem_names_the_section_and_the_place_in_the_file() -> 
     at = _upload(_app().run(), json.dumps(data).encode())
     assert not at.exception
     assert plain("Clinic prices (fees.0.charge): use at most 2 decimal places.") in [e.value for e in at.error]
+
+
+def test_a_third_decimal_typed_in_a_field_is_rounded_half_up_not_an_error() -> None:
+    """Fields show 2 decimals: 12.345 miles displays as 12.35 and the estimate uses 12.35, without an error
+    about a digit the user can no longer see (a scenario file with 3 decimals is still refused, SPEC §3)."""
+    at = _app().run()
+    at.toggle(key="trav_on").set_value(True).run()
+    at.number_input(key="miles").set_value(12.345).run()
+    at.toggle(key="to_on").set_value(True).run()
+    at.number_input(key="hours").set_value(1.255).run()
+    at.number_input(key="parking").set_value(2.345).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    scenario = at.session_state["current_scenario"]
+    assert scenario.travel.round_trip_miles == Decimal("12.35")
+    assert scenario.time_off.hours_per_visit == Decimal("1.26")  # half up
+    assert scenario.travel.parking_per_visit == Decimal("2.35")

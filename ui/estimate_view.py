@@ -586,6 +586,7 @@ def travel_section() -> None:
             st.number_input(
                 "Round-trip miles",
                 key="miles",
+                format="%.2f",  # the scenario gets what is shown (ui.state.money)
                 min_value=0.0,
                 max_value=10_000.0,
                 step=5.0,
@@ -605,6 +606,7 @@ def travel_section() -> None:
             st.number_input(
                 "Hours away per visit",
                 key="hours",
+                format="%.2f",  # the scenario gets what is shown (ui.state.money)
                 min_value=0.0,
                 max_value=24.0,
                 step=0.5,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from estimator.io import scenario_from_data
 from estimator.models import Custom, IvKetamine, Scenario, Spravato
-from estimator.money import fmt_plain
+from estimator.money import fmt_plain, round_cents
 from estimator.presets import (
     course_preset,
     course_presets,
@@ -604,10 +604,13 @@ def current_custom(state: State) -> pd.DataFrame:
 
 
 def money(x: Any) -> str | None:
-    """A widget number as a money string (None stays None so validation can name the empty field)."""
+    """A widget number as a 2-decimal string, rounded half up (None stays None so validation can name the empty
+    field). Number inputs and grids show 2 decimals, so 12.345 typed is used as 12.35, rather than raising an
+    error about a third decimal the field no longer shows. Scenario files with 3 decimals are still refused."""
     if x is None or (isinstance(x, float) and pd.isna(x)):
         return None
-    return str(Decimal(str(x)))
+    d = Decimal(str(x))
+    return str(round_cents(d)) if d.is_finite() and abs(d) < 10**15 else str(d)
 
 
 def _blank(x: Any) -> bool:
