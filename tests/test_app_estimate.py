@@ -418,6 +418,13 @@ def test_a_files_name_is_shown_and_cleared_when_the_file_goes_or_on_request() ->
     at = _upload(at, json.dumps(data).encode())
     at.button(key="clear_name").click().run()
     assert at.session_state["current_scenario"].name == ""
+    # While an input needs attention, Compare and GFE use the last valid estimate: Clear reaches it too.
+    at = _upload(at, json.dumps(data).encode())
+    at.session_state["sec_insurance"] = True
+    at.number_input(key="ded_met").set_value(999_999.0).run()
+    assert at.session_state["estimate_inputs_invalid"]
+    at.button(key="clear_name").click().run()
+    assert at.session_state["current_scenario"].name == ""
 
 
 def test_a_files_field_problem_names_the_section_and_the_place_in_the_file() -> None:

@@ -93,7 +93,7 @@ def _on_upload() -> None:
     file = ss.get("upload")
     ss.pop("upload_error", None)
     if file is None:  # the file was removed: its name must not follow later estimates onto printouts
-        ss["name"] = ""
+        _clear_name()
         return
     data = file.getvalue()
     if len(data) > MAX_SCENARIO_UPLOAD:
@@ -116,7 +116,12 @@ def _file_problem(p: Problem) -> str:
 
 
 def _clear_name() -> None:
+    """Forget the opened file's name, also in the last valid estimate that Compare and GFE use while the
+    inputs need attention."""
     ss["name"] = ""
+    last = ss.get(SCENARIO_KEY)
+    if isinstance(last, Scenario) and last.name:
+        ss[SCENARIO_KEY] = last.model_copy(update={"name": ""})
 
 
 def _add_to_comparison(scenario: Scenario) -> None:
