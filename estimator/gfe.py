@@ -275,19 +275,27 @@ class GfeRequest(_Model):
 
     @model_validator(mode="after")
     def _period(self) -> GfeRequest:
-        if self.period_end < self.period_start:
-            raise field_error("period_end", "the period ends before it starts")
-        last = latest_period_end(self.period_start)
-        if self.period_end > last:
-            months = max_gfe_months()
-            raise field_error(
-                "period_end",
-                f"a Good Faith Estimate for recurring services covers at most {months} months: end the period on "
-                f"or before {last.isoformat()} and give a new estimate for care after that",
-            )
-        if not self.period_start <= self.scheduled_date <= self.period_end:
-            raise field_error("scheduled_date", "the scheduled date of the primary service is outside the period")
+        problem = period_problem(self.period_start, self.period_end, self.scheduled_date)
+        if problem is not None:
+            raise field_error(problem.loc, problem.message)
         return self
+
+
+def period_problem(start: dt.date, end: dt.date, scheduled: dt.date | None) -> Problem | None:
+    """What is wrong with a GFE period, if anything: on its own so the page can say it before the rest of the
+    form is filled in."""
+    if end < start:
+        return Problem("period_end", "the period ends before it starts")
+    last = latest_period_end(start)
+    if end > last:
+        return Problem(
+            "period_end",
+            f"a Good Faith Estimate for recurring services covers at most {max_gfe_months()} months: end the period "
+            f"on or before {last.isoformat()} and give a new estimate for care after that",
+        )
+    if scheduled is not None and not start <= scheduled <= end:
+        return Problem("scheduled_date", "the scheduled date of the primary service is outside the period")
+    return None
 
 
 def validate_details(

@@ -220,3 +220,13 @@ def test_a_course_longer_than_a_gfe_can_cover_is_said_before_anything_is_typed()
     messages = _errors(at)
     assert any("the course has sessions until" in m.lower() and "12 months" in m for m in messages), messages
     assert not any(re.search(r"\d{4}-\d{2}-\d{2}", m) for m in messages)  # dates in the pages' style
+
+
+def test_a_period_too_long_or_reversed_is_said_before_anything_is_typed() -> None:
+    at = _gfe_page(_scenario())
+    start = at.date_input(key="gfe_period_start").value
+    at.date_input(key="gfe_period_end").set_value(add_months(start, 14)).run()
+    assert any("covers at most 12 months" in m for m in _errors(at)), _errors(at)
+    at.date_input(key="gfe_period_end").set_value(start - dt.timedelta(days=1)).run()
+    assert any("the period ends before it starts" in m.lower() for m in _errors(at)), _errors(at)
+    assert len(_errors(at)) == len(set(_errors(at)))  # each said once

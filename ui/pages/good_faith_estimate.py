@@ -33,6 +33,7 @@ from estimator.gfe import (
     gfe_pdf,
     gfe_total,
     max_gfe_months,
+    period_problem,
     validate_details,
 )
 from estimator.io import Problem
@@ -393,10 +394,14 @@ def main() -> None:
     clinic, patient, request, problems = validate_details(clinic_raw, patient_raw, request_raw)
     if request is not None:
         problems += course_fits_period(result, request)
-    else:  # the period's dates alone already tell whether the course fits: say so before the rest is typed
+    else:  # the period's dates alone already tell what is wrong with it: say so before the rest is typed
         start, end = request_raw.get("period_start"), request_raw.get("period_end")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and start <= end:
-            problems += course_fits_dates(result, start, end)
+        scheduled = request_raw.get("scheduled_date")
+        if isinstance(start, dt.date) and isinstance(end, dt.date):
+            wrong = period_problem(start, end, scheduled if isinstance(scheduled, dt.date) else None)
+            seen = {(p.loc, p.message) for p in problems}  # a period problem may already be among them
+            more = [wrong] if wrong is not None else course_fits_dates(result, start, end)
+            problems += [p for p in more if (p.loc, p.message) not in seen]
     _show_problems(problems, slots, (clinic_raw, patient_raw, request_raw))
     _glyph_note(clinic_raw, patient_raw)
 
