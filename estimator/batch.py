@@ -25,7 +25,7 @@ from estimator.models import Fee, Package, Scenario, Tier, billed_services, pars
 from estimator.presets import CoursePreset, PricedFee, PricedPackage, course_presets, example_prices, program_templates
 from estimator.result import Result
 
-MEGABYTE = 1024 * 1024  # as Streamlit counts an upload limit ("2MB")
+MEGABYTE = 1_000_000  # as Streamlit counts an upload limit: its "2MB" refuses 2,010,000 bytes
 MAX_CSV_BYTES = 2 * MEGABYTE  # about 25,000 typical rows
 MAX_PRICES_BYTES = 200_000
 MAX_REF_CHARS = 100

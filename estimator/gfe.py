@@ -41,7 +41,7 @@ from estimator.result import Result
 
 CMS_URL = "www.cms.gov/nosurprises"
 CMS_PHONE = "1-800-985-3059"
-MAX_PROFILE_BYTES = 1024 * 1024  # 1 MB, the uploader's own limit (a profile is a few hundred bytes)
+MAX_PROFILE_BYTES = 1_000_000  # 1 MB, the uploader's own limit (a profile is a few hundred bytes)
 MAX_DIAGNOSIS_CODES = 12
 
 _STATE_CODES = (
@@ -338,7 +338,7 @@ def clinic_from_profile(data: bytes | str) -> ClinicDetails:
     """Read a clinic profile (at most 1 MB of JSON, parsed as data only); raises GfeError."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_PROFILE_BYTES:
-        raise GfeError([Problem("", f"the clinic profile is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB")])
+        raise GfeError([Problem("", f"the clinic profile is larger than {MAX_PROFILE_BYTES // 1_000_000} MB")])
     try:
         doc = parse_json(raw)
     except ValueError as e:

@@ -47,7 +47,7 @@ PHONE_ORDER_CSS = (
     " > [data-testid='stColumn']:nth-child(2)"
     " { order: -1; } }</style>"
 )
-MAX_SCENARIO_UPLOAD = 1024 * 1024  # bytes: 1 MB, the uploader's own limit
+MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
 RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
@@ -97,7 +97,7 @@ def _on_upload() -> None:
         return
     data = file.getvalue()
     if len(data) > MAX_SCENARIO_UPLOAD:
-        limit = MAX_SCENARIO_UPLOAD // (1024 * 1024)
+        limit = MAX_SCENARIO_UPLOAD // 1_000_000
         ss["upload_error"] = [f"The file is larger than {limit} MB; a scenario file is small."]
         return
     try:

@@ -106,7 +106,7 @@ def _load_profile() -> None:
         return
     st.session_state[_LOADED] = upload.file_id
     if upload.size > MAX_PROFILE_BYTES:
-        _error(st, f"The clinic profile is larger than {MAX_PROFILE_BYTES // (1024 * 1024)} MB.")
+        _error(st, f"The clinic profile is larger than {MAX_PROFILE_BYTES // 1_000_000} MB.")
         return
     try:
         clinic = clinic_from_profile(upload.read(MAX_PROFILE_BYTES + 1))
