@@ -574,9 +574,10 @@ def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
     p = scenario.protocol
     if isinstance(p, IvKetamine):
         kind = "IV ketamine infusions"
-        schedule = f"{p.induction_infusions} induction infusions over {p.induction_weeks} weeks"
+        schedule = f"{count(p.induction_infusions, 'induction infusion')} over {count(p.induction_weeks, 'week')}"
         if p.booster_every_weeks:
-            schedule += f", then a booster every {p.booster_every_weeks} weeks"
+            every = "every week" if p.booster_every_weeks == 1 else f"every {p.booster_every_weeks} weeks"
+            schedule += f", then a booster {every}"
     elif isinstance(p, Spravato):
         indication = (
             "treatment-resistant depression" if p.indication == "trd" else "depression with acute suicidal ideation"
@@ -590,7 +591,7 @@ def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
     else:
         assert isinstance(p, Custom)
         kind = "Custom course"
-        schedule = f"{len(p.sessions)} planned sessions"
+        schedule = count(len(p.sessions), "planned session")
     once = ", ".join(service_label(scenario, s) for s in p.once) or "none"
     per_session = getattr(p, "per_session", [])
     dates = [s.date for s in result.sessions]
@@ -603,7 +604,7 @@ def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
         rows.append(("Also at every session", ", ".join(service_label(scenario, s) for s in per_session)))
     rows += [
         ("Starts", day(scenario.start_date)),
-        ("Estimate covers", f"{scenario.horizon_weeks} weeks" + (f" (to {day(max(dates))})" if dates else "")),
+        ("Estimate covers", count(scenario.horizon_weeks, "week") + (f" (to {day(max(dates))})" if dates else "")),
         ("Treatment sessions", str(result.totals.sessions)),
         ("Clinic visits", str(result.totals.visits)),
     ]

@@ -247,3 +247,14 @@ def test_counts_agree_in_number_and_percents_never_break_from_their_sign() -> No
 
     assert count(1, "session") == "1 session" and count(2, "visit") == "2 visits" and count(0, "visit") == "0 visits"
     assert pct(Decimal("60")) == "60\u00a0%" and pct(Decimal("12.50")) == "12.5\u00a0%"
+
+
+def test_a_one_session_one_week_course_reads_in_the_singular() -> None:
+    from estimator.models import Custom
+
+    one = Custom.model_validate({"type": "custom", "sessions": [{"day": 0, "services": [{"service": "iv_infusion"}]}]})
+    scenario = _six_iv_self_pay().model_copy(update={"horizon_weeks": 1, "protocol": one, "packages": []})
+    text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
+    assert "1 planned session" in text and "1 planned sessions" not in text
+    assert "1 week (to" in text and "1 weeks" not in text
+    assert "1 session, 1 visit" in text
