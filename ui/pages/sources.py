@@ -48,13 +48,16 @@ st.dataframe(
     height=ROW_PX * (len(rows) + 1) + 3,  # every value visible without scrolling inside the table, no blank rows
     column_config={
         "Value": st.column_config.TextColumn(width="large"),
-        "Unit": st.column_config.TextColumn(width="small"),
-        "Status": st.column_config.TextColumn(width="small"),
         "Amount": st.column_config.TextColumn(width="small"),
         "Link": st.column_config.LinkColumn("Link", display_text="open"),
         "Year": st.column_config.NumberColumn(format="%d", width="small"),
     },
 )
+
+
+def with_note(label: str, note: str) -> str:
+    """'Medicare Part B (2026)' stays as it is rather than becoming 'Medicare Part B (2026) (2026)'."""
+    return label if note in label else f"{label} ({note})"
 
 
 def preset_list(items: list[tuple[str, str, str]]) -> None:
@@ -68,11 +71,14 @@ def preset_list(items: list[tuple[str, str, str]]) -> None:
 
 st.subheader("Course presets")
 preset_list(
-    [(f"{p.label} ({p.horizon_weeks} weeks)", describe_protocol(p.protocol), p.source) for p in course_presets()]
+    [
+        (with_note(p.label, f"{p.horizon_weeks} weeks"), describe_protocol(p.protocol), p.source)
+        for p in course_presets()
+    ]
 )
 
 st.subheader("Plan presets")
-preset_list([(f"{p.label} ({p.year})", describe_coverage(p.coverage), p.source) for p in plan_presets()])
+preset_list([(with_note(p.label, str(p.year)), describe_coverage(p.coverage), p.source) for p in plan_presets()])
 
 prices = example_prices()
 st.subheader("Example clinic prices")
