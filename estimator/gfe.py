@@ -343,6 +343,8 @@ def clinic_from_profile(data: bytes | str) -> ClinicDetails:
         doc = parse_json(raw)
     except ValueError as e:
         raise GfeError([Problem("", f"the clinic profile can't be read: {e}")]) from None
+    if isinstance(doc, dict) and {"version", "protocol"} <= doc.keys():
+        raise GfeError([Problem("", "this is a saved estimate (open it on the Estimate page), not a clinic profile")])
     if isinstance(doc, dict) and doc.get("type") == "clinic_profile":
         doc = doc.get("clinic")
     if not isinstance(doc, dict):

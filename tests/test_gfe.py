@@ -321,6 +321,7 @@ def test_clinic_profile_round_trip_holds_clinic_details_only() -> None:
         (b"{not json", "can't be read: it is not valid JSON"),
         (b"[" * 90_000, "nested too deeply"),
         (b"[1, 2]", "not a clinic profile"),
+        (b'{"version": 1, "start_date": "2026-03-02", "protocol": {"type": "iv_ketamine"}}', "a saved estimate"),
         (json.dumps({"type": "clinic_profile", "clinic": CLINIC | {"npi": "1234567890"}}).encode(), "check digit"),
         (b" " * (MAX_PROFILE_BYTES + 1), "larger than 1 MB"),
         ("\udcff".encode("utf-8", "surrogatepass"), "not a text (UTF-8) JSON file"),
