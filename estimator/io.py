@@ -115,8 +115,10 @@ def parse_json(text: str | bytes) -> Any:
 
     Files are untrusted: a deeply nested document raises RecursionError in the parser and a huge integer
     trips Python's digit limit; both are reported as bad files, never as crashes."""
+    text = strip_bom(text)
+    if not text.strip():
+        raise ValueError("it is empty")
     try:
-        text = strip_bom(text)
         return json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
     except json.JSONDecodeError as e:
         raise ValueError(f"it is not valid JSON ({e.msg.lower()} at line {e.lineno}, column {e.colno})") from None
@@ -141,6 +143,8 @@ def scenario_from_json(text: str | bytes) -> Scenario:
             raise ScenarioError([Problem("", f"the file can't be read: {je}")]) from None
         if isinstance(doc, dict) and doc.get("type") == "clinic_profile":
             raise ScenarioError([Problem("", _NOT_A_SCENARIO)]) from None
+        if not isinstance(doc, dict):
+            raise ScenarioError([Problem("", "the file must hold one scenario, a JSON object {...}")]) from None
         raise ScenarioError(problems) from None
 
 

@@ -260,21 +260,27 @@ def test_several_problems_give_one_line_each(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ['{"version": 1,', "", "not json at all", '{"version": 1} trailing', "\ufeff{"],
+    ("text", "says"),
+    [
+        ('{"version": 1,', "JSON"),
+        ("", "it is empty"),
+        ("not json at all", "JSON"),
+        ('{"version": 1} trailing', "JSON"),
+        ("\ufeff{", "JSON"),
+    ],
     ids=["truncated", "empty", "prose", "trailing", "bom"],
 )
-def test_malformed_json(tmp_path: Path, text: str) -> None:
+def test_malformed_json(tmp_path: Path, text: str, says: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text, encoding="utf-8")
     proc = run_cli("estimate", str(path))
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
-    assert "JSON" in proc.stderr
+    assert says in proc.stderr
     with pytest.raises(ScenarioError) as err:
         scenario_from_json(text)
-    assert err.value.problems and "JSON" in err.value.problems[0].message
+    assert err.value.problems and says in err.value.problems[0].message
 
 
 def test_a_byte_order_mark_is_accepted() -> None:
@@ -289,6 +295,13 @@ def test_deeply_nested_json_is_a_bad_file_not_a_crash(text: str) -> None:
     with pytest.raises(ScenarioError) as err:
         scenario_from_json(text)
     assert "nested too deeply" in err.value.problems[0].message
+
+
+@pytest.mark.parametrize("text", ["[1, 2, 3]", '"a string"', "42"])
+def test_a_file_that_is_not_one_object_says_so(text: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_json(text)
+    assert err.value.problems[0].message == "the file must hold one scenario, a JSON object {...}"
 
 
 def test_not_an_object(tmp_path: Path) -> None:
