@@ -166,6 +166,12 @@ def test_on_a_phone_the_estimate_comes_before_the_inputs(page: object, app_url: 
     page.set_viewport_size({"width": 420, "height": 900})  # type: ignore[attr-defined]
     page.goto(app_url + "/")  # type: ignore[attr-defined]
     page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
+    # The CSS arrives in its own (lazily loaded) element, possibly a moment after the figures.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """() => document.querySelector('[data-testid="stMetricValue"]').getBoundingClientRect().top
+                 < document.querySelector('.st-key-sec_course').getBoundingClientRect().top""",
+        timeout=15_000,
+    )
     figure, course = _tops(page)
     assert figure < 900 < course  # the figure on the first screen, the inputs after the estimate
     labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()  # type: ignore[attr-defined]
