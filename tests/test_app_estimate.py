@@ -438,17 +438,25 @@ def test_a_files_field_problem_names_the_section_and_the_place_in_the_file() -> 
     assert plain("Clinic prices (fees.0.charge): use at most 2 decimal places.") in [e.value for e in at.error]
 
 
-def test_a_third_decimal_typed_in_a_field_is_rounded_half_up_not_an_error() -> None:
-    """Fields show 2 decimals: 12.345 miles displays as 12.35 and the estimate uses 12.35, without an error
-    about a digit the user can no longer see (a scenario file with 3 decimals is still refused, SPEC §3)."""
+def test_a_third_decimal_typed_in_a_field_is_used_as_the_field_shows_it() -> None:
+    """Fields show 2 decimals the browser's way (the float's exact value, half up): the estimate and the link
+    use exactly what is shown, without an error about a digit the user can no longer see. A scenario file
+    with 3 decimals is still refused (SPEC §3)."""
     at = _app().run()
     at.toggle(key="trav_on").set_value(True).run()
-    at.number_input(key="miles").set_value(12.345).run()
+    at.number_input(key="miles").set_value(12.345).run()  # binary 12.34500000000000064: shows 12.35
+    at.number_input(key="parking").set_value(1.005).run()  # binary 1.00499999999999989: shows 1.00
     at.toggle(key="to_on").set_value(True).run()
-    at.number_input(key="hours").set_value(1.255).run()
-    at.number_input(key="parking").set_value(2.345).run()
+    at.number_input(key="hours").set_value(1.255).run()  # binary 1.25499999999999989: shows 1.25
+    at.session_state["sec_insurance"] = True
+    at.selectbox(key="plan").set_value("ppo_copays").run()
+    at.number_input(key="coins").set_value(20.125).run()  # exactly 20.125 in binary: shows 20.13 (half up)
     assert not at.exception and not at.error, [e.value for e in at.error]
     scenario = at.session_state["current_scenario"]
     assert scenario.travel.round_trip_miles == Decimal("12.35")
-    assert scenario.time_off.hours_per_visit == Decimal("1.26")  # half up
-    assert scenario.travel.parking_per_visit == Decimal("2.35")
+    assert scenario.travel.parking_per_visit == Decimal("1.00")
+    assert scenario.time_off.hours_per_visit == Decimal("1.25")
+    assert scenario.coverage.in_network.coinsurance_pct == Decimal("20.13")
+    # The link carries the same values, so opening it gives the same scenario.
+    assert (at.query_params["miles"], at.query_params["parking"]) == ("12.35", "1")
+    assert (at.query_params["hours"], at.query_params["coins"]) == ("1.25", "20.13")

@@ -174,7 +174,8 @@ def test_a_bad_or_oversized_clinic_profile_is_refused() -> None:
     at = _gfe_page(_scenario())
     at.file_uploader(key="gfe_profile_upload").set_value(("p.json", b'{"name": 1}', "application/json")).run()
     assert not at.exception
-    assert any("clinic.name" in e for e in _errors(at)), _errors(at)
+    # named by the field's label on the page, as a sentence
+    assert any(e.startswith("Clinic or provider name: ") and e.endswith(".") for e in _errors(at)), _errors(at)
     big = b"{" + b" " * (MAX_PROFILE_BYTES + 10) + b"}"
     at.file_uploader(key="gfe_profile_upload").set_value(("big.json", big, "application/json")).run()
     assert not at.exception

@@ -7,6 +7,7 @@ shareable links). This module turns those values into a scenario dict for the co
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import MutableMapping
 from decimal import Decimal
@@ -294,8 +295,8 @@ def url_params(state: State, today: dt.date) -> dict[str, str]:
             out[key] = ",".join(value) or "-"
         elif isinstance(value, bool):
             out[key] = "true" if value else "false"
-        elif isinstance(value, float):
-            out[key] = f"{value:.2f}".rstrip("0").rstrip(".")
+        elif isinstance(value, float) and math.isfinite(value):
+            out[key] = fmt_plain(shown_cents(value))  # what the field shows and the estimate uses
         elif isinstance(value, dt.date):
             out[key] = value.isoformat()
         else:
@@ -603,14 +604,26 @@ def current_custom(state: State) -> pd.DataFrame:
 # ---------------------------------------------------------------- state -> scenario dict
 
 
+def shown_cents(x: float | int) -> Decimal:
+    """A widget number as the 2-decimal amount its field shows.
+
+    Fields and grids show 2 decimals with the browser's toFixed: the float's exact binary value, rounded half up.
+    Doing the same here keeps what is shown, what is estimated and what the link carries equal: a typed 1.005
+    (binary 1.00499...) shows 1.00 and is 1.00; a typed 20.125 (exactly binary) shows 20.13 and is 20.13.
+    Decimal(str(x)) would make the first 1.01. The result is a plain cents Decimal, so no float artifact gets
+    into the core."""
+    return round_cents(Decimal(x))
+
+
 def money(x: Any) -> str | None:
-    """A widget number as a 2-decimal string, rounded half up (None stays None so validation can name the empty
-    field). Number inputs and grids show 2 decimals, so 12.345 typed is used as 12.35, rather than raising an
-    error about a third decimal the field no longer shows. Scenario files with 3 decimals are still refused."""
+    """A widget number as the 2-decimal string its field shows (None stays None so validation can name the empty
+    field). A third decimal typed is not an error the user can no longer see; scenario files with 3 decimals
+    are still refused (SPEC §3)."""
     if x is None or (isinstance(x, float) and pd.isna(x)):
         return None
-    d = Decimal(str(x))
-    return str(round_cents(d)) if d.is_finite() and abs(d) < 10**15 else str(d)
+    if isinstance(x, (float, int)) and not isinstance(x, bool) and math.isfinite(x) and abs(x) < 10**15:
+        return str(shown_cents(x))
+    return str(Decimal(str(x)))
 
 
 def _blank(x: Any) -> bool:

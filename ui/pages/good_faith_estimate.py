@@ -93,6 +93,14 @@ def _error(slot: Any, message: str) -> None:
     slot.error(plain(message), icon=":material/error:")
 
 
+def _profile_problem(p: Problem) -> str:
+    """A problem in an opened clinic profile as a sentence, naming the field by its label on this page."""
+    field = p.loc.removeprefix("clinic.")
+    label = CLINIC_FIELDS[field][1] if field in CLINIC_FIELDS else p.loc
+    text = f"{label}: {p.message}" if p.loc else p.message
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _load_profile() -> None:
     """Apply a newly uploaded clinic profile to the clinic fields (before those widgets are drawn)."""
     upload = st.file_uploader(
@@ -112,7 +120,7 @@ def _load_profile() -> None:
         clinic = clinic_from_profile(upload.read(MAX_PROFILE_BYTES + 1))
     except GfeError as e:
         for p in e.problems:
-            _error(st, str(p))
+            _error(st, _profile_problem(p))
         return
     for field, (key, _) in CLINIC_FIELDS.items():
         st.session_state[key] = getattr(clinic, field)
