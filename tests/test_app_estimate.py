@@ -460,3 +460,21 @@ def test_a_third_decimal_typed_in_a_field_is_used_as_the_field_shows_it() -> Non
     # The link carries the same values, so opening it gives the same scenario.
     assert (at.query_params["miles"], at.query_params["parking"]) == ("12.35", "1")
     assert (at.query_params["hours"], at.query_params["coins"]) == ("1.25", "20.13")
+
+
+def test_a_half_typed_price_row_is_kept_and_its_message_names_row_and_column() -> None:
+    """The price grid sends a new row as typed (no `required` columns holding it back, which lost it when the
+    section closed); the message says which row and column need a value."""
+    import pandas as pd
+
+    at = _app().run()
+    prices = at.session_state["prices_saved"]
+    half = pd.concat([prices, pd.DataFrame([{"service": "ketamine_im"}])], ignore_index=True)
+    at.session_state["prices_saved"] = half
+    at.session_state["editor_version"] = at.session_state["editor_version"] + 1  # a fresh grid from the saved table
+    at.run()
+    assert not at.exception
+    row = len(half)
+    errors = [e.value for e in at.error]
+    assert plain(f"Row {row}, Price: this field can't be blank") in errors, errors
+    assert any(plain(f"Clinic prices: row {row}, Price: this field can't be blank") in e for e in errors), errors

@@ -178,6 +178,17 @@ def toggle(label: str, key: str, *, help: str | None = None) -> bool:
 _run = threading.local()  # per script run (each session's script runs in its own thread)
 
 
+PRICE_COLUMN_LABELS = {"service": "Service id", "code": "CPT/HCPCS", "description": "Description", "charge": "Price"}
+
+
+def table_place(loc: str) -> str:
+    """Where in the price grid a problem is ("Row 7, Price: "), since a grid cell has no message of its own."""
+    parts = loc.split(".")
+    if len(parts) == 3 and parts[0] == "fees" and parts[1].isdigit() and parts[2] in PRICE_COLUMN_LABELS:
+        return f"Row {int(parts[1]) + 1}, {PRICE_COLUMN_LABELS[parts[2]]}: "
+    return ""
+
+
 def show_problems(*prefixes: str, exact: bool = False) -> None:
     """Messages about the scenario paths under `prefixes` (only those paths if `exact`; every one not shown yet
     for "*"), beside their fields."""
@@ -186,7 +197,8 @@ def show_problems(*prefixes: str, exact: bool = False) -> None:
             continue
         if any(x == "*" or p.loc == x or (not exact and p.loc.startswith(x + ".")) for x in prefixes):
             _run.shown.add(i)
-            st.error(plain(p.message[:1].upper() + p.message[1:]), icon=":material/error:")
+            text = table_place(p.loc) + p.message
+            st.error(plain(text[:1].upper() + text[1:]), icon=":material/error:")
 
 
 # ---------------------------------------------------------------- sections
@@ -366,11 +378,13 @@ def prices_section() -> None:
         on_change=_save,
         args=("prices",),
         column_config={
-            "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
+            # Not `required`: the grid would hold a half-typed row back from the app until it is complete, and
+            # lose it when the section closes. The row is sent as typed; its message names what is missing.
+            "service": st.column_config.TextColumn("Service id", max_chars=40),
             "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
             "description": st.column_config.TextColumn("Description", max_chars=120),
             "charge": st.column_config.NumberColumn(
-                "Price ($)", min_value=0.0, max_value=10_000_000.0, step=0.01, format="dollar", required=True
+                "Price ($)", min_value=0.0, max_value=10_000_000.0, step=0.01, format="dollar"
             ),
         },
     )
@@ -921,7 +935,8 @@ def compare_box(scenario: Scenario, stale: bool = False) -> None:
 def problem_line(p: Problem) -> str:
     """A problem for the summary above the estimate, named by the input section that holds it."""
     name = section_of(p.loc)
-    return f"{SECTION_NAMES[name]}: {p.message}" if name else p.message
+    place = table_place(p.loc)
+    return f"{SECTION_NAMES[name]}: {place[:1].lower()}{place[1:]}{p.message}" if name else p.message
 
 
 def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
