@@ -462,9 +462,9 @@ def test_a_third_decimal_typed_in_a_field_is_used_as_the_field_shows_it() -> Non
     assert (at.query_params["hours"], at.query_params["coins"]) == ("1.25", "20.13")
 
 
-def test_a_half_typed_price_row_is_kept_and_its_message_names_row_and_column() -> None:
-    """The price grid sends a new row as typed (no `required` columns holding it back, which lost it when the
-    section closed); the message says which row and column need a value."""
+def test_a_price_row_missing_a_value_is_named_by_row_and_column() -> None:
+    """A grid cell has no message of its own: the message beside the grid and the summary say which row and
+    column need a value (for example from an opened file or a restored table)."""
     import pandas as pd
 
     at = _app().run()
