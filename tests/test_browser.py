@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -180,3 +181,30 @@ def test_on_a_phone_the_estimate_comes_before_the_inputs(page: object, app_url: 
     page.wait_for_timeout(300)  # type: ignore[attr-defined]
     figure, course = _tops(page)
     assert abs(figure - course) < 200  # side by side again on a desktop
+
+
+def test_a_price_row_typed_in_the_grid_keeps_every_keystroke(page: object, app_url: str) -> None:
+    """Add a service in the price grid by keyboard, as a counselor would: id, Tab, price, Tab, code, Enter. The
+    grid's required columns keep the row back until it is complete; without them the rerun after the id ate the
+    price's digits ("400" became $4.00). Cells left empty must not come back as "nan"."""
+    require_chromium()
+    page.goto(app_url + "/")  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
+    page.get_by_text("2 · Clinic prices", exact=True).click()  # type: ignore[attr-defined]
+    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
+    expect(grid).to_be_visible()
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    box = grid.bounding_box()  # in the viewport now, where a mouse click lands
+    page.mouse.click(box["x"] + 100, box["y"] + box["height"] - 18)  # type: ignore[attr-defined]  # the add-row line
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    for text, key in (("ketamine_im", "Tab"), ("400", "Tab"), ("J3490", "Enter")):
+        page.keyboard.type(text, delay=120)  # type: ignore[attr-defined]  # a quick typist, not a script
+        page.keyboard.press(key)  # type: ignore[attr-defined]
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
+    page.get_by_role("radio", name="Downloads", exact=True).click()  # type: ignore[attr-defined]
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Scenario file (.json)").click()  # type: ignore[attr-defined]
+    fees = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["fees"]
+    assert {"service": "ketamine_im", "code": "J3490", "description": "", "charge": "400.00"} in fees, fees

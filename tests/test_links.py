@@ -137,3 +137,30 @@ def test_unpriced_services_in_a_links_lists_are_dropped() -> None:
     state: dict = {}
     S.init_state(state, TODAY, {"once": "ghost", "extra": "ghost,therapy"})
     assert state["once"] == [] and state["extra"] == ["therapy"]
+
+
+def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
+    """A row added in a grid has NaN in the cells left empty; `str(NaN or "")` made them "nan" (a price list
+    description printed as "nan", a custom phase named "nan")."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from estimator.io import scenario_from_data
+    from ui.state import CUSTOM_COLUMNS, PRICE_COLUMNS, RULE_COLUMNS, defaults, scenario_dict
+
+    state = defaults(dt.date(2026, 1, 1)) | {"editor_version": 0}
+    prices = pd.concat(
+        [state["prices_saved"], pd.DataFrame([{"service": "ketamine_im", "charge": 400.0}], columns=PRICE_COLUMNS)],
+        ignore_index=True,
+    )
+    custom = pd.DataFrame([{"day": 0, "service": "ketamine_im", "quantity": 1}], columns=CUSTOM_COLUMNS)
+    rules = pd.DataFrame([{"service": "ketamine_im", "covered": True}], columns=RULE_COLUMNS)
+    for name, frame in (("prices", prices), ("custom", custom), ("rules", rules)):
+        state[f"{name}_base"] = state[f"{name}_saved"] = frame
+    state.update(course="custom", kind="commercial", plan="custom_plan", once=[], extra=[])
+    scenario = scenario_from_data(scenario_dict(state))
+    added = next(f for f in scenario.fees if f.service == "ketamine_im")
+    assert (added.code, added.description) == ("", "")
+    assert [s.phase for s in scenario.protocol.sessions] == ["treatment"]
+    assert scenario.coverage.services["ketamine_im"].benefit == "medical"

@@ -626,6 +626,11 @@ def money(x: Any) -> str | None:
     return str(Decimal(str(x)))
 
 
+def _text(x: Any) -> str:
+    """A grid text cell: "" when empty (None or NaN), else the text."""
+    return "" if _blank(x) else str(x)
+
+
 def _blank(x: Any) -> bool:
     return x is None or (isinstance(x, float) and pd.isna(x)) or (isinstance(x, str) and not x.strip())
 
@@ -658,11 +663,9 @@ def _protocol(state: State) -> dict[str, Any]:
         if _blank(row.get("service")) and _blank(row.get("day")):
             continue
         day = int(row["day"]) if not _blank(row.get("day")) else 0
-        phase = str(row.get("phase") or "treatment").strip() or "treatment"
+        phase = _text(row.get("phase")).strip() or "treatment"
         qty = int(row["quantity"]) if not _blank(row.get("quantity")) else 1
-        sessions.setdefault((day, phase), []).append(
-            {"service": str(row.get("service") or "").strip(), "quantity": qty}
-        )
+        sessions.setdefault((day, phase), []).append({"service": _text(row.get("service")).strip(), "quantity": qty})
     return {
         "type": "custom",
         "once": once,
@@ -697,12 +700,12 @@ def _coverage(state: State) -> dict[str, Any]:
         cov["out_of_network"] = _tier(state, "oon")
     services: dict[str, Any] = {}
     for row in current_rules(state).to_dict("records"):
-        sid = str(row.get("service") or "").strip()
+        sid = _text(row.get("service")).strip()
         if not sid:
             continue
         services[sid] = {
             "covered": bool(row.get("covered")),
-            "benefit": row.get("benefit") or "medical",
+            "benefit": _text(row.get("benefit")) or "medical",
             "copay": None if _blank(row.get("copay")) else money(row["copay"]),
             "deductible_applies": bool(row.get("deductible_applies", True)),
             "allowed": None if _blank(row.get("allowed")) else money(row["allowed"]),
@@ -739,9 +742,10 @@ def scenario_dict(state: State) -> dict[str, Any]:
             continue
         fees.append(
             {
-                "service": str(row.get("service") or "").strip(),
-                "code": str(row.get("code") or ""),
-                "description": str(row.get("description") or ""),
+                # A cell left empty in a new grid row is NaN, which `or ""` would keep (and print as "nan").
+                "service": _text(row.get("service")).strip(),
+                "code": _text(row.get("code")),
+                "description": _text(row.get("description")),
                 "charge": money(row.get("charge")),
             }
         )
