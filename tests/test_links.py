@@ -164,3 +164,20 @@ def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
     assert (added.code, added.description) == ("", "")
     assert [s.phase for s in scenario.protocol.sessions] == ["treatment"]
     assert scenario.coverage.services["ketamine_im"].benefit == "medical"
+
+
+def test_a_value_set_back_to_the_apps_default_still_travels_when_the_plan_preset_differs() -> None:
+    """HDHP preset (coinsurance 20 %) with coinsurance set to 0: 0 is the app's default, but a fresh visit
+    applies the preset first, so the link must say coins=0 (it gave 20 % and a different "You pay")."""
+    import datetime as dt
+
+    from ui.state import apply_plan, defaults, link_baseline, url_params
+
+    today = dt.date(2026, 11, 23)
+    state = defaults(today) | {"plan": "hdhp_2026"}
+    apply_plan(state, "hdhp_2026")
+    state["coins"] = 0.0
+    params = url_params(state, today)
+    assert params["plan"] == "hdhp_2026" and params["coins"] == "0"
+    assert "ded" not in params  # the preset's own 1,700 needs no place in the link
+    assert link_baseline(today, "iv6", "hdhp_2026")["coins"] == 20.0

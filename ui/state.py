@@ -282,10 +282,25 @@ def url_values(url: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def url_params(state: State, today: dt.date) -> dict[str, str]:
-    """The query parameters of a link that reproduces the inputs: every value that differs from its default,
-    plus the start date (its default moves with the calendar)."""
+@lru_cache(maxsize=64)
+def link_baseline(today: dt.date, course: str, plan: str) -> dict[str, Any]:
+    """What a fresh visit to a link naming `course` and `plan` has in every scalar input before the link's own
+    figures: the defaults with the course and plan presets applied, as `init_state` does. A value equal to
+    this needs no place in the link; one equal only to the app's default (coinsurance 0 % on the HDHP preset,
+    whose own figure is 20 %) does. Read only."""
     like = scalar_defaults(today)
+    fresh = defaults(today)
+    if course != like["course"] and course in {p.id for p in course_presets()}:
+        apply_course(fresh, course)
+    if plan != like["plan"] and plan in {p.id for p in plan_presets()}:
+        apply_plan(fresh, plan)
+    return {k: fresh[k] for k in like}
+
+
+def url_params(state: State, today: dt.date) -> dict[str, str]:
+    """The query parameters of a link that reproduces the inputs: every value that differs from what the link's
+    course and plan presets give, plus the start date (its default moves with the calendar)."""
+    like = link_baseline(today, str(state.get("course")), str(state.get("plan")))
     out: dict[str, str] = {}
     for key in _url_keys(like):
         value = state.get(key)
