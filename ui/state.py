@@ -622,7 +622,8 @@ def current_custom(state: State) -> pd.DataFrame:
 def shown_cents(x: float | int) -> Decimal:
     """A widget number as the 2-decimal amount its field shows.
 
-    Fields and grids show 2 decimals with the browser's toFixed: the float's exact binary value, rounded half up.
+    Number fields show 2 decimals with the browser's toFixed: the float's exact binary value, rounded half up.
+    (Grids round to their 0.01 step themselves before the value reaches the app, so it arrives as shown.)
     Doing the same here keeps what is shown, what is estimated and what the link carries equal: a typed 1.005
     (binary 1.00499...) shows 1.00 and is 1.00; a typed 20.125 (exactly binary) shows 20.13 and is 20.13.
     Decimal(str(x)) would make the first 1.01. The result is a plain cents Decimal, so no float artifact gets
