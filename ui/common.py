@@ -74,6 +74,12 @@ _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
 _AUTOLINK = re.compile(r"(://|(?i:www)\.|@)")
 
 
+def sentence(text: str, *, stop: bool = True) -> str:
+    """A message as a sentence: capital first letter and, with `stop`, a full stop (never two)."""
+    text = text[:1].upper() + text[1:]
+    return text if not stop or text.endswith(".") else text + "."
+
+
 def plain(text: object) -> str:
     """User or data text made safe for Streamlit's Markdown: every special character escaped, and web or e-mail
     addresses broken by an invisible space so they are not turned into links."""

@@ -36,6 +36,7 @@ from ui.common import (
     page_footer,
     page_header,
     plain,
+    sentence,
     usd,
 )
 
@@ -110,9 +111,9 @@ def _on_upload() -> None:
 def _file_problem(p: Problem) -> str:
     """A problem in an opened file: its section, where in the file (for whoever edits it), and the message."""
     if not p.loc:
-        return p.message[:1].upper() + p.message[1:] + "."
+        return sentence(p.message)
     name = section_of(p.loc)
-    return f"{SECTION_NAMES[name] if name else 'In the file'} ({p.loc}): {p.message}."
+    return sentence(f"{SECTION_NAMES[name] if name else 'In the file'} ({p.loc}): {p.message}")
 
 
 def _clear_name() -> None:
@@ -141,12 +142,13 @@ def _add_to_comparison(scenario: Scenario) -> None:
 # ---------------------------------------------------------------- input helpers
 
 
-def money_input(label: str, key: str, *, help: str | None = None, step: float = 50.0) -> None:
+def decimal_input(label: str, key: str, hi: float, step: float, *, help: str | None = None) -> None:
+    """A number from 0 to `hi` shown with 2 decimals; the scenario gets what is shown (ui.state.money)."""
     st.number_input(
         label,
         key=key,
         min_value=0.0,
-        max_value=10_000_000.0,
+        max_value=hi,
         step=step,
         format="%.2f",
         help=help,
@@ -154,17 +156,12 @@ def money_input(label: str, key: str, *, help: str | None = None, step: float = 
     )
 
 
+def money_input(label: str, key: str, *, help: str | None = None, step: float = 50.0) -> None:
+    decimal_input(label, key, 10_000_000.0, step, help=help)
+
+
 def pct_input(label: str, key: str, *, help: str | None = None) -> None:
-    st.number_input(
-        label,
-        key=key,
-        min_value=0.0,
-        max_value=100.0,
-        step=1.0,
-        format="%.2f",
-        help=help,
-        persist_state="session",
-    )
+    decimal_input(label, key, 100.0, 1.0, help=help)
 
 
 def int_input(label: str, key: str, lo: int, hi: int, *, help: str | None = None) -> None:
@@ -197,8 +194,7 @@ def show_problems(*prefixes: str, exact: bool = False) -> None:
             continue
         if any(x == "*" or p.loc == x or (not exact and p.loc.startswith(x + ".")) for x in prefixes):
             _run.shown.add(i)
-            text = table_place(p.loc) + p.message
-            st.error(plain(text[:1].upper() + text[1:]), icon=":material/error:")
+            st.error(plain(sentence(table_place(p.loc) + p.message, stop=False)), icon=":material/error:")
 
 
 # ---------------------------------------------------------------- sections
@@ -604,15 +600,7 @@ def travel_section() -> None:
     if toggle("Count travel costs", "trav_on"):
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.number_input(
-                "Round-trip miles",
-                key="miles",
-                format="%.2f",  # the scenario gets what is shown (ui.state.money)
-                min_value=0.0,
-                max_value=10_000.0,
-                step=5.0,
-                persist_state="session",
-            )
+            decimal_input("Round-trip miles", "miles", 10_000.0, 5.0)
         with c2:
             money_input("Parking per visit", "parking", step=1.0)
         with c3:
@@ -624,15 +612,7 @@ def travel_section() -> None:
     if toggle("Count time off work", "to_on"):
         c1, c2 = st.columns(2)
         with c1:
-            st.number_input(
-                "Hours away per visit",
-                key="hours",
-                format="%.2f",  # the scenario gets what is shown (ui.state.money)
-                min_value=0.0,
-                max_value=24.0,
-                step=0.5,
-                persist_state="session",
-            )
+            decimal_input("Hours away per visit", "hours", 24.0, 0.5)
         with c2:
             money_input("Hourly wage", "wage", step=1.0)
     show_problems("travel", "time_off")

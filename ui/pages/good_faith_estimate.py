@@ -42,7 +42,17 @@ from estimator.money import fmt_usd
 from estimator.pdf import phase_label, unprintable_chars
 from estimator.presets import course_preset
 from estimator.result import Result
-from ui.common import SCENARIO_KEY, STALE_KEY, STALE_NOTE, fmt_day, friendly_dates, page_footer, page_header, plain
+from ui.common import (
+    SCENARIO_KEY,
+    STALE_KEY,
+    STALE_NOTE,
+    fmt_day,
+    friendly_dates,
+    page_footer,
+    page_header,
+    plain,
+    sentence,
+)
 from ui.state import matching_course
 
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
@@ -97,8 +107,7 @@ def _profile_problem(p: Problem) -> str:
     """A problem in an opened clinic profile as a sentence, naming the field by its label on this page."""
     field = p.loc.removeprefix("clinic.")
     label = CLINIC_FIELDS[field][1] if field in CLINIC_FIELDS else p.loc
-    text = f"{label}: {p.message}" if p.loc else p.message
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    return sentence(f"{label}: {p.message}" if p.loc else p.message)
 
 
 def _load_profile() -> None:
@@ -260,7 +269,7 @@ def _show_problems(
         message = friendly_dates(message)
         slot = slots.get(p.loc)
         if slot is not None:
-            _error(slot, message[:1].upper() + message[1:])
+            _error(slot, sentence(message, stop=False))
         else:
             _error(st, str(p))
     if missing:
