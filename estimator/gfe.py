@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 
 from estimator.io import Problem, parse_json, problems_from
 from estimator.models import Coverage, Custom, IvKetamine, Scenario, Spravato, field_error
-from estimator.money import ZERO
+from estimator.money import ZERO, usd_whole
 from estimator.pdf import (
     CRISIS_LINE,
     DISCLAIMER,
@@ -33,7 +33,6 @@ from estimator.pdf import (
     render_pdf,
     service_label,
     usd,
-    usd_whole,
 )
 from estimator.presets import course_preset, example_prices
 from estimator.reference import latest_decimal

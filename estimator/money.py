@@ -38,6 +38,11 @@ def fmt_plain(x: Decimal) -> str:
     return f"{x.normalize():f}"
 
 
+def usd_whole(amount: Decimal) -> str:
+    """$400 rather than $400.00 for round figures quoted in sentences."""
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else fmt_usd(amount)
+
+
 def fmt_usd(x: Decimal) -> str:
     """Display form for people: "$1,234.50" (negative as "-$1,234.50")."""
     q = x.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -180,11 +180,6 @@ def usd(amount: Decimal) -> str:
     return fmt_usd(amount)
 
 
-def usd_whole(amount: Decimal) -> str:
-    """$400 rather than $400.00 for round figures quoted in sentences."""
-    return f"${amount:,.0f}" if amount == amount.to_integral_value() else fmt_usd(amount)
-
-
 def pct(value: Decimal) -> str:
     """20 %, with a no-break space so a line never ends between the number and its sign."""
     return f"{fmt_plain(value)}\u00a0%"

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from estimator.models import Coverage, Custom, Fee, IvKetamine, Package, Protocol, SavingsProgram, Spravato, Tier
-from estimator.money import fmt_plain, fmt_usd
+from estimator.money import fmt_plain, usd_whole
 from estimator.reference import DATA_DIR
 
 
@@ -100,10 +100,6 @@ def plan_preset(preset_id: str) -> PlanPreset:
 # ---------------------------------------------------------------- plain-English descriptions (Sources page)
 
 
-def _usd(x: Decimal) -> str:
-    return fmt_usd(x).removesuffix(".00")
-
-
 def _pct(x: Decimal) -> str:
     return f"{fmt_plain(x)} %"
 
@@ -135,8 +131,8 @@ def describe_protocol(protocol: Protocol) -> str:
 
 
 def _tier(label: str, tier: Tier) -> str:
-    parts = [f"deductible {_usd(tier.deductible)}", f"coinsurance {_pct(tier.coinsurance_pct)}"]
-    parts.append(f"out-of-pocket max {_usd(tier.oop_max)}" if tier.oop_max is not None else "no out-of-pocket max")
+    parts = [f"deductible {usd_whole(tier.deductible)}", f"coinsurance {_pct(tier.coinsurance_pct)}"]
+    parts.append(f"out-of-pocket max {usd_whole(tier.oop_max)}" if tier.oop_max is not None else "no out-of-pocket max")
     if tier.allowed_pct_of_charge != 100:
         parts.append(f"allows {_pct(tier.allowed_pct_of_charge)} of the charge")
     return f"{label}: " + ", ".join(parts)
@@ -160,7 +156,7 @@ def describe_coverage(coverage: Coverage) -> str:
     for sid, rule in coverage.services.items():
         notes = []
         if rule.copay is not None:
-            notes.append(f"copay {_usd(rule.copay)}" + ("" if rule.deductible_applies else ", no deductible"))
+            notes.append(f"copay {usd_whole(rule.copay)}" + ("" if rule.deductible_applies else ", no deductible"))
         if rule.prior_auth:
             notes.append("prior authorization")
         if rule.benefit == "pharmacy":
@@ -174,7 +170,7 @@ def describe_coverage(coverage: Coverage) -> str:
 def describe_program(program: SavingsProgram) -> str:
     """A savings program template's terms in words."""
     cap = (
-        f"the program pays up to {_usd(program.annual_max)} per calendar year"
+        f"the program pays up to {usd_whole(program.annual_max)} per calendar year"
         if program.annual_max is not None
         else "no annual maximum"
     )
@@ -184,6 +180,6 @@ def describe_program(program: SavingsProgram) -> str:
         else "does not count toward your deductible or out-of-pocket max (copay accumulator)"
     )
     return (
-        f"You pay {_usd(program.patient_pays_per_session)} per session for {', '.join(program.services)}; {cap}; "
+        f"You pay {usd_whole(program.patient_pays_per_session)} per session for {', '.join(program.services)}; {cap}; "
         f"for {', '.join(program.eligible_kinds)} insurance; {counts}"
     )
