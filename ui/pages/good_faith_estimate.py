@@ -24,7 +24,6 @@ from estimator.gfe import (
     clinic_from_profile,
     clinic_profile_json,
     course_fits_dates,
-    course_fits_period,
     default_period,
     default_primary_service,
     example_self_pay_scenario,
@@ -409,16 +408,15 @@ def main() -> None:
     st.button("Clear patient details", on_click=_clear_patient, key="gfe_clear", icon=":material/delete:")
 
     clinic, patient, request, problems = validate_details(clinic_raw, patient_raw, request_raw)
-    if request is not None:
-        problems += course_fits_period(result, request)
-    else:  # the period's dates alone already tell what is wrong with it: say so before the rest is typed
-        start, end = request_raw.get("period_start"), request_raw.get("period_end")
-        scheduled = request_raw.get("scheduled_date")
-        if isinstance(start, dt.date) and isinstance(end, dt.date):
-            wrong = period_problem(start, end, scheduled if isinstance(scheduled, dt.date) else None)
-            seen = {(p.loc, p.message) for p in problems}  # a period problem may already be among them
-            more = [wrong] if wrong is not None else course_fits_dates(result, start, end)
-            problems += [p for p in more if (p.loc, p.message) not in seen]
+    # The period's own dates tell what is wrong with it and whether the course fits, even before the rest of
+    # the form is filled in (a complete form has already checked the period: then only the fit can be new).
+    start, end = request_raw.get("period_start"), request_raw.get("period_end")
+    scheduled = request_raw.get("scheduled_date")
+    if isinstance(start, dt.date) and isinstance(end, dt.date):
+        wrong = period_problem(start, end, scheduled if isinstance(scheduled, dt.date) else None)
+        seen = {(p.loc, p.message) for p in problems}  # a period problem may already be among them
+        more = [wrong] if wrong is not None else course_fits_dates(result, start, end)
+        problems += [p for p in more if (p.loc, p.message) not in seen]
     _show_problems(problems, slots, (clinic_raw, patient_raw, request_raw))
     _glyph_note(clinic_raw, patient_raw)
 
