@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from estimator.io import scenario_from_json
+from estimator.io import scenario_from_data, scenario_from_json
 from tests.conftest import CASES_DIR
 from ui import state as S
 
@@ -142,24 +143,15 @@ def test_unpriced_services_in_a_links_lists_are_dropped() -> None:
 def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
     """A row added in a grid has NaN in the cells left empty; `str(NaN or "")` made them "nan" (a price list
     description printed as "nan", a custom phase named "nan")."""
-    import datetime as dt
-
-    import pandas as pd
-
-    from estimator.io import scenario_from_data
-    from ui.state import CUSTOM_COLUMNS, PRICE_COLUMNS, RULE_COLUMNS, defaults, scenario_dict
-
-    state = defaults(dt.date(2026, 1, 1)) | {"editor_version": 0}
-    prices = pd.concat(
-        [state["prices_saved"], pd.DataFrame([{"service": "ketamine_im", "charge": 400.0}], columns=PRICE_COLUMNS)],
-        ignore_index=True,
-    )
-    custom = pd.DataFrame([{"day": 0, "service": "ketamine_im", "quantity": 1}], columns=CUSTOM_COLUMNS)
-    rules = pd.DataFrame([{"service": "ketamine_im", "covered": True}], columns=RULE_COLUMNS)
+    state = S.defaults(TODAY) | {"editor_version": 0}
+    added_row = pd.DataFrame([{"service": "ketamine_im", "charge": 400.0}], columns=S.PRICE_COLUMNS)
+    prices = pd.concat([state["prices_saved"], added_row], ignore_index=True)
+    custom = pd.DataFrame([{"day": 0, "service": "ketamine_im", "quantity": 1}], columns=S.CUSTOM_COLUMNS)
+    rules = pd.DataFrame([{"service": "ketamine_im", "covered": True}], columns=S.RULE_COLUMNS)
     for name, frame in (("prices", prices), ("custom", custom), ("rules", rules)):
         state[f"{name}_base"] = state[f"{name}_saved"] = frame
     state.update(course="custom", kind="commercial", plan="custom_plan", once=[], extra=[])
-    scenario = scenario_from_data(scenario_dict(state))
+    scenario = scenario_from_data(S.scenario_dict(state))
     added = next(f for f in scenario.fees if f.service == "ketamine_im")
     assert (added.code, added.description) == ("", "")
     assert [s.phase for s in scenario.protocol.sessions] == ["treatment"]
@@ -169,15 +161,10 @@ def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
 def test_a_value_set_back_to_the_apps_default_still_travels_when_the_plan_preset_differs() -> None:
     """HDHP preset (coinsurance 20 %) with coinsurance set to 0: 0 is the app's default, but a fresh visit
     applies the preset first, so the link must say coins=0 (it gave 20 % and a different "You pay")."""
-    import datetime as dt
-
-    from ui.state import apply_plan, defaults, link_baseline, url_params
-
-    today = dt.date(2026, 11, 23)
-    state = defaults(today) | {"plan": "hdhp_2026"}
-    apply_plan(state, "hdhp_2026")
+    state = S.defaults(TODAY) | {"plan": "hdhp_2026"}
+    S.apply_plan(state, "hdhp_2026")
     state["coins"] = 0.0
-    params = url_params(state, today)
+    params = S.url_params(state, TODAY)
     assert params["plan"] == "hdhp_2026" and params["coins"] == "0"
     assert "ded" not in params  # the preset's own 1,700 needs no place in the link
-    assert link_baseline(today, "iv6", "hdhp_2026")["coins"] == 20.0
+    assert S.link_baseline(TODAY, "iv6", "hdhp_2026")["coins"] == 20.0
