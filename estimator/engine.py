@@ -22,6 +22,7 @@ from estimator.programs import ProgramBook
 from estimator.reference import latest_decimal
 from estimator.result import Line, PhaseTotal, PlanYearTotal, Result, Session, Totals
 from estimator.schedule import build_calendar
+from estimator.text import count
 from estimator.warnings import WarningLog
 
 
@@ -42,7 +43,7 @@ def estimate(scenario: Scenario) -> Result:
             cut_on = None
         warnings.add(
             "horizon_cuts_course",
-            f"The estimate covers {scenario.horizon_weeks} week{'s' if scenario.horizon_weeks != 1 else ''}, "
+            f"The estimate covers {count(scenario.horizon_weeks, 'week')}, "
             "which ends before the planned course does; "
             "lengthen the horizon to include every planned session.",
             cut_on,

@@ -37,6 +37,7 @@ from estimator.pdf import (
 from estimator.presets import course_preset, example_prices
 from estimator.reference import latest_decimal
 from estimator.result import Result
+from estimator.text import count
 
 CMS_URL = "www.cms.gov/nosurprises"
 CMS_PHONE = "1-800-985-3059"
@@ -485,7 +486,7 @@ def recurring_scope(result: Result) -> list[str]:
     for phase, dates in by_phase.items():
         n = len(dates)
         when = f"on {dates[0].isoformat()}" if n == 1 else f"{frequency(dates)}, {dates[0]} to {dates[-1]}"
-        lines.append(f"{phase_label(phase)}: {n} session{'s' if n != 1 else ''}, {when}")
+        lines.append(f"{phase_label(phase)}: {count(n, 'session')}, {when}")
     return lines
 
 

@@ -27,6 +27,7 @@ from fpdf.enums import XPos, YPos
 from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, fmt_usd, round_cents
 from estimator.result import Result, Session
+from estimator.text import count, pct
 
 if TYPE_CHECKING:
     from estimator.gfe import ClinicDetails
@@ -178,16 +179,6 @@ def _write_fallback_font(codepoints: Iterable[int], path: Path) -> None:
 
 def usd(amount: Decimal) -> str:
     return fmt_usd(amount)
-
-
-def pct(value: Decimal) -> str:
-    """20 %, with a no-break space so a line never ends between the number and its sign."""
-    return f"{fmt_plain(value)}\u00a0%"
-
-
-def count(n: int, noun: str) -> str:
-    """1 session, 2 sessions."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def day(value: dt.date | None) -> str:

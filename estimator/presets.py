@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from estimator.models import Coverage, Custom, Fee, IvKetamine, Package, Protocol, SavingsProgram, Spravato, Tier
-from estimator.money import fmt_plain, usd_whole
+from estimator.money import usd_whole
 from estimator.reference import DATA_DIR
+from estimator.text import pct
 
 
 class _Data(BaseModel):
@@ -100,10 +100,6 @@ def plan_preset(preset_id: str) -> PlanPreset:
 # ---------------------------------------------------------------- plain-English descriptions (Sources page)
 
 
-def _pct(x: Decimal) -> str:
-    return f"{fmt_plain(x)} %"
-
-
 def describe_protocol(protocol: Protocol) -> str:
     """A course's schedule settings in words: what the preset actually fills in."""
     if isinstance(protocol, IvKetamine):
@@ -131,10 +127,10 @@ def describe_protocol(protocol: Protocol) -> str:
 
 
 def _tier(label: str, tier: Tier) -> str:
-    parts = [f"deductible {usd_whole(tier.deductible)}", f"coinsurance {_pct(tier.coinsurance_pct)}"]
+    parts = [f"deductible {usd_whole(tier.deductible)}", f"coinsurance {pct(tier.coinsurance_pct)}"]
     parts.append(f"out-of-pocket max {usd_whole(tier.oop_max)}" if tier.oop_max is not None else "no out-of-pocket max")
     if tier.allowed_pct_of_charge != 100:
-        parts.append(f"allows {_pct(tier.allowed_pct_of_charge)} of the charge")
+        parts.append(f"allows {pct(tier.allowed_pct_of_charge)} of the charge")
     return f"{label}: " + ", ".join(parts)
 
 

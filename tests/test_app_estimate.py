@@ -163,7 +163,7 @@ def test_sources_page_lists_every_reference_value() -> None:
         + [(describe_program(t.program), t.source) for t in program_templates()]
     ):
         assert plain(figures) in text and plain(source) in text
-    assert all(plain(x) in text for x in ("$1,700", "$8,500", "60 %", "$7,150", "copay $40, no deductible"))
+    assert all(plain(x) in text for x in ("$1,700", "$8,500", "60\u00a0%", "$7,150", "copay $40, no deductible"))
     prices = example_prices()
     assert plain(prices.effective) in text
     listed = at.dataframe[1].value

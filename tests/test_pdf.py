@@ -243,7 +243,7 @@ def test_a_page_break_never_splits_a_row() -> None:
 
 
 def test_counts_agree_in_number_and_percents_never_break_from_their_sign() -> None:
-    from estimator.pdf import count, pct
+    from estimator.text import count, pct
 
     assert count(1, "session") == "1 session" and count(2, "visit") == "2 visits" and count(0, "visit") == "0 visits"
     assert pct(Decimal("60")) == "60\u00a0%" and pct(Decimal("12.50")) == "12.5\u00a0%"

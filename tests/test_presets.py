@@ -26,9 +26,10 @@ def test_course_descriptions_name_the_schedule_settings() -> None:
 
 def test_plan_descriptions_give_every_tier_figure_and_service_rule() -> None:
     hdhp = describe_coverage(plan_preset("hdhp_2026").coverage)
-    assert "In network: deductible $1,700, coinsurance 20 %, out-of-pocket max $8,500" in hdhp
+    assert "In network: deductible $1,700, coinsurance 20\u00a0%, out-of-pocket max $8,500" in hdhp
     assert (
-        "Out of network: deductible $3,400, coinsurance 40 %, no out-of-pocket max, allows 60 % of the charge" in hdhp
+        "Out of network: deductible $3,400, coinsurance 40\u00a0%, no out-of-pocket max, "
+        "allows 60\u00a0% of the charge" in hdhp
     )
     assert "not covered: iv_infusion" in hdhp
     ppo = describe_coverage(plan_preset("ppo_copays").coverage)

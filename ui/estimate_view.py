@@ -22,6 +22,7 @@ from estimator.money import fmt_plain
 from estimator.presets import course_preset, course_presets, plan_presets
 from estimator.reference import latest_decimal, reference
 from estimator.result import Result
+from estimator.text import count
 from estimator.timeline import average_per_session, session_rows
 from ui import state as S
 from ui.charts import cumulative_chart, monthly_chart
@@ -299,7 +300,7 @@ def course_section() -> None:
             int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
         if ss["iv_n"] > 7 * ss["iv_weeks"]:
             st.caption(
-                f"{ss['iv_n']} infusions over {ss['iv_weeks']} week{'s' if ss['iv_weeks'] != 1 else ''} puts "
+                f"{ss['iv_n']} infusions over {count(ss['iv_weeks'], 'week')} puts "
                 "two on some days; check the number of weeks."
             )
     elif protocol.type == "spravato":
@@ -706,9 +707,9 @@ def metrics(scenario: Scenario, result: Result) -> None:
     else:
         cells[5].metric("Monthly payment", "—", border=True, help="Turn on a payment plan in section 7.")
     lines = [
-        f"{t.sessions} treatment session{'s' if t.sessions != 1 else ''}"
+        count(t.sessions, "treatment session")
         + (" and the first-visit evaluation" if evaluations > 0 else "")
-        + f" on {t.visits} visit day{'s' if t.visits != 1 else ''}, total charges {usd(t.charges)}."
+        + f" on {count(t.visits, 'visit day')}, total charges {usd(t.charges)}."
     ]
     for py in result.by_plan_year:
         reached = f"; out-of-pocket maximum reached {fmt_day(py.oop_reached_on)}" if py.oop_reached_on else ""

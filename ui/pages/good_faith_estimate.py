@@ -41,6 +41,7 @@ from estimator.money import fmt_usd
 from estimator.pdf import phase_label, unprintable_chars
 from estimator.presets import course_preset
 from estimator.result import Result
+from estimator.text import count
 from ui.common import (
     SCENARIO_KEY,
     STALE_KEY,
@@ -393,7 +394,7 @@ def main() -> None:
     else:
         st.caption("Course from the Estimate page:")
         course = course_preset(matching_course(scenario.protocol, scenario.horizon_weeks)).label
-        weeks = f"{scenario.horizon_weeks} week{'s' if scenario.horizon_weeks != 1 else ''}"
+        weeks = count(scenario.horizon_weeks, "week")
         st.text(f"{scenario.name + ': ' if scenario.name else ''}{course}, {weeks} from {fmt_day(scenario.start_date)}")
 
     why_not = gfe_ineligibility(scenario)
