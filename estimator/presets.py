@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from estimator.models import Coverage, Custom, Fee, IvKetamine, Package, Protocol, SavingsProgram, Spravato, Tier
-from estimator.money import usd_whole
+from estimator.money import fmt_plain, usd_whole
 from estimator.reference import DATA_DIR
 from estimator.text import pct
 
@@ -179,3 +180,17 @@ def describe_program(program: SavingsProgram) -> str:
         f"You pay {usd_whole(program.patient_pays_per_session)} per session for {', '.join(program.services)}; {cap}; "
         f"for {', '.join(program.eligible_kinds)} insurance; {counts}"
     )
+
+
+def describe_amount(value: str, unit: str) -> str:
+    """A reference value with its unit for people: "$0.205 per mile", "$3,400 per year", "7.65 %", "$400–$800"."""
+    parts = value.split("-")
+    try:
+        numbers = [Decimal(p) for p in parts]
+    except InvalidOperation:
+        return f"{value} {unit}"
+    if unit.startswith("USD"):
+        shown = "–".join(f"${fmt_plain(n)}" if -n.as_tuple().exponent > 2 else usd_whole(n) for n in numbers)
+        return shown + unit.removeprefix("USD")
+    shown = "–".join(fmt_plain(n) for n in numbers)
+    return pct(Decimal(shown)) if unit == "percent" and len(numbers) == 1 else f"{shown} {unit}"

@@ -22,7 +22,7 @@ class DatedValue(_Data):
     value: str
     status: Literal["confirmed", "secondary"]
     source: str = Field(min_length=1)
-    url: str = Field(pattern=r"^https://")
+    url: str = Field(pattern=r"^https://[^\s()<>\[\]]+$")  # safe inside a Markdown link on the Sources page
 
 
 class Parameter(_Data):

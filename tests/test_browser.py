@@ -208,3 +208,22 @@ def test_a_price_row_typed_in_the_grid_keeps_every_keystroke(page: object, app_u
         page.get_by_role("button", name="Scenario file (.json)").click()  # type: ignore[attr-defined]
     fees = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["fees"]
     assert {"service": "ketamine_im", "code": "J3490", "description": "", "charge": "400.00"} in fees, fees
+
+
+def test_sources_reference_values_read_on_a_phone_and_a_desktop(page: object, app_url: str) -> None:
+    """On a phone the wide reference table would show only its first column, so a list replaces it there."""
+    require_chromium()
+    page.set_viewport_size({"width": 420, "height": 900})  # type: ignore[attr-defined]
+    page.goto(app_url + "/sources")  # type: ignore[attr-defined]
+    listed = page.locator(".st-key-ref_list")  # type: ignore[attr-defined]
+    expect(listed).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-ref_table")).to_be_hidden()  # type: ignore[attr-defined]
+    text = listed.inner_text()
+    assert "2026: $0.205 per mile (confirmed), IRS Notice 2026-10" in text
+    assert "2025: $400–$800 (secondary)" in text
+    link = listed.get_by_role("link", name="IRS Notice 2026-10")
+    assert (link.get_attribute("href") or "").startswith("https://www.irs.gov/")
+    assert listed.bounding_box()["width"] <= 420  # type: ignore[index]
+    page.set_viewport_size({"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    expect(page.locator(".st-key-ref_table")).to_be_visible()  # type: ignore[attr-defined]
+    expect(listed).to_be_hidden()

@@ -44,3 +44,16 @@ def test_program_descriptions_give_the_amounts() -> None:
     )
     no_cap = medication.model_copy(update={"annual_max": None, "counts_toward_accumulators": False})
     assert "no annual maximum" in describe_program(no_cap) and "copay accumulator" in describe_program(no_cap)
+
+
+def test_reference_amounts_read_with_their_units() -> None:
+    from estimator.presets import describe_amount
+
+    assert describe_amount("0.205", "USD per mile") == "$0.205 per mile"  # a rate's third decimal is kept
+    assert describe_amount("0.21", "USD per mile") == "$0.21 per mile"
+    assert describe_amount("3400", "USD per year") == "$3,400 per year"
+    assert describe_amount("202.90", "USD per month") == "$202.90 per month"
+    assert describe_amount("400-800", "USD") == "$400–$800"
+    assert describe_amount("7.65", "percent") == "7.65\u00a0%"
+    assert describe_amount("120", "days") == "120 days"
+    assert describe_amount("n/a", "USD") == "n/a USD"  # not a number: shown as written

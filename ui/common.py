@@ -24,6 +24,9 @@ DISCLAIMER = (
     "This is an estimate, not medical, legal or tax advice. Your clinic's bill and your plan's "
     "decisions may differ; check with both before you start."
 )
+# Streamlit stacks columns below this width; pages rearrange a few things for phones there.
+PHONE_MEDIA = "@media (max-width: 640px)"
+WIDE_MEDIA = "@media (min-width: 641px)"
 CRISIS = "If you are in crisis or thinking about suicide, call or text **988** (Suicide & Crisis Lifeline, US)."
 
 

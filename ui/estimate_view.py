@@ -29,6 +29,7 @@ from ui.charts import cumulative_chart, monthly_chart
 from ui.common import (
     COMPARISON_KEY,
     MAX_COMPARE,
+    PHONE_MEDIA,
     RESULT_KEY,
     SCENARIO_KEY,
     STALE_KEY,
@@ -44,7 +45,7 @@ from ui.common import (
 # On a phone Streamlit stacks the two columns in order, which put the estimate two screens below the course
 # inputs. Once the columns stack, the estimate goes first. Our own fixed CSS, never user text.
 PHONE_ORDER_CSS = (
-    "<style>@media (max-width: 640px) {"
+    f"<style>{PHONE_MEDIA} {{"
     " .st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
     " > [data-testid='stColumn']:nth-child(2)"
     " { order: -1; } }</style>"

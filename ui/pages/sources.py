@@ -7,6 +7,7 @@ import streamlit as st
 
 from estimator.presets import (
     course_presets,
+    describe_amount,
     describe_coverage,
     describe_program,
     describe_protocol,
@@ -15,9 +16,13 @@ from estimator.presets import (
     program_templates,
 )
 from estimator.reference import latest_decimal, reference
-from ui.common import page_footer, page_header, plain
+from ui.common import PHONE_MEDIA, WIDE_MEDIA, page_footer, page_header, plain
 
 ROW_PX = 35
+NARROW_SWAP_CSS = (
+    f"<style>{PHONE_MEDIA} {{ .st-key-ref_table {{ display: none; }} }}"
+    f" {WIDE_MEDIA} {{ .st-key-ref_list {{ display: none; }} }}</style>"
+)
 
 page_header(
     "Sources and assumptions",
@@ -27,11 +32,12 @@ page_header(
 )
 
 st.subheader("Reference values")
+# A wide table for desktops; on a phone its columns would need a sideways scroll, so a list is shown instead.
+st.html(NARROW_SWAP_CSS)
 rows = [
     {
         "Value": p.label,
-        "Amount": v.value,
-        "Unit": p.unit,
+        "Amount": describe_amount(v.value, p.unit),
         "Year": v.year,
         "Status": v.status,
         "Source": v.source,
@@ -40,7 +46,7 @@ rows = [
     for p in reference().parameters
     for v in p.values
 ]
-st.dataframe(
+st.container(key="ref_table").dataframe(
     pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
@@ -48,10 +54,20 @@ st.dataframe(
     height=ROW_PX * (len(rows) + 1) + 3,  # every value visible without scrolling inside the table, no blank rows
     column_config={
         "Value": st.column_config.TextColumn(width="large"),
-        "Amount": st.column_config.TextColumn(width="small"),
+        "Amount": st.column_config.TextColumn(width=130),
         "Link": st.column_config.LinkColumn("Link", display_text="open"),
         "Year": st.column_config.NumberColumn(format="%d", width="small"),
     },
+)
+st.container(key="ref_list").markdown(
+    "\n".join(
+        f"- **{plain(p.label)}**"
+        + "".join(
+            f"  \n  {v.year}: {plain(describe_amount(v.value, p.unit))} ({v.status}), [{plain(v.source)}]({v.url})"
+            for v in p.values
+        )
+        for p in reference().parameters
+    )
 )
 
 
