@@ -6,6 +6,7 @@ schema-validated objects, which keeps a rerun within the app's time budget.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from estimator.result import Result
@@ -16,7 +17,7 @@ PAYER_COLORS = {"You": "#c0504d", "Insurance": "#2f6f73", "Savings program": "#e
 Spec = dict[str, Any]
 
 
-def cumulative_chart(result: Result, oop_limit: float | None) -> Spec | None:
+def cumulative_chart(result: Result) -> Spec | None:
     """Cumulative out-of-pocket within each plan year, with resets and the OOP-maximum date marked."""
     points = cumulative_points(result)
     if not points:
@@ -59,13 +60,17 @@ def cumulative_chart(result: Result, oop_limit: float | None) -> Spec | None:
             },
         }
     ]
-    marks = [{"date": d.isoformat(), "event": "Plan year resets"} for d in plan_year_resets(result)]
-    marks += [
-        {"date": py.oop_reached_on.isoformat(), "event": "Out-of-pocket maximum reached"}
-        for py in result.by_plan_year
-        if py.oop_reached_on
-    ]
-    if marks:
+    # Vertical marks only. A horizontal line at the out-of-pocket maximum would mislead: the maximum also
+    # counts amounts met before the course and savings-program payments, and not uncovered services or
+    # balance bills, so "what you have paid" can reach it far below the line or run above it.
+    events = [("Plan year resets", plan_year_resets(result))]
+    events.append(
+        ("Out-of-pocket maximum reached", [py.oop_reached_on for py in result.by_plan_year if py.oop_reached_on])
+    )
+    for row, (event, dates) in enumerate(events):
+        if not dates:
+            continue
+        marks = [{"date": d.isoformat(), "event": event} for d in dates]
         layers.append(
             {
                 "data": {"values": marks},
@@ -73,31 +78,50 @@ def cumulative_chart(result: Result, oop_limit: float | None) -> Spec | None:
                 "encoding": {"x": {"field": "date", "type": "temporal"}, "tooltip": [{"field": "event"}]},
             }
         )
-        layers.append(
+        layers.append(  # each kind of mark labelled on its own line, so labels of nearby dates never overlap
             {
                 "data": {"values": marks},
-                "mark": {"type": "text", "align": "left", "dx": 4, "dy": 10, "fontSize": 11, "color": "#333"},
-                "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"value": 0}, "text": {"field": "event"}},
-            }
-        )
-    if oop_limit and max(p.cumulative_in_plan_year for p in points) >= oop_limit * 0.4:
-        layers.append(
-            {
-                "data": {"values": [{"limit": oop_limit, "label": "Out-of-pocket maximum"}]},
-                "mark": {"type": "rule", "color": "#c0504d", "strokeDash": [2, 2]},
-                "encoding": {
-                    "y": {"field": "limit", "type": "quantitative"},
-                    "tooltip": [{"field": "label"}, {"field": "limit", "format": "$,.2f"}],
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "dx": 4,
+                    "dy": 10 + 16 * row,
+                    "fontSize": 11,
+                    "color": "#333",
                 },
+                "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"value": 0}, "text": {"field": "event"}},
             }
         )
     return {"height": 280, "layer": layers}
 
 
+def cumulative_caption(result: Result, *, insured: bool) -> str:
+    """What the cumulative chart shows, naming only the marks it has."""
+    text = "What you have paid so far in each plan year."
+    if plan_year_resets(result):
+        text += " Dashed lines mark where a new plan year starts"
+        text += " and where the out-of-pocket maximum is reached." if insured else "."
+    elif insured:
+        text += " A dashed line marks the date the out-of-pocket maximum is reached, if it is."
+    if insured:
+        text += (
+            " Amounts met before the course and savings-program payments count toward that maximum too, so it can"
+            " be reached before your own payments add up to it."
+        )
+    return text
+
+
+def month_label(month: str) -> str:
+    """ "2026-11" as "Nov 2026", the style the other chart's axis uses."""
+    return f"{dt.date(int(month[:4]), int(month[5:7]), 1):%b %Y}"
+
+
 def monthly_chart(result: Result) -> Spec | None:
     """Who pays what each month, stacked."""
     values = [
-        {"month": s.month, "payer": s.payer, "amount": float(s.amount)} for s in monthly_by_payer(result) if s.amount
+        {"month": month_label(s.month), "payer": s.payer, "amount": float(s.amount)}
+        for s in monthly_by_payer(result)
+        if s.amount
     ]
     if not values:
         return None
@@ -106,7 +130,14 @@ def monthly_chart(result: Result) -> Spec | None:
         "data": {"values": values},
         "mark": "bar",
         "encoding": {
-            "x": {"field": "month", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
+            "x": {
+                "field": "month",
+                "type": "ordinal",
+                "sort": None,  # data order is calendar order
+                "title": None,
+                # "Nov 2026" on two lines, so a year of months fits a phone; crowded labels are thinned.
+                "axis": {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')", "labelOverlap": "greedy"},
+            },
             "y": {
                 "aggregate": "sum",
                 "field": "amount",

@@ -25,7 +25,7 @@ from estimator.result import Result
 from estimator.text import count
 from estimator.timeline import average_per_session, session_rows
 from ui import state as S
-from ui.charts import cumulative_chart, monthly_chart
+from ui.charts import cumulative_caption, cumulative_chart, monthly_chart
 from ui.common import (
     COMPARISON_KEY,
     MAX_COMPARE,
@@ -802,17 +802,10 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
         or VIEWS[0]
     )
     if view == "Over time":
-        limit = None
-        tier = scenario.coverage.in_network if scenario.coverage.network == "in" else scenario.coverage.out_of_network
-        if scenario.coverage.kind != "self_pay" and tier and tier.oop_max is not None:
-            limit = float(tier.oop_max)
-        spec = cumulative_chart(result, limit)
+        spec = cumulative_chart(result)
         if spec is not None:
             st.vega_lite_chart(spec, width="stretch")
-            st.caption(
-                "What you have paid so far in each plan year; dashed lines mark plan-year resets and the date "
-                "the out-of-pocket maximum is reached."
-            )
+            st.caption(cumulative_caption(result, insured=scenario.coverage.kind != "self_pay"))
     elif view == "By month":
         spec = monthly_chart(result)
         if spec is not None:
@@ -825,7 +818,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             {
                 "Date": [r.date for r in rows],
                 "You pay": [float(r.you_pay) for r in rows],
-                "Running total": [float(r.running_total) for r in rows],
+                "Paid so far (course)": [float(r.running_total) for r in rows],
                 "Insurance": [float(r.insurance) for r in rows],
                 "Program": [float(r.program) for r in rows],
                 "Charge": [float(r.charge) for r in rows],
@@ -838,7 +831,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             df,
             hide_index=True,
             width="stretch",
-            column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Running total"]}
+            column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Paid so far (course)"]}
             | {"Date": st.column_config.DateColumn(format="MMM D, YYYY")},
         )
     elif stale:
