@@ -17,6 +17,25 @@ def plan_year_of(day: dt.date, month: int, mday: int) -> dt.date:
     return start if start <= day else dt.date(day.year - 1, month, mday)
 
 
+def met_in_unstarted_plan_year(coverage: Coverage, start_date: dt.date, today: dt.date) -> dt.date | None:
+    """The first session's plan year when it has not begun by `today` yet amounts already met are entered.
+
+    The `*_met` inputs describe that plan year (SPEC §4.4), which usually starts at zero: amounts met in the
+    current plan year are easily left in by a counselor re-quoting a course that starts after a rollover."""
+    if coverage.kind == "self_pay":
+        return None
+    month, mday = coverage.plan_year_month_day
+    first = plan_year_of(start_date, month, mday)
+    if first <= plan_year_of(today, month, mday):
+        return None
+    met = [t.deductible_met + t.oop_met for t in (coverage.in_network, coverage.out_of_network) if t is not None]
+    if coverage.family is not None:
+        met.append(coverage.family.deductible_met + coverage.family.oop_met)
+    if coverage.pharmacy is not None:
+        met.append(coverage.pharmacy.deductible_met)
+    return first if any(met) else None
+
+
 @dataclass(slots=True)
 class Accumulators:
     """What has accrued in one plan year: deductibles and out-of-pocket, per tier and family."""

@@ -52,6 +52,9 @@ class Summary:
     warning_codes: tuple[str, ...]
 
 
+NONE = "—"  # no figure: the dash the pages use for an empty value
+
+
 def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Summary:
     """Summary figures for one scenario (estimated here unless `result` is given)."""
     r = result if result is not None else estimate(scenario)
@@ -121,7 +124,7 @@ def _fmt(key: str, value: Any) -> str:
             "oop_max_reached_on": "not reached",
             "average_per_session": "no sessions",
             "after_tax_savings": "no HSA/FSA",
-        }.get(key, "-")
+        }.get(key, NONE)
     if key == "sessions":
         return str(value)
     if key == "oop_max_reached_on":
@@ -131,7 +134,7 @@ def _fmt(key: str, value: Any) -> str:
 
 def _fmt_diff(key: str, value: Decimal | int | None) -> str:
     if value is None:
-        return "-"
+        return NONE
     if key == "sessions":
         return f"{value:+d}" if value else "same"
     if value == 0:
@@ -155,7 +158,7 @@ def column_labels(summaries: Sequence[Summary], max_chars: int | None = None) ->
 def comparison_table(summaries: Sequence[Summary], max_chars: int | None = None) -> list[dict[str, str]]:
     """Rows = figures, one text column per scenario (plus "Figure").
 
-    "You pay per plan year" becomes one row per plan year any scenario has ("-" where it has none)."""
+    "You pay per plan year" becomes one row per plan year any scenario has ("—" where it has none)."""
     labels = column_labels(summaries, max_chars)
     rows: list[dict[str, str]] = []
     for key, label in FIGURES:
@@ -165,7 +168,7 @@ def comparison_table(summaries: Sequence[Summary], max_chars: int | None = None)
                 row = {"Figure": f"You pay, plan year from {year.isoformat()}"}
                 for col, s in zip(labels, summaries, strict=True):
                     amount = dict(s.you_pay_by_plan_year).get(year)
-                    row[col] = "-" if amount is None else fmt_usd(amount)
+                    row[col] = NONE if amount is None else fmt_usd(amount)
                 rows.append(row)
             continue
         row = {"Figure": label}

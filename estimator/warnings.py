@@ -19,7 +19,7 @@ CODES = (
 # A short name for each code, for lists that cannot hold the full message (the Compare page).
 LABELS = {
     "no_coverage_info": "a service has no coverage information",
-    "prior_auth_expired": "prior authorization ends during the course",
+    "prior_auth_expired": "prior authorization ends before the course does",
     "plan_year_reset": "a new plan year starts",
     "oop_max_reached": "out-of-pocket maximum reached",
     "program_max_reached": "a savings program's yearly maximum is used up",

@@ -478,3 +478,44 @@ def test_a_price_row_missing_a_value_is_named_by_row_and_column() -> None:
     errors = [e.value for e in at.error]
     assert plain(f"Row {row}, Price: this field can't be blank") in errors, errors
     assert any(plain(f"Clinic prices: row {row}, Price: this field can't be blank") in e for e in errors), errors
+
+
+def test_amounts_met_for_a_plan_year_that_has_not_begun_are_questioned() -> None:
+    """A counselor re-quoting a course that starts after the plan year rolls over easily leaves this year's
+    amounts met in; they would count in next year's plan year."""
+    today = dt.date.today()
+    next_year = dt.date(today.year + 1, 1, 1)
+    start = (next_year + dt.timedelta(days=7 - next_year.weekday())).isoformat()  # a Monday in next plan year
+    base = {"course": "spravato_6m", "plan": "hdhp_2026", "start": start, "py_start": "01-01"}
+
+    def notes(at: AppTest) -> list[str]:
+        return [str(i.value).replace("\\", "") for i in at.info if "has not begun yet" in str(i.value)]
+
+    flagged = _linked({**base, "ded_met": "600"})
+    assert not flagged.exception
+    assert len(notes(flagged)) == 1 and f"plan year starting Jan 1, {next_year.year}" in notes(flagged)[0]
+    assert notes(_linked({**base, "ded_met": "0", "oop_met": "0"})) == []  # nothing met: nothing to question
+    this_year = {**base, "start": today.isoformat(), "ded_met": "600"}
+    assert notes(_linked(this_year)) == []  # the current plan year: amounts met are expected
+
+
+def test_met_in_unstarted_plan_year_reads_every_amount_met() -> None:
+    from estimator.adjudication import met_in_unstarted_plan_year
+    from estimator.models import Coverage
+
+    today = dt.date(2026, 11, 23)
+    cov = Coverage.model_validate(
+        {"kind": "commercial", "plan_year_start": "07-01", "in_network": {"deductible": "1000"}}
+    )
+    assert met_in_unstarted_plan_year(cov, dt.date(2027, 7, 6), today) is None  # nothing met
+    for change in (
+        {"in_network": {"deductible": "1000", "deductible_met": "1"}},
+        {"in_network": {"oop_max": "5000", "oop_met": "1"}},
+        {"pharmacy": {"deductible": "100", "deductible_met": "1"}},
+        {"family": {"type": "embedded", "deductible": "2000", "deductible_met": "1"}},
+    ):
+        met = Coverage.model_validate({**cov.model_dump(mode="json"), **change})
+        assert met_in_unstarted_plan_year(met, dt.date(2027, 7, 6), today) == dt.date(2027, 7, 1), change
+        assert met_in_unstarted_plan_year(met, dt.date(2027, 6, 30), today) is None  # the current plan year
+        self_pay = Coverage.model_validate({**met.model_dump(mode="json"), "kind": "self_pay"})
+        assert met_in_unstarted_plan_year(self_pay, dt.date(2027, 7, 6), today) is None

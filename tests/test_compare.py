@@ -236,8 +236,8 @@ def test_plan_year_rows_and_short_labels() -> None:
     assert labels[1].endswith("(next plan year)")  # the end, where variants differ, is kept
     table = comparison_table(summaries, 20)
     by_figure = {r["Figure"]: r for r in table}
-    assert by_figure["You pay, plan year from 2026-01-01"][labels[1]] == "-"
-    assert by_figure["You pay, plan year from 2027-01-01"][labels[0]] == "-"
+    assert by_figure["You pay, plan year from 2026-01-01"][labels[1]] == "—"
+    assert by_figure["You pay, plan year from 2027-01-01"][labels[0]] == "—"
     assert by_figure["You pay, plan year from 2027-01-01"][labels[1]].startswith("$")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from estimator import estimate
+from estimator.adjudication import met_in_unstarted_plan_year
 from estimator.exports import schedule_csv, sessions_ics
 from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
 from estimator.models import Scenario
@@ -438,7 +439,11 @@ def insurance_section() -> None:
     with c1:
         money_input("Deductible", "ded")
     with c2:
-        money_input("Deductible met so far", "ded_met", help="In the plan year containing the first session.")
+        money_input(
+            "Deductible met so far",
+            "ded_met",
+            help="In the plan year containing the first session: usually $0 if that plan year has not begun.",
+        )
     show_problems("coverage.in_network.deductible_met", "coverage.in_network.deductible")
     c1, c2 = st.columns(2)
     with c1:
@@ -451,7 +456,7 @@ def insurance_section() -> None:
         with c1:
             money_input("Out-of-pocket maximum", "oop")
         with c2:
-            money_input("Out-of-pocket met so far", "oop_met")
+            money_input("Out-of-pocket met so far", "oop_met", help="In the plan year containing the first session.")
     show_problems("coverage.in_network.oop_max", "coverage.in_network.oop_met")
     if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on"):
         st.markdown("**Out-of-network benefits**")
@@ -780,12 +785,24 @@ def package_notes(scenario: Scenario, result: Result) -> list[str]:
     return notes
 
 
+def rollover_notes(scenario: Scenario, today: dt.date) -> list[str]:
+    """Amounts met entered for a plan year that has not begun: likely left over from the current one."""
+    year = met_in_unstarted_plan_year(scenario.coverage, scenario.start_date, today)
+    if year is None:
+        return []
+    return [
+        f"The first session is in the plan year starting {fmt_day(year)}, which has not begun yet. The amounts "
+        "already met count in that plan year, where they are usually $0; set them to $0 unless the plan has "
+        "said otherwise."
+    ]
+
+
 def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
     for w in result.warnings:
         when = f"{fmt_day(w.date)}: " if w.date and w.date.isoformat() not in w.message else ""
         st.warning(plain(when + friendly_dates(w.message)), icon=":material/warning:")
-    for note in package_notes(scenario, result):
+    for note in package_notes(scenario, result) + rollover_notes(scenario, dt.date.today()):
         st.info(plain(note), icon=":material/info:")
     box = st.expander("Assumptions used", key="sec_assumptions", on_change="rerun")
     if box.open:

@@ -37,7 +37,6 @@ FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callba
 PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
 PAYER_COLORS = list(ESTIMATE_COLORS.values())  # the Estimate page's colours: you, insurance, programs
 LABEL_CHARS = 40  # scenario names are cut to this in chart labels (the cards above show them whole)
-HEADER_CHARS = 28  # ... and to this in table headers, so four scenarios fit side by side
 
 
 def _saved() -> list[dict[str, object]]:
@@ -162,10 +161,10 @@ def _chart(summaries: list[Summary]) -> alt.Chart:
 
 
 def _table(rows: list[dict[str, str]]) -> None:
-    """A text table with every row visible (no inner scrolling)."""
-    rows = [{k: friendly_dates(v) for k, v in row.items()} for row in rows]  # the Estimate page's date style
-    frame = pd.DataFrame(rows).set_index("Figure")
-    st.dataframe(frame, height=35 * (len(frame) + 1) + 3)
+    """A static table: long scenario names wrap in their headers instead of being cut. st.table reads Markdown,
+    so every header and cell (scenario names are user text) is escaped."""
+    rows = [{plain(k): plain(friendly_dates(v)) for k, v in row.items()} for row in rows]  # the pages' date style
+    st.table(pd.DataFrame(rows).set_index("Figure"))
 
 
 def _side_by_side(items: list[dict[str, object]]) -> None:
@@ -179,14 +178,14 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
     summaries = _summaries(items)
     if not summaries:
         return
-    _table(comparison_table(summaries, HEADER_CHARS))
+    _table(comparison_table(summaries))
     st.altair_chart(_chart(summaries), width="stretch")
     st.caption("Bars are numbered like the scenarios above; point at a bar for its name and amount.")
     if len(summaries) < 2:
         st.info("Add at least one more scenario to see the differences.", icon=":material/info:")
         return
     st.markdown("**Differences against scenario 1** (+ means more than scenario 1)")
-    _table(differences_table(summaries, HEADER_CHARS))
+    _table(differences_table(summaries))
     with st.expander("Warnings for each scenario"):
         for label, s in zip([f"{i}." for i in range(1, len(summaries) + 1)], summaries, strict=True):
             named = [WARNING_LABELS.get(code, code.replace("_", " ")) for code in s.warning_codes]
