@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from estimator.io import Problem, parse_json, problems_from
-from estimator.models import Coverage, Custom, IvKetamine, Scenario, Spravato, field_error
+from estimator.models import Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
 from estimator.money import ZERO, usd_whole
 from estimator.pdf import (
     CRISIS_LINE,
@@ -35,6 +35,7 @@ from estimator.pdf import (
     usd,
 )
 from estimator.presets import course_preset, example_prices
+from estimator.pricing import package_flags
 from estimator.reference import latest_decimal
 from estimator.result import Result
 from estimator.text import count
@@ -242,12 +243,13 @@ class GfeRequest(_Model):
             raw = [str(c) for c in value if str(c).strip()]
         else:
             raise ValueError("enter ICD-10-CM diagnosis codes separated by commas, for example F33.1")
-        codes = list(dict.fromkeys(normalize_diagnosis_code(c) for c in raw))
+        typed = {c: normalize_diagnosis_code(c) for c in raw}
+        codes = list(dict.fromkeys(typed.values()))
         if not codes:
             raise ValueError("enter at least one ICD-10-CM diagnosis code, for example F33.1 or F32.9")
         if len(codes) > MAX_DIAGNOSIS_CODES:
             raise ValueError(f"enter at most {MAX_DIAGNOSIS_CODES} diagnosis codes")
-        bad = [c for c in codes if not _ICD10CM.fullmatch(c)]
+        bad = [c for c, code in typed.items() if not _ICD10CM.fullmatch(code)]  # named as typed, not as normalized
         if bad:
             shown = ", ".join(repr(clean_text(c)[:20]) for c in bad[:3])
             raise ValueError(
@@ -442,20 +444,32 @@ def _when(dates: Sequence[dt.date]) -> str:
     return f"{frequency(ds)}, {len(ds)} sessions, {ds[0].isoformat()} to {ds[-1].isoformat()}"
 
 
+def _package_note(package: Package | None, entries: Sequence[tuple[object, ...]]) -> str:
+    """Why an item's charge is not quantity x the unit fee: some or all of its lines are package shares."""
+    in_package = sum(1 for e in entries if e[-1])
+    if package is None or not in_package:
+        return ""
+    deal = f"package of {package.sessions} for {usd_whole(package.price)}"
+    return f" ({deal})" if in_package == len(entries) else f" ({in_package} of these at the {deal})"
+
+
 def gfe_items(scenario: Scenario, result: Result, diagnosis_codes: Sequence[str] = ()) -> list[GfeItem]:
     """The itemized list: every line of the estimate grouped by phase and service, in the order first billed.
     The expected charges add up to `result.totals.charges` exactly."""
-    groups: dict[tuple[str, str], list[tuple[dt.date, int, Decimal, str]]] = {}
+    flags = iter(package_flags((ln.service for s in result.sessions for ln in s.lines), scenario.packages))
+    groups: dict[tuple[str, str], list[tuple[dt.date, int, Decimal, str, bool]]] = {}
     for s in result.sessions:
         for ln in s.lines:
-            groups.setdefault((s.phase, ln.service), []).append((s.date, ln.quantity, ln.charge, ln.code))
+            entry = (s.date, ln.quantity, ln.charge, ln.code, next(flags))
+            groups.setdefault((s.phase, ln.service), []).append(entry)
+    packages = {p.service: p for p in scenario.packages}
     codes = tuple(diagnosis_codes)
     items: list[GfeItem] = []
     for (phase, service), entries in groups.items():
         dates = [e[0] for e in entries]
         items.append(
             GfeItem(
-                description=service_label(scenario, service),
+                description=service_label(scenario, service) + _package_note(packages.get(service), entries),
                 code=clean_text(entries[0][3]),
                 diagnosis_codes=codes,
                 quantity=sum(e[1] for e in entries),

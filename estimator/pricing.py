@@ -29,3 +29,16 @@ def line_charges(lines: Iterable[tuple[str, int]], fees: Iterable[Fee], packages
         else:
             charges.append(round_cents(unit[service] * quantity))
     return charges
+
+
+def package_flags(services: Iterable[str], packages: Iterable[Package]) -> list[bool]:
+    """For lines in processing order: whether each is charged a package share (the first `sessions` lines of a
+    packaged service), so printouts can say why a line's charge is not the unit fee."""
+    left = {p.service: p.sessions for p in packages}
+    flags = []
+    for service in services:
+        n = left.get(service, 0)
+        flags.append(n > 0)
+        if n > 0:
+            left[service] = n - 1
+    return flags

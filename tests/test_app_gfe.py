@@ -231,3 +231,13 @@ def test_a_period_too_long_or_reversed_is_said_before_anything_is_typed() -> Non
     at.date_input(key="gfe_period_end").set_value(start - dt.timedelta(days=1)).run()
     assert any("the period ends before it starts" in m.lower() for m in _errors(at)), _errors(at)
     assert len(_errors(at)) == len(set(_errors(at)))  # each said once
+
+
+def test_a_future_date_of_birth_is_named_beside_the_field_not_listed_as_missing() -> None:
+    """With a max_value the widget dropped a typed future date and the page said "still needed: date of birth"
+    beside a filled-in field; now the one message says what is wrong."""
+    at = _fill(_gfe_page(_scenario()))
+    at.date_input(key="gfe_patient_dob").set_value(dt.date.today() + dt.timedelta(days=30)).run()
+    assert not at.exception
+    assert any("date of birth is in the future" in e for e in _errors(at)), _errors(at)
+    assert not any("date of birth" in _unescape(i.value) for i in at.info if "Still needed" in str(i.value))

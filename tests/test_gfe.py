@@ -174,6 +174,7 @@ def test_a_bad_diagnosis_code_is_refused(raw: str) -> None:
     data = {"diagnosis_codes": raw, "period_start": START, "period_end": START, "scheduled_date": START}
     msg = _messages(GfeRequest, data)["diagnosis_codes"]
     assert "ICD-10-CM" in msg
+    assert msg.startswith(repr(raw))  # named as typed: "ketamine", not the normalized "KET.AMINE"
 
 
 def test_at_least_one_diagnosis_code() -> None:
@@ -458,3 +459,30 @@ def test_a_52_week_gfe_spans_pages_with_the_table_header_repeated() -> None:
     text = _text(pdf)
     assert "Continuation: every 2 weeks, 22 sessions" in text
     assert "Total number of treatment sessions: 34" in text
+
+
+def test_an_item_charged_at_a_package_price_says_so() -> None:
+    """6 infusions at $450 each would read as a mistake against a $550 fee unless the package is named."""
+    six = _scenario("iv6")
+    items = gfe_items(six, estimate(six))
+    infusions = next(i for i in items if i.quantity == 6 and i.expected_charge == 2700)
+    assert infusions.description.endswith("(package of 6 for $2,700)")
+    assert not any("package" in i.description for i in items if i is not infusions)  # the consult is at its fee
+
+    boosters = _scenario("iv6_boosters")  # 6 infusions in the package, then boosters at the unit fee
+    by_phase = {i.phase: i for i in gfe_items(boosters, estimate(boosters)) if "package" in i.description}
+    assert list(by_phase) == ["induction"]
+
+    four = six.model_copy(update={"packages": [six.packages[0].model_copy(update={"sessions": 4})]})
+    partial = next(i for i in gfe_items(four, estimate(four)) if "package" in i.description)
+    assert partial.description.endswith("(4 of these at the package of 4 for $2,700)")
+    assert partial.quantity == 6 and partial.expected_charge == 2700 + 2 * 550
+
+
+def test_package_flags_mark_the_first_lines_of_each_packaged_service() -> None:
+    from estimator.models import Package
+    from estimator.pricing import package_flags
+
+    pkg = [Package(service="a", sessions=2, price="10")]
+    assert package_flags(["a", "b", "a", "a"], pkg) == [True, False, True, False]
+    assert package_flags(["b"], []) == [False]

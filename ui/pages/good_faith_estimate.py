@@ -175,7 +175,8 @@ def _patient_form(slots: dict[str, Any]) -> dict[str, Any]:
             "Date of birth",
             value=None,
             min_value=dt.date(1900, 1, 1),
-            max_value=dt.date.today(),
+            # No max_value: a typed future date would get Streamlit's own "outside allowed range" and come back
+            # empty, so the page said "still needed" beside a filled-in date. The model says what is wrong.
             key=PATIENT_DOB,
             format="YYYY-MM-DD",
         )
