@@ -136,9 +136,14 @@ def column_help() -> list[dict[str, str]]:
     ]
 
 
-def template_csv() -> str:
-    """The downloadable template: the header and two example rows."""
-    return write_csv(INPUT_COLUMNS, TEMPLATE_ROWS)
+def template_csv(today: dt.date | None = None) -> str:
+    """The downloadable template: the header and two example rows, starting on the Mondays one and two weeks
+    after `today` when given (a template of past dates invites quoting courses that already began)."""
+    rows = TEMPLATE_ROWS
+    if today is not None:
+        monday = today + dt.timedelta(days=7 - today.weekday())
+        rows = [{**r, "start_date": (monday + dt.timedelta(weeks=i)).isoformat()} for i, r in enumerate(rows)]
+    return write_csv(INPUT_COLUMNS, rows)
 
 
 # ---------------------------------------------------------------- price list

@@ -162,6 +162,15 @@ def test_template_parses_and_computes() -> None:
     assert all(r["error"] == "" and int(r["sessions"]) > 0 for r in out.rows)
 
 
+def test_the_downloaded_template_starts_on_the_coming_mondays() -> None:
+    import datetime as dt
+
+    text = template_csv(dt.date(2026, 11, 23))  # a Monday
+    assert [r["start_date"] for r in csv.DictReader(io.StringIO(text))] == ["2026-11-30", "2026-12-07"]
+    out = run_batch(text)
+    assert (out.good, out.bad) == (2, 0)
+
+
 def test_defaults_whitespace_case_and_currency_formats() -> None:
     row = '  p  , SPRAVATO_6M , 2026-03-02 , Commercial , IN ,"$1,700.00",, 20% , $8500 ,, , YES'
     (got,) = run_batch(_csv(row)).rows

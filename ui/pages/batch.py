@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pandas as pd
@@ -178,9 +179,10 @@ def _results(output: BatchOutput, text: str) -> None:
     st.markdown("**All rows**")
     st.dataframe(frame, hide_index=True, column_config=PREVIEW_CONFIG, placeholder="-")
     st.caption(
-        "Amounts are for the treatment course only (no travel, tax savings or payment plans). Each row uses "
-        "its plan numbers as the in-network benefit and treats every service the course bills as covered; "
-        "check the plan's actual coverage for each patient."
+        "Amounts are for the treatment course only (no travel, tax savings or payment plans). Each row's plan "
+        "numbers are used for its network; out of network the plan is taken to allow the full charge (no "
+        "balance bill). Every service the course bills is treated as covered: check the plan's actual coverage "
+        "for each patient."
     )
 
 
@@ -193,7 +195,7 @@ page_header(
 st.subheader("1. Start from the template")
 st.download_button(
     "Download the CSV template",
-    data=template_csv().encode("utf-8"),
+    data=template_csv(dt.date.today()).encode("utf-8"),
     file_name="batch_template.csv",
     mime="text/csv",
     icon=":material/download:",
