@@ -12,4 +12,4 @@ PAGES = [
     st.Page("ui/pages/sources.py", title="Sources & assumptions", icon=":material/menu_book:"),
 ]
 
-st.navigation(PAGES).run()
+st.navigation(PAGES, position="top").run()
