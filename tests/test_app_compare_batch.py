@@ -170,3 +170,16 @@ def test_compare_shows_dates_and_warnings_the_way_the_estimate_page_does() -> No
     assert "You pay, plan year from Jan 1, 2027" in table.index
     warned = " ".join(_texts(at, "text"))
     assert "a new plan year starts" in warned and "plan_year_reset" not in warned
+
+
+def test_variants_carry_the_name_the_estimate_has_in_the_comparison() -> None:
+    """Variants of an estimate added as "PPO + withMe" read "PPO + withMe - ...", not "Current estimate - ..."."""
+    base = default_scenario(dt.date.today()).model_copy(update={"name": ""})
+    at = _page(COMPARE)
+    at.session_state[SCENARIO_KEY] = base
+    at.session_state[COMPARISON_KEY] = [{"name": "PPO + withMe", "scenario": base}]
+    at.run()
+    assert not at.exception
+    at.button(key="variant_1").click().run()
+    names = [i["name"] for i in at.session_state[COMPARISON_KEY]]
+    assert len(names) == 2 and names[1].startswith("PPO + withMe - "), names

@@ -87,6 +87,10 @@ def _base() -> tuple[Scenario, bool]:
     """The scenario variants start from: the Estimate page's, or the example one."""
     current = st.session_state.get(SCENARIO_KEY)
     if isinstance(current, Scenario):
+        if not current.name:  # named in the comparison already: its variants carry that name too
+            named = next((str(i["name"]) for i in _saved() if i["scenario"] == current), "")
+            if named:
+                current = current.model_copy(update={"name": named})
         return current, True
     return default_scenario(dt.date.today()), False
 
@@ -114,7 +118,7 @@ def _variant_buttons(full: bool) -> None:
                 icon=":material/add:",
                 disabled=full,
                 on_click=_add,
-                args=(scenario.name or DEFAULT_NAME, scenario),
+                args=(friendly_dates(scenario.name or DEFAULT_NAME), scenario),
                 width="stretch",
             )
             st.caption(plain(friendly_dates(description)))
