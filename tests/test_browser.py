@@ -227,3 +227,27 @@ def test_sources_reference_values_read_on_a_phone_and_a_desktop(page: object, ap
     page.set_viewport_size({"width": 1440, "height": 1000})  # type: ignore[attr-defined]
     expect(page.locator(".st-key-ref_table")).to_be_visible()  # type: ignore[attr-defined]
     expect(listed).to_be_hidden()
+
+
+BIG_COURSE = (
+    "/?course=spravato_1y&weeks=156&week9=1&plan=ppo_copays"
+    "&fees=consult%3A350%2Cspravato_drug%3A900%2Cspravato_observation%3A700"
+)
+CUT_FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
+    .flatMap(e => [e, ...e.querySelectorAll('*')])
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText)"""
+
+
+def test_headline_figures_are_never_cut_off_and_fit_the_first_phone_screen(page: object, app_url: str) -> None:
+    """Where the estimate column is narrow (tablets, 641-1100 px) "$519,450.00" used to show as "$519,4..."."""
+    require_chromium()
+    for width in (768, 360, 1440):
+        page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+        page.goto(app_url + BIG_COURSE)  # type: ignore[attr-defined]
+        expect(page.locator('[data-testid="stMetric"]', has_text="$519,450.00")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
+        page.wait_for_timeout(500)  # type: ignore[attr-defined]
+        assert page.evaluate(CUT_FIGURES) == [], width  # type: ignore[attr-defined]
+        if width == 360:  # two to a row on a phone: all six figures on the first screen
+            last = page.locator('[data-testid="stMetric"]').nth(5).bounding_box()  # type: ignore[attr-defined]
+            assert last["y"] + last["height"] < 900

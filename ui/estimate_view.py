@@ -43,13 +43,24 @@ from ui.common import (
     usd,
 )
 
-# On a phone Streamlit stacks the two columns in order, which put the estimate two screens below the course
-# inputs. Once the columns stack, the estimate goes first. Our own fixed CSS, never user text.
-PHONE_ORDER_CSS = (
-    f"<style>{PHONE_MEDIA} {{"
+# The page's own fixed CSS (never user text), in one element:
+# - Headline figures scale with the window so an amount like $519,450.00 is never cut off ("$519,4...") where
+#   the estimate column is narrow (641-1100 px: tablets, half-screen windows).
+# - On a phone Streamlit stacks the two columns in order, which put the estimate two screens below the course
+#   inputs. Once the columns stack, the estimate goes first, and the six figures stay two to a row, so all of
+#   them fit on the first screen.
+FIGURE = ".st-key-estimate_layout [data-testid='stMetricValue']"
+FIGURE_CELL = "[data-testid='stColumn']:has(> * > * > [data-testid='stMetric'])"
+LAYOUT_CSS = (
+    f"<style>{FIGURE} {{ font-size: min(2.25rem, 2.4vw); }}"
+    " .st-key-estimate_layout [data-testid='stMetricLabel'] * { white-space: normal; }"  # wrap, never "Net cost af..."
+    f" {PHONE_MEDIA} {{"
     " .st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
-    " > [data-testid='stColumn']:nth-child(2)"
-    " { order: -1; } }</style>"
+    " > [data-testid='stColumn']:nth-child(2) { order: -1; }"
+    f" .st-key-estimate_layout [data-testid='stHorizontalBlock']:has(> {FIGURE_CELL}) {{ flex-wrap: nowrap; }}"
+    f" .st-key-estimate_layout {FIGURE_CELL} {{ min-width: 0; }}"
+    f" {FIGURE} {{ font-size: min(1.5rem, 5.2vw); }}"
+    " }</style>"
 )
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
@@ -975,7 +986,7 @@ def render() -> None:
     _run.problems, _run.shown = problems, set()
     open_sections(problems)
     layout = st.container(key="estimate_layout")
-    layout.html(PHONE_ORDER_CSS)
+    layout.html(LAYOUT_CSS)
     left, right = layout.columns([1, 1], gap="large")
     with right:
         st.subheader("Your estimate")
