@@ -47,8 +47,14 @@ PAYERS = ("You", "Insurance", "Savings program")
 
 
 def monthly_by_payer(result: Result) -> list[MonthShare]:
-    """Who pays what in each calendar month of the course (every payer listed, zeros included)."""
+    """Who pays what in each calendar month of the course, months without a visit and zeros included (a
+    chart's month axis then keeps its spacing)."""
     months: dict[str, list[Decimal]] = {}
+    if result.sessions:
+        day, last = result.sessions[0].date.replace(day=1), result.sessions[-1].date
+        while day <= last:
+            months[day.strftime("%Y-%m")] = [ZERO, ZERO, ZERO]
+            day = (day + dt.timedelta(days=32)).replace(day=1)
     for s in result.sessions:
         row = months.setdefault(s.date.strftime("%Y-%m"), [ZERO, ZERO, ZERO])
         for ln in s.lines:

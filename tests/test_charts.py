@@ -8,7 +8,7 @@ from estimator import estimate
 from estimator.io import scenario_from_json
 from estimator.result import Result
 from tests.conftest import CASES_DIR
-from ui.charts import cumulative_caption, cumulative_chart, month_label, monthly_chart
+from ui.charts import REACHED, RESET, cumulative_caption, cumulative_chart, month_label, monthly_chart
 
 
 def _result(case: str) -> Result:
@@ -19,7 +19,7 @@ def _marks(spec: dict) -> list[tuple[str, str]]:
     return [
         (v["event"], v["date"])
         for layer in spec["layer"]
-        if layer["mark"]["type"] == "text"
+        if layer["mark"]["type"] == "rule"
         for v in layer["data"]["values"]
     ]
 
@@ -28,25 +28,46 @@ def test_cumulative_chart_marks_resets_and_the_oop_date_but_draws_no_oop_line() 
     """A horizontal line at the OOP maximum misled: the maximum also counts amounts met before the course and
     program payments, so the patient's own total reached it far below the line."""
     result = _result("06_spravato_plan_year_withme")
-    spec = cumulative_chart(result)
+    spec = cumulative_chart(result, insured=True)
     assert spec is not None
     reached = [py.oop_reached_on.isoformat() for py in result.by_plan_year if py.oop_reached_on]
     assert reached, "the case reaches its OOP maximum"
     marks = _marks(spec)
-    assert [d for e, d in marks if e == "Out-of-pocket maximum reached"] == reached
-    assert any(e == "Plan year resets" for e, _ in marks)
-    assert not any("y" in layer["encoding"] and layer["mark"]["type"] == "rule" for layer in spec["layer"])
-    dys = {layer["mark"]["dy"] for layer in spec["layer"] if layer["mark"]["type"] == "text"}
-    assert len(dys) == 2  # each kind of mark labelled on its own line, so nearby labels never overlap
+    assert [d for e, d in marks if e == REACHED] == reached
+    assert [d for e, d in marks if e == RESET] == [py.plan_year.isoformat() for py in result.by_plan_year[1:]]
+    assert not any("y" in layer["encoding"] for layer in spec["layer"] if layer["mark"]["type"] == "rule")
+    # Marks are told apart by their dash and named in a legend, never by text drawn over the line.
+    assert not any(layer["mark"]["type"] == "text" for layer in spec["layer"])
+    rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
+    assert rule["encoding"]["strokeDash"]["scale"]["domain"] == [RESET, REACHED]
     json.dumps(spec)  # plain data, as st.vega_lite_chart needs
 
 
-def test_cumulative_caption_names_only_the_marks_the_chart_has() -> None:
-    insured = cumulative_caption(_result("06_spravato_plan_year_withme"), insured=True)
-    assert "new plan year" in insured and "out-of-pocket maximum is reached" in insured
-    assert "Amounts met before the course" in insured
-    self_pay = cumulative_caption(_result("04_six_iv_self_pay_package"), insured=False)
-    assert "out-of-pocket" not in self_pay and self_pay.startswith("What you have paid")
+def test_self_pay_plots_the_course_total_without_plan_years() -> None:
+    result = _result("04_six_iv_self_pay_package")
+    spec = cumulative_chart(result, insured=False)
+    assert spec is not None and len(spec["layer"]) == 1
+    line = spec["layer"][0]
+    assert "color" not in line["encoding"] and line["encoding"]["y"]["title"] == "You have paid so far"
+    assert line["data"]["values"][-1]["total"] == float(result.totals.patient_pays)
+
+
+def test_cumulative_caption_names_only_the_marks_the_chart_draws() -> None:
+    both = cumulative_caption(_result("06_spravato_plan_year_withme"), insured=True)
+    assert "new plan year" in both and "out-of-pocket maximum is reached" in both
+    assert "Amounts met before the course" in both
+    assert cumulative_caption(_result("04_six_iv_self_pay_package"), insured=False) == (
+        "What you have paid so far over the course."
+    )
+    for case in CASES_DIR.glob("*.json"):
+        if case.name.endswith(".expected.json"):
+            continue
+        result = _result(case.stem)
+        text = cumulative_caption(result, insured=True)
+        kinds = {e for e, _ in _marks(cumulative_chart(result, insured=True) or {"layer": []})}
+        assert ("new plan year" in text) == (RESET in kinds), case.name
+        assert ("maximum is reached" in text) == (REACHED in kinds), case.name
+        assert ("Amounts met before" in text) == (REACHED in kinds), case.name
 
 
 def test_months_read_like_the_other_chart_and_stay_in_calendar_order() -> None:

@@ -110,3 +110,19 @@ def test_session_rows_and_average() -> None:
     assert rows[1].services == "iv_infusion, therapy"
     avg = average_per_session(result)
     assert avg == (result.totals.patient_pays / result.totals.sessions).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_monthly_shares_keep_months_without_a_visit() -> None:
+    """Boosters every 10 weeks leave whole months without a visit; the chart's month axis keeps them."""
+    result = _result(horizon_weeks=30, protocol={"type": "iv_ketamine", "booster_every_weeks": 10})
+    months = list(dict.fromkeys(s.month for s in monthly_by_payer(result)))
+    visited = {s.date.strftime("%Y-%m") for s in result.sessions}
+    first, last = result.sessions[0].date, result.sessions[-1].date
+    expected = []
+    day = first.replace(day=1)
+    while day <= last:
+        expected.append(day.strftime("%Y-%m"))
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    assert months == expected and set(months) > visited  # every month, in order, some without a visit
+    empty = [s for s in monthly_by_payer(result) if s.month not in visited]
+    assert empty and all(s.amount == 0 for s in empty)

@@ -17,8 +17,14 @@ PAYER_COLORS = {"You": "#c0504d", "Insurance": "#2f6f73", "Savings program": "#e
 Spec = dict[str, Any]
 
 
-def cumulative_chart(result: Result) -> Spec | None:
-    """Cumulative out-of-pocket within each plan year, with resets and the OOP-maximum date marked."""
+RESET = "Plan year resets"
+REACHED = "Out-of-pocket maximum reached"
+MARK_DASH = {RESET: [6, 4], REACHED: [2, 2]}
+
+
+def cumulative_chart(result: Result, *, insured: bool) -> Spec | None:
+    """What the patient has paid over time: within each plan year when insured (with resets and the
+    OOP-maximum dates marked), over the whole course for self-pay (no plan year matters to its prices)."""
     points = cumulative_points(result)
     if not points:
         return None
@@ -26,84 +32,111 @@ def cumulative_chart(result: Result) -> Spec | None:
         {
             "date": p.date.isoformat(),
             "visit": float(p.you_pay),
-            "year_total": float(p.cumulative_in_plan_year),
+            "total": float(p.cumulative_in_plan_year if insured else p.cumulative),
             "course_total": float(p.cumulative),
             "plan_year": f"from {fmt_day(p.plan_year)}",
         }
         for p in points
     ]
     span = (points[-1].date - points[0].date).days
-    x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%b %d" if span < 120 else "%b %Y"}}
-    layers: list[Spec] = [
-        {
-            "data": {"values": values},
-            "mark": {"type": "line", "interpolate": "step-after", "point": True, "strokeWidth": 2.5},
-            "encoding": {
-                "x": x,
-                "y": {
-                    "field": "year_total",
-                    "type": "quantitative",
-                    "title": "You have paid this plan year",
-                    "axis": {"format": "$,.0f"},
-                },
-                "color": {
-                    "field": "plan_year",
-                    "type": "nominal",
-                    "legend": {"orient": "bottom", "title": "Plan year"},
-                },
-                "tooltip": [
-                    {"field": "date", "type": "temporal", "title": "Date"},
-                    {"field": "visit", "type": "quantitative", "title": "Paid this visit", "format": "$,.2f"},
-                    {"field": "year_total", "type": "quantitative", "title": "Paid this plan year", "format": "$,.2f"},
-                    {"field": "course_total", "type": "quantitative", "title": "Paid in all", "format": "$,.2f"},
-                ],
-            },
-        }
+    # At most one tick a month on longer courses, so "%b %Y" never repeats a label.
+    axis: Spec = {"format": "%b %d"} if span < 120 else {"format": "%b %Y", "tickCount": {"interval": "month"}}
+    x = {"field": "date", "type": "temporal", "title": None, "axis": {**axis, "labelOverlap": "greedy"}}
+    tooltip: list[Spec] = [
+        {"field": "date", "type": "temporal", "title": "Date"},
+        {"field": "visit", "type": "quantitative", "title": "Paid this visit", "format": "$,.2f"},
     ]
-    # Vertical marks only. A horizontal line at the out-of-pocket maximum would mislead: the maximum also
-    # counts amounts met before the course and savings-program payments, and not uncovered services or
-    # balance bills, so "what you have paid" can reach it far below the line or run above it.
-    events = [("Plan year resets", plan_year_resets(result))]
-    events.append(
-        ("Out-of-pocket maximum reached", [py.oop_reached_on for py in result.by_plan_year if py.oop_reached_on])
-    )
-    for row, (event, dates) in enumerate(events):
-        if not dates:
-            continue
-        marks = [{"date": d.isoformat(), "event": event} for d in dates]
+    if insured:
+        tooltip += [
+            {"field": "total", "type": "quantitative", "title": "Paid this plan year", "format": "$,.2f"},
+            {"field": "course_total", "type": "quantitative", "title": "Paid in all", "format": "$,.2f"},
+        ]
+    else:
+        tooltip.append({"field": "total", "type": "quantitative", "title": "Paid in all", "format": "$,.2f"})
+    line: Spec = {
+        "data": {"values": values},
+        "mark": {"type": "line", "interpolate": "step-after", "point": True, "strokeWidth": 2.5},
+        "encoding": {
+            "x": x,
+            "y": {
+                "field": "total",
+                "type": "quantitative",
+                "title": "You have paid this plan year" if insured else "You have paid so far",
+                "axis": {"format": "$,.0f"},
+            },
+            "tooltip": tooltip,
+        },
+    }
+    if insured:  # one colour per plan year; two legend columns fit a phone
+        line["encoding"]["color"] = {
+            "field": "plan_year",
+            "type": "nominal",
+            "legend": {"orient": "bottom", "title": "Plan year", "columns": 2},
+        }
+    else:
+        line["mark"] |= {"color": PAYER_COLORS["You"], "point": {"color": PAYER_COLORS["You"]}}
+    layers: list[Spec] = [line]
+    marks = chart_marks(result) if insured else []
+    if marks:
+        # Told apart by their dash and named in a legend above the chart: text labels on the chart collided
+        # with each other and with the line, which peaks right where a plan year ends.
+        kinds = [k for k in MARK_DASH if any(m["event"] == k for m in marks)]
         layers.append(
             {
                 "data": {"values": marks},
-                "mark": {"type": "rule", "strokeDash": [5, 4], "color": "#555"},
-                "encoding": {"x": {"field": "date", "type": "temporal"}, "tooltip": [{"field": "event"}]},
-            }
-        )
-        layers.append(  # each kind of mark labelled on its own line, so labels of nearby dates never overlap
-            {
-                "data": {"values": marks},
-                "mark": {
-                    "type": "text",
-                    "align": "left",
-                    "dx": 4,
-                    "dy": 10 + 16 * row,
-                    "fontSize": 11,
-                    "color": "#333",
+                "mark": {"type": "rule", "strokeWidth": 1.5, "color": "#555555"},
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal"},
+                    "strokeDash": {
+                        "field": "event",
+                        "type": "nominal",
+                        "scale": {"domain": kinds, "range": [MARK_DASH[k] for k in kinds]},
+                        "legend": {
+                            "orient": "top",
+                            "title": None,
+                            "columns": 1,  # one per line: two side by side were cut off on a phone
+                            "labelLimit": 0,
+                            "symbolType": "stroke",
+                            "symbolStrokeWidth": 1.5,
+                            "symbolStrokeColor": "#555555",
+                        },
+                    },
+                    "tooltip": [{"field": "event", "title": "Mark"}, {"field": "label", "title": "Date"}],
                 },
-                "encoding": {"x": {"field": "date", "type": "temporal"}, "y": {"value": 0}, "text": {"field": "event"}},
             }
         )
-    return {"height": 280, "layer": layers}
+    # Streamlit fits the whole chart, legends included, into this height: more legend rows, taller chart.
+    legend_rows = (len({v["plan_year"] for v in values}) + 1) // 2 if insured else 0
+    return {"height": 270 + 22 * (legend_rows + len({m["event"] for m in marks})), "layer": layers}
+
+
+def chart_marks(result: Result) -> list[dict[str, str]]:
+    """The cumulative chart's vertical marks: plan-year resets and the dates the OOP maximum is reached."""
+    marks = [{"date": d.isoformat(), "label": fmt_day(d), "event": RESET} for d in plan_year_resets(result)]
+    marks += [
+        {"date": py.oop_reached_on.isoformat(), "label": fmt_day(py.oop_reached_on), "event": REACHED}
+        for py in result.by_plan_year
+        if py.oop_reached_on
+    ]
+    return marks
 
 
 def cumulative_caption(result: Result, *, insured: bool) -> str:
-    """What the cumulative chart shows, naming only the marks it has."""
+    """What the cumulative chart shows, naming only the marks it draws."""
+    if not insured:
+        return "What you have paid so far over the course."
+    kinds = {m["event"] for m in chart_marks(result)}
     text = "What you have paid so far in each plan year."
-    if plan_year_resets(result):
-        text += " Dashed lines mark where a new plan year starts"
-        text += " and where the out-of-pocket maximum is reached." if insured else "."
-    elif insured:
-        text += " A dashed line marks the date the out-of-pocket maximum is reached, if it is."
-    if insured:
+    if kinds == {RESET, REACHED}:
+        text += (
+            " The lines named above the chart mark where a new plan year starts and where the out-of-pocket"
+            " maximum is reached."
+        )
+    elif kinds == {RESET}:
+        text += " The dashed line marks where a new plan year starts."
+    elif kinds == {REACHED}:
+        text += " The dotted line marks where the out-of-pocket maximum is reached."
+    if REACHED in kinds:
         text += (
             " Amounts met before the course and savings-program payments count toward that maximum too, so it can"
             " be reached before your own payments add up to it."
@@ -120,10 +153,9 @@ def monthly_chart(result: Result) -> Spec | None:
     """Who pays what each month, stacked."""
     values = [
         {"month": month_label(s.month), "payer": s.payer, "amount": float(s.amount)}
-        for s in monthly_by_payer(result)
-        if s.amount
+        for s in monthly_by_payer(result)  # zeros kept: a month without a visit keeps its place on the axis
     ]
-    if not values:
+    if not any(v["amount"] for v in values):
         return None
     return {
         "height": 260,

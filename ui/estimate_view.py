@@ -830,7 +830,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
         or VIEWS[0]
     )
     if view == "Over time":
-        spec = cumulative_chart(result)
+        spec = cumulative_chart(result, insured=scenario.coverage.kind != "self_pay")
         if spec is not None:
             st.vega_lite_chart(spec, width="stretch")
             st.caption(cumulative_caption(result, insured=scenario.coverage.kind != "self_pay"))
