@@ -8,8 +8,8 @@ PAGES = [
     st.Page("ui/pages/estimate.py", title="Estimate", icon=":material/calculate:", default=True),
     st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("ui/pages/good_faith_estimate.py", title="Good Faith Estimate", icon=":material/description:"),
-    st.Page("ui/pages/batch.py", title="Batch (counselors)", icon=":material/table_view:"),
-    st.Page("ui/pages/sources.py", title="Sources & assumptions", icon=":material/menu_book:"),
+    st.Page("ui/pages/batch.py", title="Batch", icon=":material/table_view:"),
+    st.Page("ui/pages/sources.py", title="Sources", icon=":material/menu_book:"),
 ]
 
 st.navigation(PAGES, position="top").run()
