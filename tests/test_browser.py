@@ -251,3 +251,23 @@ def test_headline_figures_are_never_cut_off_and_fit_the_first_phone_screen(page:
         if width == 360:  # two to a row on a phone: all six figures on the first screen
             last = page.locator('[data-testid="stMetric"]').nth(5).bounding_box()  # type: ignore[attr-defined]
             assert last["y"] + last["height"] < 900
+
+
+def test_four_scenarios_fit_a_phone_on_the_compare_page(page: object, app_url: str) -> None:
+    """Compare's tables wrap long names; on a phone they also use a smaller type so a fourth column never
+    runs off the screen."""
+    require_chromium()
+    page.set_viewport_size({"width": 412, "height": 900})  # type: ignore[attr-defined]
+    page.goto(app_url + "/compare")  # type: ignore[attr-defined]
+    buttons = page.locator('[class*="st-key-variant_"] button')  # type: ignore[attr-defined]
+    expect(buttons.first).to_be_visible(timeout=30_000)
+    for i in range(4):
+        buttons.nth(i).click()
+        expect(page.locator('[data-testid="stAlert"]', has_text=f"scenario {i + 1}")).to_be_visible()  # type: ignore[attr-defined]
+    tables = page.locator('[data-testid="stTable"]')  # type: ignore[attr-defined]
+    expect(tables).to_have_count(2)
+    widths = page.evaluate(  # type: ignore[attr-defined]
+        """() => [...document.querySelectorAll('[data-testid="stTable"]')]
+              .map(t => [t.querySelector('table').getBoundingClientRect().width, t.clientWidth])"""
+    )
+    assert all(table <= box + 1 for table, box in widths), widths

@@ -24,6 +24,7 @@ from ui.charts import PAYER_COLORS as ESTIMATE_COLORS
 from ui.common import (
     COMPARISON_KEY,
     MAX_COMPARE,
+    PHONE_MEDIA,
     SCENARIO_KEY,
     STALE_KEY,
     STALE_NOTE,
@@ -171,6 +172,13 @@ def _table(rows: list[dict[str, str]]) -> None:
     st.table(pd.DataFrame(rows).set_index("Figure"))
 
 
+# Four scenarios side by side need a smaller type on a phone, or the last column runs off the screen.
+COMPACT_TABLES_CSS = (
+    f"<style>{PHONE_MEDIA} {{ [data-testid='stTable'] th, [data-testid='stTable'] td"
+    " { font-size: 0.8rem; padding: 0.3rem 0.35rem; } }</style>"
+)
+
+
 def _side_by_side(items: list[dict[str, object]]) -> None:
     cols = st.columns(len(items))
     for i, (col, item) in enumerate(zip(cols, items, strict=True)):
@@ -182,6 +190,7 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
     summaries = _summaries(items)
     if not summaries:
         return
+    st.html(COMPACT_TABLES_CSS)
     _table(comparison_table(summaries))
     st.altair_chart(_chart(summaries), width="stretch")
     st.caption("Bars are numbered like the scenarios above; point at a bar for its name and amount.")
