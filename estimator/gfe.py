@@ -251,7 +251,7 @@ class GfeRequest(_Model):
             raise ValueError(f"enter at most {MAX_DIAGNOSIS_CODES} diagnosis codes")
         bad = [c for c, code in typed.items() if not _ICD10CM.fullmatch(code)]  # named as typed, not as normalized
         if bad:
-            shown = ", ".join(repr(clean_text(c)[:20]) for c in bad[:3])
+            shown = ", ".join(f"“{clean_text(c)[:20]}”" for c in bad[:3])  # as typed, in the page's own quotes
             raise ValueError(
                 f"{shown} {'is not an ICD-10-CM code' if len(bad) == 1 else 'are not ICD-10-CM codes'}: "
                 "use a letter, two digits, then optionally a dot and up to 4 more characters (for example F33.1)"
@@ -449,8 +449,12 @@ def _package_note(package: Package | None, entries: Sequence[tuple[object, ...]]
     in_package = sum(1 for e in entries if e[-1])
     if package is None or not in_package:
         return ""
-    deal = f"package of {package.sessions} for {usd_whole(package.price)}"
-    return f" ({deal})" if in_package == len(entries) else f" ({in_package} of these at the {deal})"
+    price = usd_whole(package.price)
+    if in_package < len(entries):
+        return f" ({in_package} in the {package.sessions}-session package for {price}, the rest at the regular fee)"
+    if in_package < package.sessions:
+        return f" ({in_package} of a {package.sessions}-session package for {price})"
+    return f" (package of {package.sessions} for {price})"
 
 
 def gfe_items(scenario: Scenario, result: Result, diagnosis_codes: Sequence[str] = ()) -> list[GfeItem]:

@@ -105,7 +105,7 @@ def test_field_level_errors_for_bad_npi_tin_and_codes() -> None:
     errors = " ".join(_errors(at))
     assert "not a valid NPI" in errors and "check digit" in errors
     assert "XX-XXXXXXX" in errors
-    assert "'X9' is not an ICD-10-CM code" in errors
+    assert "“X9” is not an ICD-10-CM code" in errors
     assert "Download Good Faith Estimate (PDF)" not in _download_labels(at)
     assert any(b.label == "Download Good Faith Estimate (PDF)" and b.disabled for b in at.button)
 

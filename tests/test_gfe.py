@@ -174,7 +174,7 @@ def test_a_bad_diagnosis_code_is_refused(raw: str) -> None:
     data = {"diagnosis_codes": raw, "period_start": START, "period_end": START, "scheduled_date": START}
     msg = _messages(GfeRequest, data)["diagnosis_codes"]
     assert "ICD-10-CM" in msg
-    assert msg.startswith(repr(raw))  # named as typed: "ketamine", not the normalized "KET.AMINE"
+    assert msg.startswith(f"“{raw}”")  # named as typed: "ketamine", not the normalized "KET.AMINE"
 
 
 def test_at_least_one_diagnosis_code() -> None:
@@ -475,8 +475,12 @@ def test_an_item_charged_at_a_package_price_says_so() -> None:
 
     four = six.model_copy(update={"packages": [six.packages[0].model_copy(update={"sessions": 4})]})
     partial = next(i for i in gfe_items(four, estimate(four)) if "package" in i.description)
-    assert partial.description.endswith("(4 of these at the package of 4 for $2,700)")
+    assert partial.description.endswith("(4 in the 4-session package for $2,700, the rest at the regular fee)")
     assert partial.quantity == 6 and partial.expected_charge == 2700 + 2 * 550
+
+    short = six.model_copy(update={"horizon_weeks": 2})  # 4 of the package's 6 infusions fall in the estimate
+    cut = next(i for i in gfe_items(short, estimate(short)) if "package" in i.description)
+    assert cut.description.endswith("(4 of a 6-session package for $2,700)") and cut.quantity == 4
 
 
 def test_package_flags_mark_the_first_lines_of_each_packaged_service() -> None:

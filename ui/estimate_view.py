@@ -802,9 +802,9 @@ def rollover_notes(scenario: Scenario, today: dt.date) -> list[str]:
     if year is None:
         return []
     return [
-        f"The first session is in the plan year starting {fmt_day(year)}, which has not begun yet. The amounts "
-        "already met count in that plan year, where they are usually $0; set them to $0 unless the plan has "
-        "said otherwise."
+        f"The first session is in the plan year starting {fmt_day(year)}, which has not begun yet, so usually "
+        "nothing is met in it. Set “Deductible met so far” and “Out-of-pocket met so far” in section 3 "
+        "(Insurance) to $0 unless the plan says otherwise."
     ]
 
 
