@@ -259,11 +259,12 @@ def test_four_scenarios_fit_a_phone_on_the_compare_page(page: object, app_url: s
     require_chromium()
     page.set_viewport_size({"width": 412, "height": 900})  # type: ignore[attr-defined]
     page.goto(app_url + "/compare")  # type: ignore[attr-defined]
-    buttons = page.locator('[class*="st-key-variant_"] button')  # type: ignore[attr-defined]
-    expect(buttons.first).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-variant_0 button")).to_be_visible(timeout=30_000)  # type: ignore[attr-defined]
     for i in range(4):
-        buttons.nth(i).click()
-        expect(page.locator('[data-testid="stAlert"]', has_text=f"scenario {i + 1}")).to_be_visible()  # type: ignore[attr-defined]
+        # Each add reruns the page and moves the buttons down (a card appears above): find this one afresh.
+        page.locator(f".st-key-variant_{i} button").click()  # type: ignore[attr-defined]
+        added = page.locator('[data-testid="stAlert"]', has_text=f"Added as scenario {i + 1}.")  # type: ignore[attr-defined]
+        expect(added).to_be_visible(timeout=20_000)
     tables = page.locator('[data-testid="stTable"]')  # type: ignore[attr-defined]
     expect(tables).to_have_count(2)
     widths = page.evaluate(  # type: ignore[attr-defined]
