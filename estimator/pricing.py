@@ -17,18 +17,14 @@ def package_shares(package: Package) -> list[Decimal]:
 
 def line_charges(lines: Iterable[tuple[str, int]], fees: Iterable[Fee], packages: Iterable[Package]) -> list[Decimal]:
     """Charges for lines given in processing order: package shares first, then unit fee x quantity."""
+    lines, packages = list(lines), list(packages)
     unit = {f.service: f.charge for f in fees}
-    pending = {p.service: package_shares(p) for p in packages}
-    used = dict.fromkeys(pending, 0)
-    charges: list[Decimal] = []
-    for service, quantity in lines:
-        shares = pending.get(service)
-        if shares is not None and used[service] < len(shares):
-            charges.append(shares[used[service]])
-            used[service] += 1
-        else:
-            charges.append(round_cents(unit[service] * quantity))
-    return charges
+    shares = {p.service: iter(package_shares(p)) for p in packages}
+    packaged = package_flags((service for service, _ in lines), packages)
+    return [
+        next(shares[service]) if in_package else round_cents(unit[service] * quantity)
+        for (service, quantity), in_package in zip(lines, packaged, strict=True)
+    ]
 
 
 def package_flags(services: Iterable[str], packages: Iterable[Package]) -> list[bool]:

@@ -830,10 +830,11 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
         or VIEWS[0]
     )
     if view == "Over time":
-        spec = cumulative_chart(result, insured=scenario.coverage.kind != "self_pay")
+        insured = scenario.coverage.kind != "self_pay"
+        spec = cumulative_chart(result, insured=insured)
         if spec is not None:
             st.vega_lite_chart(spec, width="stretch")
-            st.caption(cumulative_caption(result, insured=scenario.coverage.kind != "self_pay"))
+            st.caption(cumulative_caption(result, insured=insured))
     elif view == "By month":
         spec = monthly_chart(result)
         if spec is not None:
