@@ -4,7 +4,8 @@ Run with `./dev bench` (or `./dev bench --quick` for fewer repetitions). Prints:
 - median time of one 52-week weekly SPRAVATO estimate with every feature on (in process);
 - wall time and peak memory of 1,000 and 10,000 mixed scenarios through `python -m estimator estimate --jsonl`;
 - median server-side rerun after an input change (AppTest) vs a bare one-line Streamlit page, and vs a static
-  copy of the page's default view (scripts/layout_floor_page.py: the floor for this content);
+  copy of the page's default view (scripts/layout_floor_page.py: the floor for this content), and vs the
+  leanest static page holding the required content (scripts/layout_minimal_page.py);
 - first page load in headless Chromium (when /usr/bin/chromium exists);
 - the batch figures from scripts/bench_batch.py when present.
 """
@@ -247,12 +248,18 @@ def bench_app(repeats: int) -> None:
     bare_ms = statistics.median(bare_times) * 1000
     floor = AppTest.from_file(str(ROOT / "scripts" / "layout_floor_page.py"), default_timeout=60).run()
     floor_ms = _median_rerun_ms(floor, "weeks", (52, 51), repeats)
+    lean = AppTest.from_file(str(ROOT / "scripts" / "layout_minimal_page.py"), default_timeout=60).run()
+    lean_ms = _median_rerun_ms(lean, "weeks", (52, 51), repeats)
     print(f"app rerun, SPRAVATO first year (AppTest, target < 150 ms and <= 3x a bare page of {bare_ms:.1f} ms):")
     print(f"  change the weeks, course section open: median {weeks_ms:.1f} ms, ratio {weeks_ms / bare_ms:.2f}")
     print(f"  change the HDHP deductible, insurance open too: median {ded_ms:.1f} ms, ratio {ded_ms / bare_ms:.2f}")
     print(
         f"  the same default view as a static page (fixed numbers, no calculation): median {floor_ms:.1f} ms, "
         f"ratio {floor_ms / bare_ms:.2f}"
+    )
+    print(
+        f"  the leanest page with the required content (scripts/layout_minimal_page.py, static): median "
+        f"{lean_ms:.1f} ms, ratio {lean_ms / bare_ms:.2f}"
     )
 
 
