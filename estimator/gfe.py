@@ -38,7 +38,7 @@ from estimator.presets import course_preset, example_prices
 from estimator.pricing import package_flags
 from estimator.reference import latest_decimal
 from estimator.result import Result
-from estimator.text import count
+from estimator.text import count, fmt_day
 
 CMS_URL = "www.cms.gov/nosurprises"
 CMS_PHONE = "1-800-985-3059"
@@ -440,8 +440,8 @@ class GfeItem:
 def _when(dates: Sequence[dt.date]) -> str:
     ds = sorted(set(dates))
     if len(ds) == 1:
-        return ds[0].isoformat()
-    return f"{frequency(ds)}, {len(ds)} sessions, {ds[0].isoformat()} to {ds[-1].isoformat()}"
+        return fmt_day(ds[0])
+    return f"{frequency(ds)}, {len(ds)} sessions, {fmt_day(ds[0])} to {fmt_day(ds[-1])}"
 
 
 def _package_note(package: Package | None, entries: Sequence[tuple[object, ...]]) -> str:
@@ -503,7 +503,8 @@ def recurring_scope(result: Result) -> list[str]:
     lines = []
     for phase, dates in by_phase.items():
         n = len(dates)
-        when = f"on {dates[0].isoformat()}" if n == 1 else f"{frequency(dates)}, {dates[0]} to {dates[-1]}"
+        span = f"{fmt_day(dates[0])} to {fmt_day(dates[-1])}"
+        when = f"on {fmt_day(dates[0])}" if n == 1 else f"{frequency(dates)}, {span}"
         lines.append(f"{phase_label(phase)}: {count(n, 'session')}, {when}")
     return lines
 

@@ -27,7 +27,7 @@ from fpdf.enums import XPos, YPos
 from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, fmt_usd, round_cents
 from estimator.result import Result, Session
-from estimator.text import count, pct
+from estimator.text import count, fmt_day, friendly_dates, pct
 
 if TYPE_CHECKING:
     from estimator.gfe import ClinicDetails
@@ -182,7 +182,8 @@ def usd(amount: Decimal) -> str:
 
 
 def day(value: dt.date | None) -> str:
-    return value.isoformat() if value is not None else ""
+    """Dates on a printout read as on the pages: "Jan 4, 2027"."""
+    return fmt_day(value) if value is not None else ""
 
 
 def service_label(scenario: Scenario, service: str) -> str:
@@ -977,7 +978,8 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
         if result.warnings:
             doc.bullets(
                 [
-                    (f"{day(w.date)}: " if w.date and day(w.date) not in w.message else "") + w.message
+                    (f"{day(w.date)}: " if w.date and day(w.date) not in friendly_dates(w.message) else "")
+                    + friendly_dates(w.message)
                     for w in result.warnings
                 ]
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal
 
 from estimator.money import fmt_plain
@@ -15,3 +17,23 @@ def count(n: int, noun: str) -> str:
 def pct(value: Decimal) -> str:
     """20 %, with a no-break space so a line never ends between the number and its sign."""
     return f"{fmt_plain(value)}\u00a0%"
+
+
+def fmt_day(d: dt.date) -> str:
+    """A date for people, the same on the pages and the printouts: "Jan 4, 2027"."""
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def friendly_dates(text: str) -> str:
+    """ISO dates inside a core message ("plan year starting 2027-01-01") in the people's date style."""
+
+    def repl(m: re.Match[str]) -> str:
+        try:
+            return fmt_day(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:
+            return m[0]
+
+    return _ISO_DAY.sub(repl, text)

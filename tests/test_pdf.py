@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 import tempfile
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from estimator.pdf import (
     unprintable_chars,
 )
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
+from estimator.text import fmt_day, friendly_dates
 
 START = dt.date(2026, 3, 2)
 MADE_ON = dt.date(2026, 2, 25)
@@ -98,7 +100,7 @@ def test_estimate_pdf_contains_notes_totals_and_every_section(insured) -> None:
     required = [
         "Treatment cost estimate",
         "SPRAVATO first year — Zoë's plan",
-        "Made on 2026-02-25",
+        "Made on Feb 25, 2026",
         # the coverage notes, as plain text (no Markdown or HTML interpretation)
         "Called the plan 2026-02-20, ref #A123.",
         "Rep said *covered* at 80 % <b>after</b> prior auth; 李小龍 checked.",
@@ -110,7 +112,7 @@ def test_estimate_pdf_contains_notes_totals_and_every_section(insured) -> None:
         f"{t.sessions} sessions, {t.visits} visits",
         # totals by plan year
         "Totals by plan year",
-        *[py.plan_year.isoformat() for py in result.by_plan_year],
+        *[fmt_day(py.plan_year) for py in result.by_plan_year],
         *[fmt_usd(py.patient_pays) for py in result.by_plan_year],
         # coverage assumptions, savings programs, accounts, payment plan
         "Coverage assumptions",
@@ -123,21 +125,24 @@ def test_estimate_pdf_contains_notes_totals_and_every_section(insured) -> None:
         # the schedule: codes and dates
         "J0013",
         "99215+99415+99416",
-        *[s.date.isoformat() for s in result.sessions],
+        *[fmt_day(s.date) for s in result.sessions],
         # warnings, disclaimer and crisis line
-        *[w.message[:40] for w in result.warnings],
+        *[friendly_dates(w.message)[:40] for w in result.warnings],
         DISCLAIMER,
         CRISIS_LINE,
     ]
     missing = [r for r in required if " ".join(r.split()) not in text]
     assert not missing, missing
+    # dates read as on the pages; the only ISO date left is the one typed in the notes
+    assert re.findall(r"\d{4}-\d{2}-\d{2}", text) == ["2026-02-20"]
 
 
 def test_every_schedule_page_repeats_the_table_header(insured) -> None:
     _, result, pdf = insured
     pages = _pages(pdf)
     assert len(pages) >= 3
-    dates = [s.date.isoformat() for s in result.sessions]
+    dates = [fmt_day(s.date) for s in result.sessions]
+    assert sum(any(f"{d} SPRAVATO" in text or f"{d} Administration" in text for d in dates) for text in pages) >= 2
     for text in pages:
         if any(f"{d} SPRAVATO" in text or f"{d} Administration" in text for d in dates):
             assert "Date Service Code Qty Charge Insurance Program You pay" in text

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import streamlit as st
 
 from estimator.money import fmt_usd
+from estimator.text import fmt_day as fmt_day  # re-exported: the pages take the date style from here
+from estimator.text import friendly_dates as friendly_dates
 
 # Session-state contract between pages.
 SCENARIO_KEY = "current_scenario"  # estimator.models.Scenario last validated on the Estimate page
@@ -49,26 +50,6 @@ def usd(value: object) -> str:
     from decimal import Decimal
 
     return fmt_usd(value if isinstance(value, Decimal) else Decimal(str(value)))
-
-
-def fmt_day(d: dt.date) -> str:
-    """A date for people, the same everywhere on the pages: "Jan 4, 2027"."""
-    return f"{d:%b} {d.day}, {d.year}"
-
-
-_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def friendly_dates(text: str) -> str:
-    """ISO dates inside a core message ("plan year starting 2027-01-01") in the pages' date style."""
-
-    def repl(m: re.Match[str]) -> str:
-        try:
-            return fmt_day(dt.date(int(m[1]), int(m[2]), int(m[3])))
-        except ValueError:
-            return m[0]
-
-    return _ISO_DAY.sub(repl, text)
 
 
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
