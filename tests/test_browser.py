@@ -272,3 +272,19 @@ def test_four_scenarios_fit_a_phone_on_the_compare_page(page: object, app_url: s
               .map(t => [t.querySelector('table').getBoundingClientRect().width, t.clientWidth])"""
     )
     assert all(table <= box + 1 for table, box in widths), widths
+    # On a 360 px phone the first table is wider than the screen: its own box scrolls sideways (never the page)
+    # and the figure names stay in view while it does.
+    page.set_viewport_size({"width": 360, "height": 900})  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    state = page.evaluate(  # type: ignore[attr-defined]
+        """() => {
+            const box = document.querySelector('[data-testid="stTable"] table').parentElement;
+            const name = () => box.querySelector('tbody tr th').getBoundingClientRect().left;
+            const before = name();
+            box.scrollLeft = box.scrollWidth;
+            return {page: document.documentElement.scrollWidth, scrolled: box.scrollLeft, before, after: name()};
+        }"""
+    )
+    assert state["page"] <= 360, state
+    assert state["scrolled"] > 0, state  # the example scenarios' first table is wider than 360 px
+    assert abs(state["after"] - state["before"]) < 1, state

@@ -172,10 +172,15 @@ def _table(rows: list[dict[str, str]]) -> None:
     st.table(pd.DataFrame(rows).set_index("Figure"))
 
 
-# Four scenarios side by side need a smaller type on a phone, or the last column runs off the screen.
+# Four scenarios side by side need a smaller type on a phone, or the last column runs off the screen. When even
+# that is too wide (six-figure amounts on a 360 px phone), Streamlit's table box scrolls sideways; the figure
+# names stay put while it does, on the page's own background.
 COMPACT_TABLES_CSS = (
-    f"<style>{PHONE_MEDIA} {{ [data-testid='stTable'] th, [data-testid='stTable'] td"
-    " { font-size: 0.8rem; padding: 0.3rem 0.35rem; } }</style>"
+    f"<style>{PHONE_MEDIA} {{"
+    " [data-testid='stTable'] th, [data-testid='stTable'] td { font-size: 0.8rem; padding: 0.3rem 0.35rem; }"
+    " [data-testid='stTable'] tr > th:first-child"
+    f" {{ position: sticky; left: 0; z-index: 1; background-color: {st.get_option('theme.backgroundColor')}; }}"
+    " }</style>"
 )
 
 
