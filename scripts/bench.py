@@ -217,49 +217,64 @@ def bench_jsonl_heap() -> None:
     print(f"--jsonl heap: peak {peaks[0]:.2f} MB over 1,000 scenarios, {peaks[1]:.2f} MB over 10,000")
 
 
-def _median_rerun_ms(at: Any, key: str, values: tuple[float, float], repeats: int) -> float:
-    """Median time of `at.run()` after setting the number input `key` (alternating between two values)."""
-    times = []
+Timed = tuple[Any, str | None, tuple[float, float]]  # an AppTest, the number input to change, two values for it
+
+
+def _interleaved_medians(pages: dict[str, Timed], repeats: int) -> dict[str, float]:
+    """Median `at.run()` time per page, in ms, after setting its number input (alternating between two values).
+
+    The pages take turns, round after round, so a busy moment of the machine falls on all of them alike and the
+    ratios stay fair even when the absolute figures drift.
+    """
+    times: dict[str, list[float]] = {name: [] for name in pages}
     for i in range(repeats):
-        at.number_input(key=key).set_value(values[i % 2])
-        t = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - t)
-    assert not at.exception
-    return statistics.median(times) * 1000
+        for name, (at, key, values) in pages.items():
+            if key is not None:
+                at.number_input(key=key).set_value(values[i % 2])
+            t = time.perf_counter()
+            at.run()
+            times[name].append(time.perf_counter() - t)
+            assert not at.exception, (name, at.exception)
+    return {name: statistics.median(ts) * 1000 for name, ts in times.items()}
 
 
 def bench_app(repeats: int) -> None:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.selectbox(key="course").set_value("spravato_1y").run()
-    weeks_ms = _median_rerun_ms(at, "weeks", (52, 51), repeats)  # the sections as the page opens (course only)
-    at.session_state["sec_insurance"] = True  # the user opens the insurance section, the largest one
-    at.run()
-    at.selectbox(key="plan").set_value("hdhp_2026").run()
-    ded_ms = _median_rerun_ms(at, "ded", (1700.0, 1800.0), repeats)
+    def app_test(path: Path) -> Any:
+        return AppTest.from_file(str(path), default_timeout=60).run()
+
+    weeks_app = app_test(ROOT / "app.py")  # the sections as the page opens (course only)
+    weeks_app.selectbox(key="course").set_value("spravato_1y").run()
+    ded_app = app_test(ROOT / "app.py")
+    ded_app.selectbox(key="course").set_value("spravato_1y").run()
+    ded_app.session_state["sec_insurance"] = True  # the user opens the insurance section, the largest one
+    ded_app.run()
+    ded_app.selectbox(key="plan").set_value("hdhp_2026").run()
     bare = AppTest.from_string('import streamlit as st\nst.write("hello")\n', default_timeout=60).run()
-    bare_times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        bare.run()
-        bare_times.append(time.perf_counter() - t)
-    bare_ms = statistics.median(bare_times) * 1000
-    floor = AppTest.from_file(str(ROOT / "scripts" / "layout_floor_page.py"), default_timeout=60).run()
-    floor_ms = _median_rerun_ms(floor, "weeks", (52, 51), repeats)
-    lean = AppTest.from_file(str(ROOT / "scripts" / "layout_minimal_page.py"), default_timeout=60).run()
-    lean_ms = _median_rerun_ms(lean, "weeks", (52, 51), repeats)
+    ms = _interleaved_medians(
+        {
+            "bare": (bare, None, (0, 0)),
+            "weeks": (weeks_app, "weeks", (52, 51)),
+            "ded": (ded_app, "ded", (1700.0, 1800.0)),
+            "floor": (app_test(ROOT / "scripts" / "layout_floor_page.py"), "weeks", (52, 51)),
+            "lean": (app_test(ROOT / "scripts" / "layout_minimal_page.py"), "weeks", (52, 51)),
+        },
+        repeats,
+    )
+    bare_ms = ms["bare"]
     print(f"app rerun, SPRAVATO first year (AppTest, target < 150 ms and <= 3x a bare page of {bare_ms:.1f} ms):")
-    print(f"  change the weeks, course section open: median {weeks_ms:.1f} ms, ratio {weeks_ms / bare_ms:.2f}")
-    print(f"  change the HDHP deductible, insurance open too: median {ded_ms:.1f} ms, ratio {ded_ms / bare_ms:.2f}")
+    print(f"  change the weeks, course section open: median {ms['weeks']:.1f} ms, ratio {ms['weeks'] / bare_ms:.2f}")
     print(
-        f"  the same default view as a static page (fixed numbers, no calculation): median {floor_ms:.1f} ms, "
-        f"ratio {floor_ms / bare_ms:.2f}"
+        f"  change the HDHP deductible, insurance open too: median {ms['ded']:.1f} ms, ratio {ms['ded'] / bare_ms:.2f}"
+    )
+    print(
+        f"  the same default view as a static page (fixed numbers, no calculation): median {ms['floor']:.1f} ms, "
+        f"ratio {ms['floor'] / bare_ms:.2f}"
     )
     print(
         f"  the leanest page with the required content (scripts/layout_minimal_page.py, static): median "
-        f"{lean_ms:.1f} ms, ratio {lean_ms / bare_ms:.2f}"
+        f"{ms['lean']:.1f} ms, ratio {ms['lean'] / bare_ms:.2f}"
     )
 
 
