@@ -519,3 +519,26 @@ def test_met_in_unstarted_plan_year_reads_every_amount_met() -> None:
         assert met_in_unstarted_plan_year(met, dt.date(2027, 6, 30), today) is None  # the current plan year
         self_pay = Coverage.model_validate({**met.model_dump(mode="json"), "kind": "self_pay"})
         assert met_in_unstarted_plan_year(self_pay, dt.date(2027, 7, 6), today) is None
+
+
+def test_deleting_a_packaged_service_row_keeps_the_package_on_that_service() -> None:
+    """Deleting the infusion price row used to move the package to the first service left (the consult), so
+    putting the row back gave a different estimate: the consult at a package share, six infusions at full fee."""
+    import pandas as pd
+
+    at = _linked({"course": "iv6", "kind": "self_pay"})
+    assert at.session_state["pkg_on"] and at.session_state["pkg_service"] == "iv_infusion"
+    before = at.session_state["current_result"].totals.patient_pays
+    prices = at.session_state["prices_saved"]
+    row = prices[prices["service"] == "iv_infusion"]
+    at.session_state["prices_saved"] = prices[prices["service"] != "iv_infusion"].reset_index(drop=True)
+    at.session_state["editor_version"] = at.session_state["editor_version"] + 1
+    at.run()
+    assert not at.exception
+    assert at.session_state["pkg_service"] == "iv_infusion"
+    assert at.session_state["estimate_inputs_invalid"]  # the unpriced service is pointed out
+    at.session_state["prices_saved"] = pd.concat([at.session_state["prices_saved"], row], ignore_index=True)
+    at.session_state["editor_version"] = at.session_state["editor_version"] + 1
+    at.run()
+    assert not at.session_state["estimate_inputs_invalid"]
+    assert at.session_state["current_result"].totals.patient_pays == before

@@ -403,8 +403,12 @@ def prices_section() -> None:
     show_problems("fees")
     if toggle("Package price", "pkg_on", help="A clinic price for a bundle of sessions, split evenly."):
         priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
+        chosen = ss.get("pkg_service")
+        # A service whose price row was deleted stays chosen (and is flagged as unpriced) instead of the box
+        # quietly moving the package to the first service left, which changed the estimate once the row was back.
+        options = priced + ([chosen] if chosen and chosen not in priced else []) or ["iv_infusion"]
         c1, c2, c3 = st.columns(3)
-        c1.selectbox("Service", priced or ["iv_infusion"], key="pkg_service", persist_state="session")
+        c1.selectbox("Service", options, key="pkg_service", persist_state="session")
         with c2:
             st.number_input("Sessions", key="pkg_sessions", min_value=2, max_value=52, step=1, persist_state="session")
         with c3:
