@@ -556,8 +556,8 @@ def render_pdf(build: Callable[[Doc], None], *, title: str, footer_text: str, ma
 # ---------------------------------------------------------------- the printable estimate
 
 
-def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
-    """The course in words: type, schedule, dates and counts."""
+def course_words(scenario: Scenario) -> tuple[str, str]:
+    """The kind of course and its schedule in words, from the protocol itself (not the preset it came from)."""
     p = scenario.protocol
     if isinstance(p, IvKetamine):
         kind = "IV ketamine infusions"
@@ -579,6 +579,13 @@ def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
         assert isinstance(p, Custom)
         kind = "Custom course"
         schedule = count(len(p.sessions), "planned session")
+    return kind, schedule
+
+
+def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
+    """The course in words: type, schedule, dates and counts."""
+    p = scenario.protocol
+    kind, schedule = course_words(scenario)
     once = ", ".join(service_label(scenario, s) for s in p.once) or "none"
     per_session = getattr(p, "per_session", [])
     dates = [s.date for s in result.sessions]
@@ -589,9 +596,10 @@ def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
     ]
     if per_session:
         rows.append(("Also at every session", ", ".join(service_label(scenario, s) for s in per_session)))
+    last_visit = f" (last visit {day(max(dates))})" if dates else ""
     rows += [
         ("Starts", day(scenario.start_date)),
-        ("Estimate covers", count(scenario.horizon_weeks, "week") + (f" (to {day(max(dates))})" if dates else "")),
+        ("Estimate covers", count(scenario.horizon_weeks, "week") + last_visit),
         ("Treatment sessions", str(result.totals.sessions)),
         ("Clinic visits", str(result.totals.visits)),
     ]
@@ -701,7 +709,8 @@ def _coverage_section(doc: Doc, scenario: Scenario) -> None:
         pairs.append(("Assumption", "No insurance is billed: you pay the clinic's price for every service."))
     else:
         pairs.append(("Clinic is", "in network" if cov.network == "in" else "out of network"))
-        pairs.append(("Plan year starts", f"every year on {cov.plan_year_start} (month-day)"))
+        month, dom = (int(x) for x in cov.plan_year_start.split("-"))
+        pairs.append(("Plan year starts", f"every year on {dt.date(2000, month, dom):%b} {dom}"))
 
         def tier(t: Tier, out: bool) -> str:
             text = (

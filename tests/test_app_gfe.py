@@ -210,7 +210,25 @@ def test_gfe_names_the_course_it_uses() -> None:
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert "Six IV infusions, 4 weeks from Jan 4, 2027" in [str(t.value) for t in at.text]
+    texts = [str(t.value) for t in at.text]
+    assert "IV ketamine infusions. 6 induction infusions over 3 weeks; 4 weeks from Jan 4, 2027." in texts, texts
+
+
+def test_gfe_describes_an_edited_preset_as_it_is_not_as_another_preset() -> None:
+    """SPRAVATO first year cut to 30 weeks was named "SPRAVATO first 6 months", and 8 infusions "Six IV
+    infusions": the page now says what the course is."""
+    for params, expected in (
+        ({"course": "spravato_1y", "weeks": "30"}, "then every 2 weeks (label schedule); 30 weeks from"),
+        ({"iv_n": "8", "iv_weeks": "4"}, "8 induction infusions over 4 weeks;"),
+    ):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params.update(params)
+        at.run()
+        at.switch_page(PAGE).run()
+        assert not at.exception
+        texts = [str(t.value) for t in at.text]
+        assert any(expected in t for t in texts), texts
+        assert not any("first 6 months" in t or "Six IV" in t for t in texts), texts
 
 
 def test_a_course_longer_than_a_gfe_can_cover_is_said_before_anything_is_typed() -> None:

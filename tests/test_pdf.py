@@ -117,6 +117,7 @@ def test_estimate_pdf_contains_notes_totals_and_every_section(insured) -> None:
         # coverage assumptions, savings programs, accounts, payment plan
         "Coverage assumptions",
         "deductible $1,700.00",
+        "Plan year starts every year on Jan 1",  # as the pages say it, not "01-01 (month-day)"
         "SPRAVATO withMe (medication)",
         "Paid from the FSA " + fmt_usd(result.accounts.from_fsa),
         "Tax savings " + fmt_usd(result.accounts.tax_savings),
@@ -261,5 +262,5 @@ def test_a_one_session_one_week_course_reads_in_the_singular() -> None:
     scenario = _six_iv_self_pay().model_copy(update={"horizon_weeks": 1, "protocol": one, "packages": []})
     text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
     assert "1 planned session" in text and "1 planned sessions" not in text
-    assert "1 week (to" in text and "1 weeks" not in text
+    assert "1 week (last visit" in text and "1 weeks" not in text
     assert "1 session, 1 visit" in text

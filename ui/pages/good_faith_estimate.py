@@ -38,8 +38,7 @@ from estimator.gfe import (
 from estimator.io import Problem
 from estimator.models import Scenario
 from estimator.money import fmt_usd
-from estimator.pdf import phase_label, unprintable_chars
-from estimator.presets import course_preset
+from estimator.pdf import course_words, phase_label, unprintable_chars
 from estimator.result import Result
 from estimator.text import count
 from ui.common import (
@@ -53,7 +52,6 @@ from ui.common import (
     plain,
     sentence,
 )
-from ui.state import matching_course
 
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
 CLINIC_FIELDS = {
@@ -394,9 +392,10 @@ def main() -> None:
         )
     else:
         st.caption("Course from the Estimate page:")
-        course = course_preset(matching_course(scenario.protocol, scenario.horizon_weeks)).label
+        kind, schedule = course_words(scenario)  # from the course itself: an edited preset is no longer the preset
         weeks = count(scenario.horizon_weeks, "week")
-        st.text(f"{scenario.name + ': ' if scenario.name else ''}{course}, {weeks} from {fmt_day(scenario.start_date)}")
+        named = scenario.name + ": " if scenario.name else ""
+        st.text(f"{named}{kind}. {schedule}; {weeks} from {fmt_day(scenario.start_date)}.")
 
     why_not = gfe_ineligibility(scenario)
     if why_not is not None:
