@@ -100,6 +100,18 @@ def test_an_opened_file_shows_the_course_it_was_made_from(preset: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("weeks", "preset"), [(30, "spravato_6m"), (39, "spravato_6m"), (40, "spravato_1y"), (80, "spravato_1y")]
+)
+def test_an_opened_file_of_another_length_shows_the_nearest_course(weeks: int, preset: str) -> None:
+    from estimator.presets import course_preset
+
+    scenario = _case("05_iv_partial_coverage_accounts").model_copy(
+        update={"protocol": course_preset("spravato_1y").protocol, "horizon_weeks": weeks}
+    )
+    assert S.state_from_scenario(scenario)["course"] == preset
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"course": "foo"},

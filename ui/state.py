@@ -842,7 +842,8 @@ def scenario_dict(state: State) -> dict[str, Any]:
 
 def matching_course(protocol: Any, horizon_weeks: int) -> str:
     """The course preset a scenario's protocol is a form of: the same kind of course (and indication, or
-    boosters), preferring the preset with the same number of weeks (SPRAVATO 6 months vs first year)."""
+    boosters), preferring the preset nearest in weeks (a 40-week SPRAVATO course is closer to the first year than to
+    6 months; ties go to the shorter preset)."""
     like = []
     for preset in course_presets():
         p = preset.protocol
@@ -854,8 +855,9 @@ def matching_course(protocol: Any, horizon_weeks: int) -> str:
         if isinstance(protocol, IvKetamine) and boosters != bool(protocol.booster_every_weeks):
             continue
         like.append(preset)
-    same_length = [p for p in like if p.horizon_weeks == horizon_weeks]
-    return (same_length or like)[0].id if like else "custom"
+    if not like:
+        return "custom"
+    return min(like, key=lambda p: (abs(p.horizon_weeks - horizon_weeks), p.horizon_weeks)).id
 
 
 def state_from_scenario(s: Scenario) -> dict[str, Any]:
