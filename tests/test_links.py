@@ -180,3 +180,28 @@ def test_a_value_set_back_to_the_apps_default_still_travels_when_the_plan_preset
     assert params["plan"] == "hdhp_2026" and params["coins"] == "0"
     assert "ded" not in params  # the preset's own 1,700 needs no place in the link
     assert S.link_baseline(TODAY, "iv6", "hdhp_2026")["coins"] == 20.0
+
+
+def test_two_sessions_on_the_same_day_and_phase_stay_two_when_a_file_is_opened() -> None:
+    """The grid joins rows of one day and phase into one session; a file holding two such sessions kept them apart
+    from the command line but merged them on the page (3 sessions instead of 4, a higher average per session)."""
+    from estimator import estimate
+    from estimator.io import scenario_from_data
+
+    base = _case("05_iv_partial_coverage_accounts")
+    custom = {
+        "type": "custom",
+        "sessions": [
+            {"day": 0, "services": [{"service": "iv_infusion"}]},
+            {"day": 7, "services": [{"service": "iv_infusion"}]},
+            {"day": 7, "services": [{"service": "iv_infusion"}, {"service": "consult"}]},
+            {"day": 14, "phase": "maintenance", "services": [{"service": "iv_infusion"}]},
+        ],
+    }
+    scenario = scenario_from_data(base.model_dump(mode="json") | {"protocol": custom, "packages": []})
+    state = _state_of(scenario)
+    numbers = [None if pd.isna(x) else int(x) for x in state["custom_base"]["session"]]
+    assert numbers == [None, 1, 2, 2, None]  # numbered only where two sessions share a day and phase
+    again = scenario_from_data(S.scenario_dict(state))
+    assert again.protocol == scenario.protocol
+    assert estimate(again).totals.sessions == estimate(scenario).totals.sessions == 4

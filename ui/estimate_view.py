@@ -338,7 +338,10 @@ def course_section() -> None:
             "no driving until the next day. The schedule follows the label; your prescriber decides."
         )
     else:
-        st.caption("One row per service line; rows with the same day and phase form one session (day 0 = start).")
+        st.caption(
+            "One row per service line; rows with the same day and phase form one session (day 0 = start). For two "
+            "separate sessions on one day and phase, number them 1 and 2 under Session."
+        )
         st.data_editor(
             ss["custom_base"],
             key=S.editor_key(ss, "custom"),
@@ -352,6 +355,13 @@ def course_section() -> None:
                 "phase": st.column_config.TextColumn("Phase", max_chars=40),
                 "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
                 "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
+                "session": st.column_config.NumberColumn(
+                    "Session",
+                    min_value=1,
+                    max_value=9,
+                    step=1,
+                    help="Leave blank, except for two separate sessions on the same day and phase: 1 and 2.",
+                ),
             },
         )
     options = sorted(set(priced) | set(ss.get("once") or []) | set(ss.get("extra") or []))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections import Counter
 from collections.abc import MutableMapping
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -33,7 +34,7 @@ State = MutableMapping[str, Any]
 
 PRICE_COLUMNS = ["service", "charge", "code", "description"]
 RULE_COLUMNS = ["service", "covered", "benefit", "copay", "deductible_applies", "allowed", "prior_auth"]
-CUSTOM_COLUMNS = ["day", "phase", "service", "quantity"]
+CUSTOM_COLUMNS = ["day", "phase", "service", "quantity", "session"]
 
 # Every scalar input goes in a shareable link except free text (names, notes): the course, dates and every
 # plan figure. Tables (prices, coverage, custom sessions) do not fit a link; the scenario file carries those.
@@ -501,11 +502,18 @@ def rules_frame(services: dict[str, Any], all_services: list[str]) -> pd.DataFra
 
 
 def custom_frame_from(protocol: Any) -> pd.DataFrame:
+    """One grid row per service line. Rows of one session share its day and phase; a second session on the same
+    day and phase (a file may hold one) is numbered in the Session column, so the grid keeps the two apart."""
     rows = []
     if isinstance(protocol, Custom):
+        shared = Counter((s.day, s.phase) for s in protocol.sessions)
+        seen: Counter[tuple[int, str]] = Counter()
         for s in protocol.sessions:
+            seen[(s.day, s.phase)] += 1
+            number = seen[(s.day, s.phase)] if shared[(s.day, s.phase)] > 1 else None
             for sq in s.services:
-                rows.append({"day": s.day, "phase": s.phase, "service": sq.service, "quantity": sq.quantity})
+                line = {"service": sq.service, "quantity": sq.quantity, "session": number}
+                rows.append({"day": s.day, "phase": s.phase, **line})
     return pd.DataFrame(rows, columns=CUSTOM_COLUMNS)
 
 
@@ -674,18 +682,20 @@ def _protocol(state: State) -> dict[str, Any]:
             "once": once,
             "per_session": extra,
         }
-    sessions: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    sessions: dict[tuple[int, str, int], list[dict[str, Any]]] = {}
     for row in current_custom(state).to_dict("records"):
         if _blank(row.get("service")) and _blank(row.get("day")):
             continue
         day = int(row["day"]) if not _blank(row.get("day")) else 0
         phase = _text(row.get("phase")).strip() or "treatment"
         qty = int(row["quantity"]) if not _blank(row.get("quantity")) else 1
-        sessions.setdefault((day, phase), []).append({"service": _text(row.get("service")).strip(), "quantity": qty})
+        number = int(row["session"]) if not _blank(row.get("session")) else 1
+        line = {"service": _text(row.get("service")).strip(), "quantity": qty}
+        sessions.setdefault((day, phase, number), []).append(line)
     return {
         "type": "custom",
         "once": once,
-        "sessions": [{"day": d, "phase": ph, "services": svc} for (d, ph), svc in sessions.items()],
+        "sessions": [{"day": d, "phase": ph, "services": svc} for (d, ph, _), svc in sessions.items()],
     }
 
 
