@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from estimator.models import Accounts, TimeOff, Travel
 from estimator.money import ZERO, fmt_usd, pct_of, round_cents
-from estimator.reference import decimal_for_year
+from estimator.reference import decimal_for_year, known_years
 from estimator.warnings import WarningLog
 
 
@@ -43,12 +43,16 @@ def travel_per_visit(travel: Travel, visits: list[dt.date], warnings: WarningLog
             rate, assumed = decimal_for_year("irs_medical_mileage_rate", day.year)
             if assumed and travel.round_trip_miles > 0 and day.year not in assumed_years:
                 assumed_years.add(day.year)
-                warnings.add(
-                    "mileage_rate_assumed",
-                    f"The IRS has not published a medical mileage rate for {day.year}; "
-                    f"the latest known rate (${rate} a mile) is used.",
-                    day,
+                years = known_years("irs_medical_mileage_rate")
+                why = (
+                    f"This estimator holds IRS medical mileage rates for {years[0]} to {years[-1]} only, not "
+                    f"{day.year}; the latest known rate (${rate} a mile) is used. Enter that year's rate for an "
+                    "exact figure."
+                    if day.year < years[0]
+                    else f"The IRS has not published a medical mileage rate for {day.year}; the latest known rate "
+                    f"(${rate} a mile) is used."
                 )
+                warnings.add("mileage_rate_assumed", why, day)
         extras = travel.parking_per_visit + travel.rideshare_per_visit
         per_visit[day] = round_cents(travel.round_trip_miles * rate) + extras
     return per_visit

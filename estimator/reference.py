@@ -65,6 +65,11 @@ def decimal_for_year(pid: str, year: int) -> tuple[Decimal, bool]:
     return Decimal(value.value), assumed
 
 
+def known_years(pid: str) -> list[int]:
+    """The years a parameter has a value for, in order."""
+    return sorted(v.year for v in reference().param(pid).values)
+
+
 def latest_decimal(pid: str) -> Decimal:
     """The most recent numeric value of a parameter."""
     values = reference().param(pid).values

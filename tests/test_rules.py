@@ -944,6 +944,28 @@ def test_travel_uses_the_mileage_rate_of_the_visit_year_and_warns_for_2027() -> 
     ]
 
 
+def test_the_mileage_note_says_why_the_rate_was_assumed_for_past_and_future_years() -> None:
+    """Before the reference data's first year the IRS did publish a rate: the app just doesn't hold it."""
+
+    def message(start: str) -> str:
+        data = make(
+            custom((0, ["therapy"])),
+            fees(therapy="100"),
+            {"kind": "self_pay"},
+            start_date=start,
+            travel={"round_trip_miles": "10"},
+        )
+        (w,) = [w for w in run(data)["warnings"] if w["code"] == "mileage_rate_assumed"]
+        return w["message"]
+
+    from estimator.reference import known_years
+
+    years = known_years("irs_medical_mileage_rate")
+    past, future = message("2019-03-04"), message("2031-03-03")
+    assert "has not published" not in past and f"for {years[0]} to {years[-1]} only, not 2019" in past
+    assert "The IRS has not published a medical mileage rate for 2031" in future
+
+
 def test_travel_rounds_each_visit_half_up_with_an_entered_rate() -> None:
     data = make(
         custom((0, ["therapy"]), (7, ["therapy"])),
