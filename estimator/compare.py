@@ -50,6 +50,7 @@ class Summary:
     oop_max_reached_on: dt.date | None  # first date the OOP maximum is reached in any plan year
     you_pay_by_plan_year: tuple[tuple[dt.date, Decimal], ...]
     warning_codes: tuple[str, ...]
+    insured: bool = True  # False for self-pay: no insurance, so no out-of-pocket maximum and no plan year
 
 
 NONE = "—"  # no figure: the dash the pages use for an empty value
@@ -74,6 +75,7 @@ def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Su
         oop_max_reached_on=min(reached) if reached else None,
         you_pay_by_plan_year=tuple((py.plan_year, py.patient_pays) for py in r.by_plan_year),
         warning_codes=tuple(dict.fromkeys(w.code for w in r.warnings)),
+        insured=scenario.coverage.kind != "self_pay",
     )
 
 
@@ -164,8 +166,9 @@ def comparison_table(summaries: Sequence[Summary], max_chars: int | None = None)
     for key, label in FIGURES:
         if key == "you_pay_by_plan_year":
             years = sorted({year for s in summaries for year, _ in s.you_pay_by_plan_year})
+            kind = "plan year" if any(s.insured for s in summaries) else "year"  # self-pay has no plan
             for year in years:
-                row = {"Figure": f"You pay, plan year from {year.isoformat()}"}
+                row = {"Figure": f"You pay, {kind} from {year.isoformat()}"}
                 for col, s in zip(labels, summaries, strict=True):
                     amount = dict(s.you_pay_by_plan_year).get(year)
                     row[col] = NONE if amount is None else fmt_usd(amount)
@@ -173,7 +176,8 @@ def comparison_table(summaries: Sequence[Summary], max_chars: int | None = None)
             continue
         row = {"Figure": label}
         for col, s in zip(labels, summaries, strict=True):
-            row[col] = _fmt(key, getattr(s, key))
+            uninsured = key == "oop_max_reached_on" and not s.insured
+            row[col] = "no insurance" if uninsured else _fmt(key, getattr(s, key))
         rows.append(row)
     return rows
 

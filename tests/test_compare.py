@@ -246,3 +246,17 @@ def test_course_variant_says_when_the_coverage_has_no_rule() -> None:
     variant = next(v for v in variants(_scenario("iv6", coverage=cov), TODAY) if v.kind == "course")
     assert "no rule for spravato_drug, spravato_observation" in variant.description
     assert "no rule" not in next(v for v in variants(_scenario("iv6"), TODAY) if v.kind == "course").description
+
+
+def test_self_pay_columns_say_there_is_no_insurance() -> None:
+    """Self-pay has no out-of-pocket maximum to reach and no plan year: "not reached" and "plan year from" read as
+    if it had insurance."""
+    insured = _scenario("iv6")
+    self_pay = _scenario("iv6", coverage={"kind": "self_pay"})
+    mixed = comparison_table([summarize("A", insured), summarize("B", self_pay)])
+    oop = next(r for r in mixed if r["Figure"] == dict(FIGURES)["oop_max_reached_on"])
+    assert oop["2. B"] == "no insurance" and oop["1. A"] != "no insurance"
+    assert any(r["Figure"].startswith("You pay, plan year from") for r in mixed)  # one of them has a plan
+    alone = comparison_table([summarize("B", self_pay), summarize("C", self_pay)])
+    assert any(r["Figure"].startswith("You pay, year from") for r in alone)
+    assert not any("plan year" in r["Figure"] for r in alone)
