@@ -542,3 +542,14 @@ def test_deleting_a_packaged_service_row_keeps_the_package_on_that_service() -> 
     at.run()
     assert not at.session_state["estimate_inputs_invalid"]
     assert at.session_state["current_result"].totals.patient_pays == before
+
+
+def test_financing_more_than_you_pay_or_nothing_is_pointed_out() -> None:
+    """An amount to finance far above what the patient pays gave a huge monthly payment with no note."""
+    big = _linked({"fin_on": "true", "fin_amount_on": "true", "fin_amount": "10000000", "months": "120"})
+    assert not big.exception
+    assert any("More than you pay for treatment" in str(c.value) for c in big.caption)
+    zero = _linked({"fin_on": "true", "fin_amount_on": "true", "fin_amount": "0"})
+    assert any("Nothing is financed at $0" in str(c.value) for c in zero.caption)
+    usual = _linked({"fin_on": "true", "fin_amount_on": "true", "fin_amount": "100"})
+    assert not any("More than you pay" in str(c.value) or "Nothing is financed" in str(c.value) for c in usual.caption)
