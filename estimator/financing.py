@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from estimator.money import ZERO, round_cents, round_cents_exact
+from estimator.money import ZERO, fmt_usd, round_cents, round_cents_exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,3 +28,15 @@ def amortize(principal: Decimal, apr_pct: Decimal, months: int) -> FinancingResu
         payment = round_cents_exact(p * r * growth / (growth - 1))
     interest = max(payment * months - principal, ZERO)
     return FinancingResult(principal, payment, round_cents(interest))
+
+
+def interest_words(result: FinancingResult, apr_pct: Decimal, months: int) -> str:
+    """The interest for people. At 0 % APR there is none: SPEC §4.6's `payment x n - P` then holds only the
+    cents lost rounding the payment, which a lender settles on the last payment, so that is what is said."""
+    if apr_pct != 0:
+        return fmt_usd(result.total_interest)
+    gap = result.monthly_payment * months - result.principal
+    if gap == 0:
+        return "none (0\u00a0% APR)"
+    side = "less" if gap > 0 else "more"
+    return f"none (0\u00a0% APR); the last payment is usually {fmt_usd(abs(gap))} {side} to settle the rounding"

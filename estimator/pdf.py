@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from estimator.financing import interest_words
 from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, fmt_usd, round_cents
 from estimator.result import Result, Session
@@ -870,8 +871,8 @@ def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
                 ("Amount financed", usd(r2.principal)),
                 ("APR and term", f"{pct(f.apr_pct)} over {f.months} months"),
                 ("Monthly payment", usd(r2.monthly_payment)),
-                ("Total interest", usd(r2.total_interest)),
-                ("Total repaid", usd(r2.monthly_payment * f.months)),
+                ("Total interest", interest_words(r2, f.apr_pct, f.months)),
+                ("Total repaid", usd(r2.monthly_payment * f.months if f.apr_pct else r2.principal)),
             ]
         )
         any_shown = True

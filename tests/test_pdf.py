@@ -264,3 +264,26 @@ def test_a_one_session_one_week_course_reads_in_the_singular() -> None:
     assert "1 planned session" in text and "1 planned sessions" not in text
     assert "1 week (last visit" in text and "1 weeks" not in text
     assert "1 session, 1 visit" in text
+
+
+def test_a_zero_apr_plan_shows_no_interest_and_names_the_rounding() -> None:
+    """SPEC §4.6's interest `payment x n - P` holds only the rounding at 0 % APR: $8,260 over 60 months is
+    $137.67 a month, 20 cents over; no lender calls that interest."""
+    from estimator.financing import amortize, interest_words
+
+    over = amortize(Decimal("8260"), Decimal("0"), 60)
+    assert (over.monthly_payment, over.total_interest) == (Decimal("137.67"), Decimal("0.20"))  # the SPEC figures
+    assert interest_words(over, Decimal("0"), 60) == (
+        "none (0\u00a0% APR); the last payment is usually $0.20 less to settle the rounding"
+    )
+    under = amortize(Decimal("3050"), Decimal("0"), 60)  # $50.83 a month, 20 cents short
+    assert interest_words(under, Decimal("0"), 60).endswith("$0.20 more to settle the rounding")
+    assert interest_words(amortize(Decimal("600"), Decimal("0"), 12), Decimal("0"), 12) == "none (0\u00a0% APR)"
+    paid = amortize(Decimal("1602"), Decimal("3"), 2)
+    assert interest_words(paid, Decimal("3"), 2) == fmt_usd(paid.total_interest)
+
+    scenario = _six_iv_self_pay().model_copy(
+        update={"financing": Financing(apr_pct=Decimal("0"), months=60, amount=Decimal("8260"))}
+    )
+    text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
+    assert "Total interest none (0 % APR)" in " ".join(text.split()) and "Total repaid $8,260.00" in text

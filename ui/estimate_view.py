@@ -18,6 +18,7 @@ import streamlit as st
 from estimator import estimate
 from estimator.adjudication import met_in_unstarted_plan_year
 from estimator.exports import schedule_csv, sessions_ics
+from estimator.financing import interest_words
 from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
 from estimator.models import Scenario
 from estimator.money import fmt_plain
@@ -744,7 +745,9 @@ def metrics(scenario: Scenario, result: Result) -> None:
             "Monthly payment",
             usd(f.monthly_payment),
             border=True,
-            help=f"{scenario.financing.months} months; interest {usd(f.total_interest)}.",
+            help=f"{scenario.financing.months} months; interest "
+            + interest_words(f, scenario.financing.apr_pct, scenario.financing.months)
+            + ".",
         )
     else:
         cells[5].metric("Monthly payment", "—", border=True, help="Turn on a payment plan in section 7.")
