@@ -30,6 +30,12 @@ def _sum(values: list[Decimal]) -> Decimal:
     return sum(values, ZERO)
 
 
+def year_change_is_quiet(scenario: Scenario) -> bool:
+    """A new year changes nothing in the estimate: self-pay prices don't reset, and no FSA election is in play."""
+    a = scenario.accounts
+    return scenario.coverage.kind == "self_pay" and (a is None or not (a.fsa_available or a.fsa_next_years))
+
+
 def estimate(scenario: Scenario) -> Result:
     """The full estimate for a validated scenario."""
     warnings = WarningLog()
@@ -132,6 +138,7 @@ def estimate(scenario: Scenario) -> Result:
                 if cov.kind != "self_pay"
                 else f"A new year starts on {year.isoformat()}: an FSA election for the new year applies from then."
                 if scenario.accounts is not None
+                and (scenario.accounts.fsa_available or scenario.accounts.fsa_next_years)
                 else f"A new year starts on {year.isoformat()}; self-pay prices are not affected.",
                 year,
             )

@@ -553,3 +553,19 @@ def test_financing_more_than_you_pay_or_nothing_is_pointed_out() -> None:
     assert any("Nothing is financed at $0" in str(c.value) for c in zero.caption)
     usual = _linked({"fin_on": "true", "fin_amount_on": "true", "fin_amount": "100"})
     assert not any("More than you pay" in str(c.value) or "Nothing is financed" in str(c.value) for c in usual.caption)
+
+
+def test_self_pay_year_changes_are_one_quiet_note_not_a_warning_each() -> None:
+    """A 156-week self-pay course showed three warning boxes saying nothing changes; with only an HSA they spoke
+    of an FSA election."""
+    for params in (
+        {"course": "iv6_boosters", "kind": "self_pay", "weeks": "156"},
+        {"course": "iv6_boosters", "kind": "self_pay", "weeks": "156", "acct_on": "true", "hsa": "500", "fsa": "0"},
+    ):
+        at = _linked(params)
+        assert not at.exception
+        assert not [w for w in at.warning if "new year" in str(w.value).lower()], params
+        notes = [str(c.value).replace("\\", "") for c in at.caption if "New years start on" in str(c.value)]
+        assert len(notes) == 1 and notes[0].endswith("self-pay prices are not affected."), notes
+    with_fsa = _linked({"course": "iv6_boosters", "kind": "self_pay", "weeks": "156", "acct_on": "true", "fsa": "500"})
+    assert any("FSA election" in str(w.value) for w in with_fsa.warning)
