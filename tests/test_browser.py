@@ -239,6 +239,12 @@ CUT_FIGURES = """() => [...document.querySelectorAll('[data-testid="stMetricValu
     .map(e => e.innerText)"""
 
 
+CUT_CONTROLS = """() => [
+    ...document.querySelectorAll('.st-key-view [data-testid="stButtonGroup"] > div'),
+    ...document.querySelectorAll('.st-key-estimate_layout [data-testid="stButton"] button div'),
+].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+
+
 def test_headline_figures_are_never_cut_off_and_fit_the_first_phone_screen(page: object, app_url: str) -> None:
     """Where the estimate column is narrow (tablets, 641-1100 px) "$519,450.00" used to show as "$519,4..."."""
     require_chromium()
@@ -251,6 +257,8 @@ def test_headline_figures_are_never_cut_off_and_fit_the_first_phone_screen(page:
         if width == 360:  # two to a row on a phone: all six figures on the first screen
             last = page.locator('[data-testid="stMetric"]').nth(5).bounding_box()  # type: ignore[attr-defined]
             assert last["y"] + last["height"] < 900
+        # Nor are the view buttons ("Downloads" ran off the column) or the comparison button's label.
+        assert page.evaluate(CUT_CONTROLS) == [], width  # type: ignore[attr-defined]
 
 
 def test_four_scenarios_fit_a_phone_on_the_compare_page(page: object, app_url: str) -> None:

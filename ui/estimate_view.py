@@ -56,6 +56,8 @@ FIGURE_CELL = "[data-testid='stColumn']:has(> * > * > [data-testid='stMetric'])"
 LAYOUT_CSS = (
     f"<style>{FIGURE} {{ font-size: min(2.25rem, 2.4vw); }}"
     " .st-key-estimate_layout [data-testid='stMetricLabel'] * { white-space: normal; }"  # wrap, never "Net cost af..."
+    # The four view buttons fit a half-width column or a phone: Streamlit's 1 rem each side cut off "Downloads".
+    " .st-key-view button { padding-left: 0.5rem; padding-right: 0.5rem; }"
     f" {PHONE_MEDIA} {{"
     " .st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
     " > [data-testid='stColumn']:nth-child(2) { order: -1; }"
@@ -867,6 +869,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             default=VIEWS[0],
             persist_state="session",
             label_visibility="collapsed",
+            width="stretch",  # the four views share the column's width instead of running off its right edge
         )
         or VIEWS[0]
     )
@@ -958,17 +961,15 @@ def downloads(scenario: Scenario, result: Result) -> None:
 
 
 def compare_box(scenario: Scenario, stale: bool = False) -> None:
-    with st.container(border=True):
-        c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
-        c1.text_input(
+    with st.container(border=True):  # stacked: side by side, the button's label was cut at tablet widths
+        st.text_input(
             "Name for this scenario", key="compare_name", max_chars=60, placeholder="e.g. SPRAVATO in network"
         )
-        c2.button(
+        st.button(
             "Add to comparison",
             on_click=_add_to_comparison,
             args=(scenario,),
             icon=":material/add:",
-            width="stretch",
             disabled=stale,
             help="Fix the inputs marked in red first." if stale else None,
         )
