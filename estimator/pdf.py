@@ -640,7 +640,7 @@ def phase_runs(result: Result) -> list[tuple[str, list[Session]]]:
 
 
 def phase_summary(phase: str, sessions: Sequence[Session]) -> str:
-    """'Induction: 8 sessions, twice a week, 2026-03-02 to 2026-03-26'."""
+    """'Induction: 8 sessions, twice a week, Mar 2, 2026 to Mar 26, 2026'."""
     dates = sorted({s.date for s in sessions})
     if len(sessions) == 1:
         return f"{phase_label(phase)}: {day(dates[0])}"
@@ -649,8 +649,11 @@ def phase_summary(phase: str, sessions: Sequence[Session]) -> str:
 
 
 def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
+    """Who pays what, line by line. Columns that could only hold dashes or $0.00 are left out: Insurance for
+    self-pay, Program when no savings program is in the scenario, Discount when the clinic writes nothing off."""
     self_pay = scenario.coverage.kind == "self_pay"
     show_write_off = result.totals.write_off > 0
+    show_program = bool(scenario.savings_programs) or result.totals.program_pays > 0
     columns = [
         Column("Date", wrap=False),
         Column("Service"),
@@ -660,32 +663,36 @@ def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
     ]
     if show_write_off:
         columns.append(Column("Discount", "RIGHT", wrap=False))
-    columns += [
-        Column("Insurance", "RIGHT", wrap=False),
-        Column("Program", "RIGHT", wrap=False),
-        Column("You pay", "RIGHT", wrap=False),
-    ]
+    if not self_pay:
+        columns.append(Column("Insurance", "RIGHT", wrap=False))
+    if show_program:
+        columns.append(Column("Program", "RIGHT", wrap=False))
+    columns.append(Column("You pay", "RIGHT", wrap=False))
     groups: list[tuple[str, list[list[str]]]] = []
     for phase, sessions in phase_runs(result):
         rows: list[list[str]] = []
         for s in sessions:
             for ln in s.lines:
-                if ln.covered:
-                    insurance = usd(ln.plan_pays)
-                else:
-                    insurance = "—" if self_pay else "not covered"
                 row = [day(s.date), service_label(scenario, ln.service), clean_text(ln.code)]
                 row += [str(ln.quantity), usd(ln.charge)]
                 if show_write_off:
                     row.append(usd(ln.write_off))
-                row += [insurance, usd(ln.program_pays), usd(ln.patient_pays)]
+                if not self_pay:
+                    row.append(usd(ln.plan_pays) if ln.covered else "not covered")
+                if show_program:
+                    row.append(usd(ln.program_pays))
+                row.append(usd(ln.patient_pays))
                 rows.append(row)
         groups.append((phase_summary(phase, sessions), rows))
     t = result.totals
     total = ["Total", f"{count(t.sessions, 'session')}, {count(t.visits, 'visit')}", "", "", usd(t.charges)]
     if show_write_off:
         total.append(usd(t.write_off))
-    total += ["—" if self_pay and not t.plan_pays else usd(t.plan_pays), usd(t.program_pays), usd(t.patient_pays)]
+    if not self_pay:
+        total.append(usd(t.plan_pays))
+    if show_program:
+        total.append(usd(t.program_pays))
+    total.append(usd(t.patient_pays))
     doc.grouped_table(columns, groups, total)
     notes = []
     if t.balance_bill > 0:

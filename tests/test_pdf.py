@@ -287,3 +287,12 @@ def test_a_zero_apr_plan_shows_no_interest_and_names_the_rounding() -> None:
     )
     text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
     assert "Total interest none (0 % APR)" in " ".join(text.split()) and "Total repaid $8,260.00" in text
+
+
+def test_a_self_pay_schedule_has_no_insurance_or_empty_program_column() -> None:
+    """Self-pay rows showed "—" under Insurance and $0.00 under Program on every line."""
+    scenario = _six_iv_self_pay()
+    assert not scenario.savings_programs
+    text = " ".join(_text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON)).split())
+    assert "Date Service Code Qty Charge You pay" in text
+    assert "Insurance" not in text.split("Session schedule")[1].split("Important")[0]
