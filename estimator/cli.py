@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from estimator.engine import estimate
+from estimator.financing import interest_words
 from estimator.io import ScenarioError, scenario_from_json
 from estimator.models import Scenario
 from estimator.money import fmt_usd
@@ -33,9 +34,10 @@ def summary_text(scenario: Scenario, result: Result) -> str:
         rows.append((f"  plan year from {py.plan_year}", fmt_usd(py.patient_pays) + reached))
     if result.accounts:
         rows.append(("After tax savings", fmt_usd(result.accounts.net_cost)))
-    if result.financing:
+    if result.financing and scenario.financing:
         f = result.financing
-        rows.append(("Monthly payment", f"{fmt_usd(f.monthly_payment)} (interest {fmt_usd(f.total_interest)})"))
+        interest = interest_words(f, scenario.financing.apr_pct, scenario.financing.months)
+        rows.append(("Monthly payment", f"{fmt_usd(f.monthly_payment)} (interest {interest})"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     lines += [f"! {w.code}{' ' + str(w.date) if w.date else ''}: {w.message}" for w in result.warnings]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from estimator.accounts import (
@@ -22,8 +23,8 @@ from estimator.programs import ProgramBook
 from estimator.reference import latest_decimal
 from estimator.result import Line, PhaseTotal, PlanYearTotal, Result, Session, Totals
 from estimator.schedule import build_calendar
-from estimator.text import count
-from estimator.warnings import WarningLog
+from estimator.text import count, fmt_day, join_words
+from estimator.warnings import Warning, WarningLog
 
 
 def _sum(values: list[Decimal]) -> Decimal:
@@ -34,6 +35,24 @@ def year_change_is_quiet(scenario: Scenario) -> bool:
     """A new year changes nothing in the estimate: self-pay prices don't reset, and no FSA election is in play."""
     a = scenario.accounts
     return scenario.coverage.kind == "self_pay" and (a is None or not (a.fsa_available or a.fsa_next_years))
+
+
+def split_quiet_years(scenario: Scenario, warnings: Sequence[Warning]) -> tuple[list[Warning], str]:
+    """The warnings to show, and one note for the year changes that change nothing (else ""): a 156-week
+    self-pay course otherwise shows three warnings saying its prices are not affected."""
+    if not year_change_is_quiet(scenario):
+        return list(warnings), ""
+    quiet = [w.date for w in warnings if w.code == "plan_year_reset" and w.date is not None]
+    if not quiet:
+        return list(warnings), ""
+    rest = [w for w in warnings if not (w.code == "plan_year_reset" and w.date is not None)]
+    starts = "New years start on " if len(quiet) > 1 else "A new year starts on "
+    return rest, starts + join_words([fmt_day(d) for d in quiet]) + "; self-pay prices are not affected."
+
+
+def typed_names(scenario: Scenario) -> list[str]:
+    """User-typed names that warning messages quote (savings programs), to print as typed."""
+    return [p.name for p in scenario.savings_programs]
 
 
 def estimate(scenario: Scenario) -> Result:
@@ -137,8 +156,7 @@ def estimate(scenario: Scenario) -> Result:
                 "start again from zero."
                 if cov.kind != "self_pay"
                 else f"A new year starts on {year.isoformat()}: an FSA election for the new year applies from then."
-                if scenario.accounts is not None
-                and (scenario.accounts.fsa_available or scenario.accounts.fsa_next_years)
+                if not year_change_is_quiet(scenario)
                 else f"A new year starts on {year.isoformat()}; self-pay prices are not affected.",
                 year,
             )

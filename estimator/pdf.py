@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from estimator.engine import split_quiet_years, typed_names
 from estimator.financing import interest_words
 from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, fmt_usd, round_cents
@@ -650,10 +651,10 @@ def phase_summary(phase: str, sessions: Sequence[Session]) -> str:
 
 def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
     """Who pays what, line by line. Columns that could only hold dashes or $0.00 are left out: Insurance for
-    self-pay, Program when no savings program is in the scenario, Discount when the clinic writes nothing off."""
+    self-pay, Program when no savings program pays anything, Discount when the clinic writes nothing off."""
     self_pay = scenario.coverage.kind == "self_pay"
     show_write_off = result.totals.write_off > 0
-    show_program = bool(scenario.savings_programs) or result.totals.program_pays > 0
+    show_program = result.totals.program_pays > 0
     columns = [
         Column("Date", wrap=False),
         Column("Service"),
@@ -992,14 +993,14 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
         _paying_section(doc, scenario, result)
 
         doc.heading("Warnings and assumptions")
-        if result.warnings:
-            doc.bullets(
-                [
-                    (f"{day(w.date)}: " if w.date and day(w.date) not in friendly_dates(w.message) else "")
-                    + friendly_dates(w.message)
-                    for w in result.warnings
-                ]
-            )
+        warnings, quiet = split_quiet_years(scenario, result.warnings)
+        keep = typed_names(scenario)
+        bullets = []
+        for w in warnings:
+            message = friendly_dates(w.message, keep=keep)
+            bullets.append((f"{day(w.date)}: " if w.date and day(w.date) not in message else "") + message)
+        if bullets or quiet:
+            doc.bullets(bullets + ([quiet] if quiet else []))
         else:
             doc.para("None.")
         if result.totals.program_pays == ZERO and scenario.savings_programs:

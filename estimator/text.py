@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from estimator.money import fmt_plain
@@ -27,8 +28,9 @@ def fmt_day(d: dt.date) -> str:
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
-def friendly_dates(text: str) -> str:
-    """ISO dates inside a core message ("plan year starting 2027-01-01") in the people's date style."""
+def friendly_dates(text: str, *, keep: Sequence[str] = ()) -> str:
+    """ISO dates inside a core message ("plan year starting 2027-01-01") in the people's date style. Text the
+    user typed that a message quotes (`keep`, e.g. a program named "Card 2026-01-15") is left as typed."""
 
     def repl(m: re.Match[str]) -> str:
         try:
@@ -36,4 +38,13 @@ def friendly_dates(text: str) -> str:
         except ValueError:
             return m[0]
 
-    return _ISO_DAY.sub(repl, text)
+    kept = [k for k in sorted(set(keep), key=len, reverse=True) if k and _ISO_DAY.search(k) and k in text]
+    if not kept:
+        return _ISO_DAY.sub(repl, text)
+    parts = re.split("(" + "|".join(re.escape(k) for k in kept) + ")", text)
+    return "".join(part if i % 2 else _ISO_DAY.sub(repl, part) for i, part in enumerate(parts))
+
+
+def join_words(items: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -139,3 +139,12 @@ def test_schema_prints_the_scenario_json_schema() -> None:
         assert key in props
     assert schema.get("additionalProperties") is False  # unknown keys are an error
     assert {"version", "start_date", "protocol", "fees", "coverage"} <= set(schema["required"])
+
+
+def test_summary_says_a_zero_apr_plan_has_no_interest(tmp_path: Path) -> None:
+    """As on the page and the PDF: at 0 % APR the SPEC's `payment x n - P` is only the payment's rounding."""
+    data = SCENARIO | {"financing": {"apr_pct": "0", "months": 7}}
+    result = estimate(scenario_from_json(json.dumps(data)))
+    assert result.financing is not None and result.financing.monthly_payment * 7 != result.financing.principal
+    out = run_cli("estimate", "--summary", str(_write(tmp_path, data))).stdout
+    assert "(interest none (0\u00a0% APR)" in out

@@ -296,3 +296,29 @@ def test_a_self_pay_schedule_has_no_insurance_or_empty_program_column() -> None:
     text = " ".join(_text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON)).split())
     assert "Date Service Code Qty Charge You pay" in text
     assert "Insurance" not in text.split("Session schedule")[1].split("Important")[0]
+
+
+def test_user_typed_program_names_print_as_typed_and_quiet_years_are_one_line() -> None:
+    """A program named with a date kept its ISO date in one place and became "Jan 15, 2026" in a warning; a
+    156-week self-pay course printed a bullet per year saying nothing changes."""
+    from estimator.models import SavingsProgram
+
+    odd = SavingsProgram(
+        name="withMe card 2026-01-15",
+        services=["iv_infusion"],
+        patient_pays_per_session=Decimal("10"),
+        annual_max=Decimal("50"),
+        eligible_kinds=["commercial"],
+    )
+    long = course_preset("iv6_boosters")
+    scenario = _six_iv_self_pay().model_copy(
+        update={"savings_programs": [odd], "protocol": long.protocol, "horizon_weeks": 156, "packages": []}
+    )
+    result = estimate(scenario)
+    assert any(odd.name in w.message for w in result.warnings)  # the ineligible-program warning quotes it
+    text = " ".join(_text(estimate_pdf(scenario, result, made_on=MADE_ON)).split())
+    assert "withMe card Jan 15, 2026" not in text and text.count("withMe card 2026-01-15") >= 2
+    assert text.count("self-pay prices are not affected") == 1
+    assert "New years start on Jan 1, 2027, Jan 1, 2028 and Jan 1, 2029; self-pay prices" in text
+    # the program pays nothing here (self-pay isn't eligible): no column of $0.00
+    assert result.totals.program_pays == 0 and "Charge You pay" in text and "Program You pay" not in text

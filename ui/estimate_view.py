@@ -17,6 +17,7 @@ import streamlit as st
 
 from estimator import estimate
 from estimator.adjudication import met_in_unstarted_plan_year
+from estimator.engine import split_quiet_years, typed_names
 from estimator.exports import schedule_csv, sessions_ics
 from estimator.financing import interest_words
 from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
@@ -840,22 +841,13 @@ def rollover_notes(scenario: Scenario, today: dt.date) -> list[str]:
 
 def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
-    self_pay = scenario.coverage.kind == "self_pay"
-    quiet_years = []  # self-pay year changes that touch no price: one note, not a warning box per year
-    for w in result.warnings:
-        if (
-            self_pay
-            and w.code == "plan_year_reset"
-            and w.message.endswith("self-pay prices are not affected.")
-            and w.date
-        ):
-            quiet_years.append(fmt_day(w.date))
-            continue
+    warnings, quiet = split_quiet_years(scenario, result.warnings)
+    keep = typed_names(scenario)
+    for w in warnings:
         when = f"{fmt_day(w.date)}: " if w.date and w.date.isoformat() not in w.message else ""
-        st.warning(plain(when + friendly_dates(w.message)), icon=":material/warning:")
-    if quiet_years:
-        starts = "New years start on " if len(quiet_years) > 1 else "A new year starts on "
-        st.caption(plain(starts + " and ".join(quiet_years) + "; self-pay prices are not affected."))
+        st.warning(plain(when + friendly_dates(w.message, keep=keep)), icon=":material/warning:")
+    if quiet:
+        st.caption(plain(quiet))
     for note in package_notes(scenario, result) + rollover_notes(scenario, dt.date.today()):
         st.info(plain(note), icon=":material/info:")
     box = st.expander("Assumptions used", key="sec_assumptions", on_change="rerun")

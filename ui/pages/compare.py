@@ -175,11 +175,12 @@ def _table(rows: list[dict[str, str]]) -> None:
 # Four scenarios side by side need a smaller type on a phone, or the last column runs off the screen. When even
 # that is too wide (six-figure amounts on a 360 px phone), Streamlit's table box scrolls sideways; the figure
 # names stay put while it does, on the page's own background.
+PAGE_BACKGROUND = st.get_option("theme.backgroundColor") or "#ffffff"  # config's theme; white without it
 COMPACT_TABLES_CSS = (
     f"<style>{PHONE_MEDIA} {{"
     " [data-testid='stTable'] th, [data-testid='stTable'] td { font-size: 0.8rem; padding: 0.3rem 0.35rem; }"
     " [data-testid='stTable'] tr > th:first-child"
-    f" {{ position: sticky; left: 0; z-index: 1; background-color: {st.get_option('theme.backgroundColor')}; }}"
+    f" {{ position: sticky; left: 0; z-index: 1; background-color: {PAGE_BACKGROUND}; }}"
     " }</style>"
 )
 
