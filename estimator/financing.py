@@ -30,6 +30,12 @@ def amortize(principal: Decimal, apr_pct: Decimal, months: int) -> FinancingResu
     return FinancingResult(principal, payment, round_cents(interest))
 
 
+def total_repaid(result: FinancingResult, apr_pct: Decimal, months: int) -> Decimal:
+    """What the plan repays: the payments, except at 0 % APR, where the last payment settles the rounding (see
+    `interest_words`) so exactly the amount financed is repaid."""
+    return result.principal if apr_pct == 0 else result.monthly_payment * months
+
+
 def interest_words(result: FinancingResult, apr_pct: Decimal, months: int) -> str:
     """The interest for people. At 0 % APR there is none: SPEC §4.6's `payment x n - P` then holds only the
     cents lost rounding the payment, which a lender settles on the last payment, so that is what is said."""

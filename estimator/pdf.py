@@ -25,7 +25,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
 from estimator.engine import split_quiet_years, typed_names
-from estimator.financing import interest_words
+from estimator.financing import interest_words, total_repaid
 from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, fmt_usd, round_cents
 from estimator.result import Result, Session
@@ -880,7 +880,7 @@ def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
                 ("APR and term", f"{pct(f.apr_pct)} over {f.months} months"),
                 ("Monthly payment", usd(r2.monthly_payment)),
                 ("Total interest", interest_words(r2, f.apr_pct, f.months)),
-                ("Total repaid", usd(r2.monthly_payment * f.months if f.apr_pct else r2.principal)),
+                ("Total repaid", usd(total_repaid(r2, f.apr_pct, f.months))),
             ]
         )
         any_shown = True

@@ -267,8 +267,7 @@ def bench_app(repeats: int) -> None:
     )
     # Between big pages the bare page runs with cold caches and slows down, which would flatter every ratio: the
     # ratios use the bare page timed on its own, right after.
-    alone = _interleaved_medians({"bare": (bare, None, (0, 0))}, repeats)["bare"]
-    bare_ms = alone
+    bare_ms = _interleaved_medians({"bare": (bare, None, (0, 0))}, repeats)["bare"]
     print(
         f"app rerun, SPRAVATO first year (AppTest, target < 150 ms and <= 3x a bare page of {bare_ms:.1f} ms "
         f"timed alone; {ms['bare']:.1f} ms when timed between the others):"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -667,15 +666,15 @@ def financing_section() -> None:
             int_input("Months", "months", 1, 120)
         if toggle("Finance a different amount", "fin_amount_on"):
             money_input("Amount to finance", "fin_amount")
-            estimate_now = ss.get(RESULT_KEY)
-            amount = Decimal(str(ss.get("fin_amount") or 0))
-            if estimate_now is not None and amount > estimate_now.totals.patient_pays:
+            estimate_now = ss.get(RESULT_KEY)  # the amount as estimated, beside the figures it is checked against
+            financed = estimate_now.financing if estimate_now is not None else None
+            if financed is not None and financed.principal > estimate_now.totals.patient_pays:
                 st.caption(
                     ":material/warning: More than you pay for treatment in this estimate ("
                     + usd(estimate_now.totals.patient_pays)
                     + "): check the amount, unless other costs are financed too."
                 )
-            elif amount == 0:
+            elif financed is not None and financed.principal == 0:
                 st.caption("Nothing is financed at $0, so there is no monthly payment.")
         else:
             st.caption("Finances everything you pay for treatment.")
