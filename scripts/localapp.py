@@ -35,6 +35,13 @@ def free_port() -> int:
 @contextmanager
 def running_app(timeout: float = 60) -> Iterator[str]:
     """`streamlit run app.py` on 127.0.0.1 and a free port; yields its URL and stops it afterwards."""
+    with running_app_process(timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def running_app_process(timeout: float = 60) -> Iterator[tuple[str, int]]:
+    """As `running_app`, yielding the server's process id too (a test pauses it to play a busy server)."""
     port = free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
     command = [
@@ -64,7 +71,7 @@ def running_app(timeout: float = 60) -> Iterator[str]:
                     err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else ""
                     raise RuntimeError("streamlit did not start: " + err) from None
                 time.sleep(0.3)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:

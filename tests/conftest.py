@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 CASES_DIR = ROOT.parent / "shared" / "cases"
 
-from scripts.localapp import CHROMIUM, launch_chromium, running_app  # noqa: E402
+from scripts.localapp import CHROMIUM, launch_chromium, running_app_process  # noqa: E402
 
 # CI runs every property at least 500 examples; locally fewer keeps the loop quick.
 settings.register_profile("ci", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,19 +46,26 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port, for the browser tests."""
+def app_server() -> Iterator[tuple[str, int]]:
+    """`streamlit run app.py` on a free loopback port, for the browser tests: its URL and process id."""
     require_chromium()
-    with running_app() as url:
-        yield url
+    with running_app_process() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: tuple[str, int]) -> str:
+    return app_server[0]
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Headless system Chromium driven by Playwright (never a downloaded browser)."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # `expect` waits 5 s by default; a busy 2-core CI machine can take longer for a rerun, as pages may.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as pw:
         b = launch_chromium(pw)
         yield b
