@@ -152,6 +152,25 @@ def test_unpriced_services_in_a_links_lists_are_dropped() -> None:
     assert state["once"] == [] and state["extra"] == ["therapy"]
 
 
+def test_a_fresh_editor_starts_from_the_table_as_edited() -> None:
+    """Opening a section gives its table a fresh editor (the browser may have lost the old one's edits): the
+    edits so far become the new editor's base, and the old editor reporting its last edit again changes nothing."""
+    state: dict = {}
+    S.init_state(state, TODAY, {})
+    old = S.editor_key(state, "prices")
+    added = {"edited_rows": {}, "added_rows": [{"service": "ketamine_im", "charge": 400.0}], "deleted_rows": []}
+    state[old] = added
+    S.fresh_editors(state)  # the section's on-change callback
+    assert S.editor_key(state, "prices") != old
+    state[old] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}  # the old grid, remounted empty
+    S.save_table(state, "prices", old)  # its on-change callback, in the same rerun
+    S.remount_tables(state)  # then the page
+    assert "ketamine_im" in list(S.current_prices(state)["service"])
+    state[S.editor_key(state, "prices")] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [6]}
+    S.save_table(state, "prices", S.editor_key(state, "prices"))
+    assert "ketamine_im" not in list(state["prices_saved"]["service"])
+
+
 def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
     """A row added in a grid has NaN in the cells left empty; `str(NaN or "")` made them "nan" (a price list
     description printed as "nan", a custom phase named "nan")."""

@@ -70,6 +70,7 @@ MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
 RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
+RESEND_KEY = "resend_inputs"  # a section was opened: set the inputs again until a run ends (_remember_section)
 FICA_PCT = latest_decimal("fica_rate_pct")
 CARD_APR = max(reference().param("medical_credit_card_apr").values, key=lambda v: v.year)
 ss = st.session_state
@@ -99,8 +100,8 @@ def _on_plan() -> None:
         S.apply_plan(ss, ss["plan"])
 
 
-def _save(name: str) -> None:
-    S.save_table(ss, name)
+def _save(name: str, key: str) -> None:
+    S.save_table(ss, name, key)
 
 
 def _on_kind() -> None:
@@ -266,8 +267,27 @@ def open_sections(problems: list[Problem]) -> None:
     ss["problems_seen"] = {(p.loc, p.message) for p in problems}
 
 
+# The sections that hold an editable table.
+SECTION_TABLES = frozenset({"course", "prices", "insurance"})
+
+
 def _remember_section(name: str) -> None:
-    ss["open_sections"][name] = bool(ss.get("sec_" + name))
+    """Remember whether the section is open; on opening it, have the inputs drawn with their stored values.
+
+    Streamlit 1.67 skips its stale-widget cleanup when a rerun is cut short by the next one. A section closed and
+    reopened while the closing rerun was still running (a busy server, a quick double click) was then drawn at
+    its defaults in the browser while the server kept the user's values, and the next rerun sent those defaults
+    back: the deductible became $0 and the plan "custom". Each run sets the stored values again until one run
+    has drawn the page to its end (`render`), which makes Streamlit send them with the widgets; a run cut short
+    in turn (another click straight after) leaves the job to the next. A table gets a fresh editor instead,
+    drawn from the saved table: its grid came back without an added row.
+    """
+    opened = bool(ss.get("sec_" + name))
+    ss["open_sections"][name] = opened
+    if opened:
+        ss[RESEND_KEY] = True
+        if name in SECTION_TABLES:
+            S.fresh_editors(ss)
 
 
 def input_section(name: str, label: str | None = None) -> Callable[[Callable[[], None]], Callable[[], None]]:
@@ -348,12 +368,12 @@ def course_section() -> None:
         )
         st.data_editor(
             ss["custom_base"],
-            key=S.editor_key(ss, "custom"),
+            key=(key := S.editor_key(ss, "custom")),
             placeholder="",
             num_rows="dynamic",
             hide_index=True,
             on_change=_save,
-            args=("custom",),
+            args=("custom", key),
             column_config={
                 "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
                 "phase": st.column_config.TextColumn("Phase", max_chars=40),
@@ -395,12 +415,12 @@ def prices_section() -> None:
     )
     st.data_editor(
         ss["prices_base"],
-        key=S.editor_key(ss, "prices"),
+        key=(key := S.editor_key(ss, "prices")),
         placeholder="",
         num_rows="dynamic",
         hide_index=True,
         on_change=_save,
-        args=("prices",),
+        args=("prices", key),
         column_config={
             # `required` holds a new row in the grid until it is complete. Without it the row is sent once its
             # service id is typed, and that rerun ate keystrokes in the next cell: "400" typed after Tab became
@@ -513,13 +533,13 @@ def insurance_section() -> None:
     )
     st.data_editor(
         ss["rules_base"],
-        key=S.editor_key(ss, "rules"),
+        key=(key := S.editor_key(ss, "rules")),
         placeholder="—",
         column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in ("benefit", "allowed")],
         num_rows="dynamic",
         hide_index=True,
         on_change=_save,
-        args=("rules",),
+        args=("rules", key),
         column_config={
             "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140),
             "covered": st.column_config.CheckboxColumn("Covered", width=80),
@@ -1009,6 +1029,8 @@ def render() -> None:
         "IV ketamine or SPRAVATO (esketamine): what you will pay, when, who pays the rest, and how to pay it.",
     )
     S.init_state(ss, dt.date.today(), st.query_params.to_dict())
+    if ss.get(RESEND_KEY):
+        S.resend_inputs(ss)
     S.remount_tables(ss)
     scenario, result, problems = current()
     ss[STALE_KEY] = bool(problems)
@@ -1067,3 +1089,4 @@ def render() -> None:
     page_footer()
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
+    ss.pop(RESEND_KEY, None)  # this run was not cut short: the browser has every value it sent

@@ -593,8 +593,12 @@ def current_table(state: State, name: str) -> pd.DataFrame:
     return apply_editor_delta(state[f"{name}_base"], state.get(editor_key(state, name)))
 
 
-def save_table(state: State, name: str) -> None:
-    """After an edit: keep the edited table (the editor itself stays mounted, so focus stays in the grid)."""
+def save_table(state: State, name: str, key: str) -> None:
+    """After an edit in the editor `key`: keep the edited table (the editor itself stays mounted, so focus stays
+    in the grid). An editor that is no longer the table's current one is ignored: it can still report its last
+    edit in the rerun that has just replaced it (`fresh_editors`, a preset), and that edit is already saved."""
+    if key != editor_key(state, name):
+        return
     state[f"{name}_saved"] = current_table(state, name)
     if name == "custom":
         state.pop("link_without_schedule", None)
@@ -605,6 +609,28 @@ def remount_tables(state: State) -> None:
     for name in TABLES:
         if editor_key(state, name) not in state:
             state[f"{name}_base"] = state[f"{name}_saved"]
+
+
+def resend_inputs(state: State) -> None:
+    """Set every stored input to its own value again, so a widget drawn after this shows the stored value
+    whatever the browser last held (see `estimate_view._remember_section`)."""
+    for key in _scalar_keys():
+        if key in state:
+            state[key] = state[key]
+
+
+def fresh_editors(state: State) -> None:
+    """Keep each table as edited and give it a fresh editor (a new key), which the browser draws from the saved
+    table instead of from edits it may have lost (see `estimate_view._remember_section`)."""
+    for name in TABLES:
+        if editor_key(state, name) in state:
+            state[f"{name}_saved"] = current_table(state, name)
+    state["editor_version"] = state.get("editor_version", 0) + 1
+
+
+@cache
+def _scalar_keys() -> tuple[str, ...]:
+    return tuple(scalar_defaults(dt.date(2026, 1, 1)))
 
 
 def replace_table(state: State, name: str, frame: pd.DataFrame) -> None:
