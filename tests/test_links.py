@@ -160,7 +160,7 @@ def test_a_fresh_editor_starts_from_the_table_as_edited() -> None:
     old = S.editor_key(state, "prices")
     added = {"edited_rows": {}, "added_rows": [{"service": "ketamine_im", "charge": 400.0}], "deleted_rows": []}
     state[old] = added
-    S.fresh_editors(state)  # the section's on-change callback
+    S.fresh_editor(state, "prices")  # the section's on-change callback
     assert S.editor_key(state, "prices") != old
     state[old] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}  # the old grid, remounted empty
     S.save_table(state, "prices", old)  # its on-change callback, in the same rerun

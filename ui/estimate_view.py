@@ -267,8 +267,8 @@ def open_sections(problems: list[Problem]) -> None:
     ss["problems_seen"] = {(p.loc, p.message) for p in problems}
 
 
-# The sections that hold an editable table.
-SECTION_TABLES = frozenset({"course", "prices", "insurance"})
+# The editable table each section holds.
+SECTION_TABLES = {"course": "custom", "prices": "prices", "insurance": "rules"}
 
 
 def _remember_section(name: str) -> None:
@@ -287,7 +287,7 @@ def _remember_section(name: str) -> None:
     if opened:
         ss[RESEND_KEY] = True
         if name in SECTION_TABLES:
-            S.fresh_editors(ss)
+            S.fresh_editor(ss, SECTION_TABLES[name])
 
 
 def input_section(name: str, label: str | None = None) -> Callable[[Callable[[], None]], Callable[[], None]]:

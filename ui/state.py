@@ -581,12 +581,13 @@ def apply_plan(state: State, preset_id: str) -> None:
 # Editable tables. A table's editor shows `<name>_base`; its edits are the editor's widget state, and each edit
 # is also saved to `<name>_saved` (a plain value that outlives page switches). When the editor is not mounted
 # (first run, or back from another page) the saved table becomes the base. Presets and restores replace the
-# table and bump `editor_version`, which mounts fresh editors.
+# table and bump `editor_version`, which mounts fresh editors; opening a table's section bumps `<name>_fresh`,
+# which mounts a fresh editor for that table alone.
 TABLES = ("prices", "rules", "custom")
 
 
 def editor_key(state: State, name: str) -> str:
-    return f"{name}_editor_{state.get('editor_version', 0)}"
+    return f"{name}_editor_{state.get('editor_version', 0)}_{state.get(f'{name}_fresh', 0)}"
 
 
 def current_table(state: State, name: str) -> pd.DataFrame:
@@ -596,7 +597,7 @@ def current_table(state: State, name: str) -> pd.DataFrame:
 def save_table(state: State, name: str, key: str) -> None:
     """After an edit in the editor `key`: keep the edited table (the editor itself stays mounted, so focus stays
     in the grid). An editor that is no longer the table's current one is ignored: it can still report its last
-    edit in the rerun that has just replaced it (`fresh_editors`, a preset), and that edit is already saved."""
+    edit in the rerun that has just replaced it (`fresh_editor`, a preset), and that edit is already saved."""
     if key != editor_key(state, name):
         return
     state[f"{name}_saved"] = current_table(state, name)
@@ -619,13 +620,12 @@ def resend_inputs(state: State) -> None:
             state[key] = state[key]
 
 
-def fresh_editors(state: State) -> None:
-    """Keep each table as edited and give it a fresh editor (a new key), which the browser draws from the saved
+def fresh_editor(state: State, name: str) -> None:
+    """Keep the table as edited and give it a fresh editor (a new key), which the browser draws from the saved
     table instead of from edits it may have lost (see `estimate_view._remember_section`)."""
-    for name in TABLES:
-        if editor_key(state, name) in state:
-            state[f"{name}_saved"] = current_table(state, name)
-    state["editor_version"] = state.get("editor_version", 0) + 1
+    if editor_key(state, name) in state:
+        state[f"{name}_saved"] = current_table(state, name)
+    state[f"{name}_fresh"] = state.get(f"{name}_fresh", 0) + 1
 
 
 @cache
