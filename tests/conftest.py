@@ -24,6 +24,14 @@ settings.register_profile("dev", max_examples=100, deadline=None, suppress_healt
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def case_path(name: str) -> Path:
+    """A shared worked case's scenario file; the test skips when the shared folder is not beside the project."""
+    path = CASES_DIR / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"shared case {name} not found at {CASES_DIR}")
+    return path
+
+
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m estimator ARGS` from the project root, with text output captured."""
     return subprocess.run(

@@ -22,7 +22,7 @@ from estimator.presets import (
     program_templates,
 )
 from estimator.reference import reference
-from tests.conftest import CASES_DIR, ROOT
+from tests.conftest import CASES_DIR, ROOT, case_path
 from ui.common import plain
 from ui.estimate_view import SECTION_FIELDS
 from ui.state import state_from_scenario
@@ -49,9 +49,7 @@ def _usd(text: str) -> Decimal:
 
 
 def _load_case(at: AppTest, name: str) -> dict:
-    path = CASES_DIR / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"shared case {name} not found at {CASES_DIR}")
+    path = case_path(name)
     for key, value in state_from_scenario(scenario_from_json(path.read_bytes())).items():
         at.session_state[key] = value
     return json.loads(path.with_name(f"{name}.expected.json").read_text())
@@ -402,9 +400,7 @@ def test_a_bad_scenario_file_is_a_message_and_the_estimate_stays(content: bytes,
 
 def test_a_files_name_is_shown_and_cleared_when_the_file_goes_or_on_request() -> None:
     """A restored name is printed on the PDF; it must be visible, and never ride along unseen to the next quote."""
-    path = CASES_DIR / "02_spravato_21_sessions_insured.json"
-    if not path.exists():
-        pytest.skip("shared case missing")
+    path = case_path("02_spravato_21_sessions_insured")
     data = json.loads(path.read_text())
     data["name"] = "Jane **Doe** quote"
     at = _upload(_app().run(), json.dumps(data).encode())
@@ -428,9 +424,7 @@ def test_a_files_name_is_shown_and_cleared_when_the_file_goes_or_on_request() ->
 
 
 def test_a_files_field_problem_names_the_section_and_the_place_in_the_file() -> None:
-    path = CASES_DIR / "02_spravato_21_sessions_insured.json"
-    if not path.exists():
-        pytest.skip("shared case missing")
+    path = case_path("02_spravato_21_sessions_insured")
     data = json.loads(path.read_text())
     data["fees"][0]["charge"] = "1.234"
     at = _upload(_app().run(), json.dumps(data).encode())

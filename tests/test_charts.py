@@ -7,12 +7,12 @@ import json
 from estimator import estimate
 from estimator.io import scenario_from_json
 from estimator.result import Result
-from tests.conftest import CASES_DIR
+from tests.conftest import CASES_DIR, case_path
 from ui.charts import REACHED, RESET, cumulative_caption, cumulative_chart, month_label, monthly_chart
 
 
 def _result(case: str) -> Result:
-    return estimate(scenario_from_json((CASES_DIR / f"{case}.json").read_text()))
+    return estimate(scenario_from_json(case_path(case).read_text()))
 
 
 def _marks(spec: dict) -> list[tuple[str, str]]:

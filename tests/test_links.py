@@ -9,17 +9,14 @@ import pandas as pd
 import pytest
 
 from estimator.io import scenario_from_data, scenario_from_json
-from tests.conftest import CASES_DIR
+from tests.conftest import CASES_DIR, case_path
 from ui import state as S
 
 TODAY = dt.date(2026, 11, 23)
 
 
 def _case(name: str):  # type: ignore[no-untyped-def]
-    path = CASES_DIR / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"shared case {name} not found")
-    return scenario_from_json(path.read_bytes())
+    return scenario_from_json(case_path(name).read_bytes())
 
 
 def _state_of(scenario) -> dict:  # type: ignore[no-untyped-def]
