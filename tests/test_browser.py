@@ -170,6 +170,23 @@ def _reopen_while_busy(page: object, header: object, pid: int, delay_ms: int) ->
         os.kill(pid, signal.SIGCONT)
 
 
+def _add_a_price_row(page: object) -> object:
+    """Type a new row into the open price grid by keyboard, as a counselor would: ketamine_im, Tab, 400, Tab,
+    J3490, Enter. Returns the grid."""
+    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
+    expect(grid).to_be_visible()
+    grid.evaluate("g => g.scrollIntoView({block: 'center'})")  # the whole grid in view, its add-row line too
+    page.wait_for_timeout(800)  # type: ignore[attr-defined]
+    box = grid.bounding_box()  # in the viewport now, where a mouse click lands
+    page.mouse.click(box["x"] + 100, box["y"] + box["height"] - 18)  # type: ignore[attr-defined]  # the add-row line
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    for text, key in (("ketamine_im", "Tab"), ("400", "Tab"), ("J3490", "Enter")):
+        page.keyboard.type(text, delay=120)  # type: ignore[attr-defined]  # a quick typist, not a script
+        page.keyboard.press(key)  # type: ignore[attr-defined]
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    return grid
+
+
 def _grid_cells(page: object) -> list[str]:
     """The price grid's cells as the browser shows them (the grid's accessible copy of its canvas)."""
     return page.evaluate(  # type: ignore[attr-defined]
@@ -214,28 +231,10 @@ def test_a_section_reopened_while_the_server_is_busy_keeps_what_was_entered(
 
     prices = page.get_by_text("2 · Clinic prices", exact=True)  # type: ignore[attr-defined]
     prices.click()
-    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
-    expect(grid).to_be_visible()
-    grid.evaluate("g => g.scrollIntoView({block: 'center'})")  # the whole grid in view, its add-row line too
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 100, box["y"] + box["height"] - 18)  # type: ignore[attr-defined]  # the add-row line
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    for text, key in (("ketamine_im", "Tab"), ("400", "Tab"), ("J3490", "Enter")):
-        page.keyboard.type(text, delay=80)  # type: ignore[attr-defined]
-        page.keyboard.press(key)  # type: ignore[attr-defined]
-        page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    try:
-        page.wait_for_function(  # type: ignore[attr-defined]
-            """() => [...document.querySelectorAll('[data-testid="stDataFrame"] td')]
-                  .some(c => c.textContent === 'J3490')""",
-            timeout=10_000,
-        )
-    except Exception:
-        page.screenshot(path="/tmp/race/fail_add.png")
-        raise
+    grid = _add_a_price_row(page)
     shows_row = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] td')]
         .some(c => c.textContent === 'J3490')"""
+    page.wait_for_function(shows_row, timeout=30_000)  # type: ignore[attr-defined]
     for delay in range(0, 30, 5):
         _reopen_while_busy(page, prices, pid, delay)
         expect(grid).to_be_visible()
@@ -287,17 +286,7 @@ def test_a_price_row_typed_in_the_grid_keeps_every_keystroke(page: object, app_u
     page.goto(app_url + "/")  # type: ignore[attr-defined]
     page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
     page.get_by_text("2 · Clinic prices", exact=True).click()  # type: ignore[attr-defined]
-    grid = page.locator('[data-testid="stDataFrame"]').first  # type: ignore[attr-defined]
-    expect(grid).to_be_visible()
-    grid.scroll_into_view_if_needed()
-    page.wait_for_timeout(800)  # type: ignore[attr-defined]
-    box = grid.bounding_box()  # in the viewport now, where a mouse click lands
-    page.mouse.click(box["x"] + 100, box["y"] + box["height"] - 18)  # type: ignore[attr-defined]  # the add-row line
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    for text, key in (("ketamine_im", "Tab"), ("400", "Tab"), ("J3490", "Enter")):
-        page.keyboard.type(text, delay=120)  # type: ignore[attr-defined]  # a quick typist, not a script
-        page.keyboard.press(key)  # type: ignore[attr-defined]
-        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    _add_a_price_row(page)
     page.wait_for_timeout(1500)  # type: ignore[attr-defined]
     page.get_by_role("radio", name="Downloads", exact=True).click()  # type: ignore[attr-defined]
     with page.expect_download() as info:  # type: ignore[attr-defined]
