@@ -25,7 +25,7 @@ from estimator.reference import reference
 from tests.conftest import CASES_DIR, ROOT, case_path
 from ui.common import plain
 from ui.estimate_view import SECTION_FIELDS
-from ui.state import state_from_scenario
+from ui.state import LINK_PHASES, state_from_scenario
 
 APP = str(ROOT / "app.py")
 SECTIONS = [*SECTION_FIELDS, "file"]
@@ -348,13 +348,34 @@ def test_the_link_after_opening_a_file_reproduces_it_or_says_what_it_leaves_out(
     again.run()
     assert not again.exception
     scenario = at.session_state["current_scenario"]
-    if scenario.protocol.type == "custom" or len(scenario.packages) > 1:
+    custom = scenario.protocol.type == "custom"
+    schedule_stays_out = custom and any(s.phase not in LINK_PHASES for s in scenario.protocol.sessions)
+    if schedule_stays_out or len(scenario.packages) > 1:
         assert notice, "a link that cannot carry the schedule must say so"
-        if scenario.protocol.type == "custom":  # and whoever opens it is told too
-            assert any("its own custom schedule" in str(i.value) for i in again.info)
+        if schedule_stays_out:  # and whoever opens it is told too
+            assert any("custom schedule the link could not carry" in str(i.value) for i in again.info)
     else:
         assert not notice
         assert {m.label: m.value for m in again.metric} == figures
+
+
+def test_a_custom_schedule_with_its_own_phase_words_stays_out_of_the_link() -> None:
+    """A custom phase typed freely never enters the address bar: the page says the link leaves out the schedule,
+    and whoever opens the link is told that the schedule they see is the preset's."""
+    data = json.loads(case_path("01_healthcare_gov_oop_max").read_bytes())
+    assert data["protocol"]["type"] == "custom"
+    data["protocol"]["sessions"][0]["phase"] = "Robin ketamine PTSD"
+    at = _upload(_app().run(), json.dumps(data).encode())
+    assert not at.exception
+    params = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert params["course"] == "custom" and params["sched"] == "own"
+    assert not any("PTSD" in v or "Robin" in v for v in params.values())
+    assert any("leaves out the custom schedule" in str(c.value) for c in at.caption)
+    again = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        again.query_params[key] = value
+    again.run()
+    assert any("custom schedule the link could not carry" in str(i.value) for i in again.info)
 
 
 def test_a_package_for_more_sessions_than_the_estimate_holds_is_pointed_out() -> None:

@@ -73,16 +73,110 @@ def test_a_link_made_after_opening_a_file_carries_its_tables() -> None:
     assert "notes" not in params and "name" not in params
 
 
-def test_a_custom_schedule_is_named_as_what_the_link_leaves_out() -> None:
-    custom = next(
-        (p for p in sorted(Path(CASES_DIR).glob("*.json")) if '"custom"' in p.read_text() and "expected" not in p.name),
-        None,
+def _custom_course(*sessions: tuple[int, str, list[tuple[str, int]]]):  # type: ignore[no-untyped-def]
+    """Case 05 (consult, infusion and therapy priced) on a custom course of (day, phase, [(service, qty)])."""
+    from estimator.models import Custom
+
+    protocol = Custom.model_validate(
+        {
+            "type": "custom",
+            "once": ["consult"],
+            "sessions": [
+                {"day": d, "phase": ph, "services": [{"service": s, "quantity": q} for s, q in lines]}
+                for d, ph, lines in sessions
+            ],
+        }
     )
-    if custom is None:
+    return _case("05_iv_partial_coverage_accounts").model_copy(update={"protocol": protocol, "horizon_weeks": 8})
+
+
+def _visit(params: dict[str, str]):  # type: ignore[no-untyped-def]
+    return S.linked_scenario(tuple(sorted(params.items())), TODAY)
+
+
+def test_a_custom_schedule_travels_in_the_link() -> None:
+    """Phases from the link's word list, two lines in one session, a quantity of 2, and two sessions on one day
+    and phase (numbered apart): a fresh visit to the link gives the same scenario."""
+    scenario = _custom_course(
+        (0, "treatment", [("iv_infusion", 1)]),
+        (3, "induction", [("iv_infusion", 1), ("therapy", 2)]),
+        (3, "induction", [("therapy", 1)]),
+        (28, "follow-up", [("therapy", 1)]),
+    )
+    params, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
+    assert gaps == []
+    assert params["course"] == "custom"
+    assert params["sched"] == (
+        "0:iv_infusion:1::,3:iv_infusion:1:induction:1,3:therapy:2:induction:1,3:therapy:1:induction:2,"
+        "28:therapy:1:follow-up:"
+    )
+    linked = _visit(params)
+    assert linked is not None and S._comparable(linked) == S._comparable(scenario)
+
+
+def test_the_shared_custom_cases_travel_in_their_links() -> None:
+    customs = [
+        p for p in sorted(Path(CASES_DIR).glob("*.json")) if '"custom"' in p.read_text() and "expected" not in p.name
+    ]
+    if not customs:
         pytest.skip("no custom-course case")
-    scenario = scenario_from_json(custom.read_bytes())
-    _, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
+    for path in customs:
+        scenario = scenario_from_json(path.read_bytes())
+        params, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
+        assert gaps == [], path.name
+        linked = _visit(params)
+        assert linked is not None and linked.protocol == scenario.protocol, path.name
+
+
+def test_a_custom_schedule_with_a_phase_typed_freely_stays_out_of_the_link() -> None:
+    """A phase is free text: it could hold a name or a diagnosis, so the schedule is named as left out and the
+    link only says it came from a schedule of its own."""
+    scenario = _custom_course((0, "treatment", [("iv_infusion", 1)]), (7, "Jane's PTSD plan", [("therapy", 1)]))
+    params, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
     assert gaps == ["the custom schedule"]
+    assert params["sched"] == "own"
+    assert not any("PTSD" in v or "Jane" in v for v in params.values())
+    state: dict = {}
+    S.init_state(state, TODAY, params)
+    assert state["link_without_schedule"] is True
+
+
+def test_opening_a_link_with_a_schedule_fills_the_custom_table() -> None:
+    state: dict = {}
+    S.init_state(state, TODAY, {"course": "custom", "sched": "0:consult:1::,14:therapy:2:follow-up:"})
+    rows = S.current_custom(state).to_dict("records")
+    assert [(r["day"], r["phase"], r["service"], r["quantity"]) for r in rows] == [
+        (0, "treatment", "consult", 1),
+        (14, "follow-up", "therapy", 2),
+    ]
+    assert "link_without_schedule" not in state
+    other: dict = {}
+    S.init_state(other, TODAY, {"course": "iv6", "sched": "0:consult:1::"})  # a schedule only for a custom course
+    assert other["custom_base"].equals(S.defaults(TODAY)["custom_base"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "own",
+        "0:iv_infusion",
+        "0:iv_infusion:1:",
+        "0:IV Infusion:1::",
+        "x:iv_infusion:1::",
+        "-1:iv_infusion:1::",
+        "0:iv_infusion:0::",
+        "0:iv_infusion:21::",
+        "0:iv_infusion:1:PTSD:",
+        "0:iv_infusion:1:<b>:",
+        "0:iv_infusion:1::0",
+        "0:iv_infusion:1::x",
+        "99999:iv_infusion:1::",
+        "0:iv_infusion:1::," * 61,
+    ],
+)
+def test_an_unreadable_schedule_part_is_ignored_whole(raw: str) -> None:
+    assert S.schedule_from_param(raw) is None
 
 
 @pytest.mark.parametrize("preset", ["iv6", "iv6_boosters", "spravato_6m", "spravato_1y", "spravato_mdsi"])

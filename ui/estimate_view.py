@@ -376,7 +376,13 @@ def course_section() -> None:
             args=("custom", key),
             column_config={
                 "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
-                "phase": st.column_config.TextColumn("Phase", max_chars=40),
+                "phase": st.column_config.TextColumn(
+                    "Phase",
+                    max_chars=40,
+                    help="Blank means treatment. A shared link carries the schedule when every phase is one of: "
+                    + ", ".join(sorted(S.LINK_PHASES))
+                    + " (other words are never put in a link).",
+                ),
                 "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
                 "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
                 "session": st.column_config.NumberColumn(
@@ -1061,8 +1067,9 @@ def render() -> None:
             )
         if ss.get("link_without_schedule"):
             st.info(
-                "This link came from an estimate with its own custom schedule, which a link cannot carry: the "
-                "schedule here is the preset's. Ask for the scenario file to see that estimate.",
+                "This link came from an estimate with a custom schedule the link could not carry (phase names "
+                "typed freely never go in a link): the schedule here is the preset's. Ask for the scenario file "
+                "to see that estimate.",
                 icon=":material/link_off:",
             )
         if scenario is None or result is None:

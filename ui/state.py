@@ -208,8 +208,12 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
         rules = rules_from_param(url.get("cov", ""))
         if rules is not None:
             replace_table(state, "rules", rules)
-        if url.get("sched") == "own" and seeded.get("course") == "custom":
-            state["link_without_schedule"] = True
+        if seeded.get("course") == "custom":
+            schedule = schedule_from_param(url.get("sched", ""))
+            if schedule is not None:
+                replace_table(state, "custom", schedule)
+            elif url.get("sched") == "own":
+                state["link_without_schedule"] = True
         priced = set(current_prices(state)["service"])
         if seeded.get("pkg_service") not in priced:
             seeded.pop("pkg_service", None)  # a package only for a priced service, as the page's list offers
@@ -415,6 +419,56 @@ def rules_from_param(raw: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
+# A custom schedule travels as `sched=day:service:quantity:phase:session,…` (phase left empty for "treatment",
+# session empty unless two sessions share a day and phase). A phase is typed freely and could hold anything a
+# link must never carry, so a schedule travels only when every phase is one of these words; otherwise the link
+# names the schedule as what it leaves out.
+LINK_PHASES = frozenset(
+    {"treatment", "evaluation", "induction", "maintenance", "continuation", "booster", "follow-up", "taper"}
+)
+_LINK_DAYS = 3650
+_LINK_SESSION_NUMBERS = 99
+
+
+def schedule_param(scenario: Scenario) -> str | None:
+    """A custom course's schedule in link form, or None when a link cannot carry it (a free-text phase, or more
+    rows than a link holds)."""
+    if not isinstance(scenario.protocol, Custom):
+        return None
+    rows = custom_frame_from(scenario.protocol).to_dict("records")
+    if not rows or len(rows) > _LINK_ROWS or any(r["phase"] not in LINK_PHASES for r in rows):
+        return None
+    return ",".join(
+        f"{r['day']}:{r['service']}:{r['quantity']}:{'' if r['phase'] == 'treatment' else r['phase']}:"
+        + ("" if _blank(r["session"]) else str(int(r["session"])))
+        for r in rows
+    )
+
+
+def schedule_from_param(raw: str) -> pd.DataFrame | None:
+    """The custom-session table a link's `sched` describes, or None if any part is unreadable."""
+    rows = []
+    for item in raw.split(",")[: _LINK_ROWS + 1]:
+        parts = item.split(":")
+        if len(parts) != 5 or not _SERVICE_ID.fullmatch(parts[1]):
+            return None
+        day, service, quantity, phase, session = parts
+        if not (re.fullmatch(r"\d{1,4}", day) and re.fullmatch(r"\d{1,2}", quantity)):
+            return None
+        if session and not re.fullmatch(r"\d{1,2}", session):
+            return None
+        phase = phase or "treatment"
+        number = int(session) if session else None
+        if int(day) > _LINK_DAYS or not 1 <= int(quantity) <= 20 or phase not in LINK_PHASES:
+            return None
+        if number is not None and not 1 <= number <= _LINK_SESSION_NUMBERS:
+            return None
+        rows.append({"day": int(day), "phase": phase, "service": service, "quantity": int(quantity), "session": number})
+    if not rows or len(rows) > _LINK_ROWS:
+        return None
+    return pd.DataFrame(rows, columns=CUSTOM_COLUMNS)
+
+
 @lru_cache(maxsize=32)
 def linked_scenario(params: tuple[tuple[str, str], ...], today: dt.date) -> Scenario | None:
     """The scenario a fresh visit to a link with these query parameters would estimate (None if invalid)."""
@@ -461,6 +515,11 @@ def link_params(state: State, scenario: Scenario, today: dt.date) -> tuple[dict[
         params["cov"] = coverage_param(scenario)
         got = linked()
     custom = scenario.protocol.type == "custom"
+    if custom and (got is None or got["protocol"] != want["protocol"]):
+        sched = schedule_param(scenario)
+        if sched is not None:
+            params["sched"] = sched
+            got = linked()
     if got is None:  # a fresh visit would not even validate (a custom schedule needs services the link lacks)
         missing = ["the custom schedule" if custom else "some inputs"]
     else:
