@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from estimator.io import scenario_from_data, scenario_from_json
+from estimator.io import ScenarioError, scenario_from_data, scenario_from_json
 from tests.conftest import CASES_DIR, case_path
 from ui import state as S
 
@@ -315,3 +317,39 @@ def test_two_sessions_on_the_same_day_and_phase_stay_two_when_a_file_is_opened()
     again = scenario_from_data(S.scenario_dict(state))
     assert again.protocol == scenario.protocol
     assert estimate(again).totals.sessions == estimate(scenario).totals.sessions == 4
+
+
+def _rows() -> st.SearchStrategy[list[tuple[int, str, str, int, int | None]]]:
+    """Custom-grid rows (day, phase, service, quantity, session) with phases a link may carry."""
+    row = st.tuples(
+        st.integers(0, 400),
+        st.sampled_from(sorted(S.LINK_PHASES)),
+        st.sampled_from(["consult", "iv_infusion", "therapy", "follow_up"]),
+        st.integers(1, 3),
+        st.one_of(st.none(), st.integers(1, 3)),
+    )
+    return st.lists(row, min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_rows(), st.sampled_from(["self_pay", "hdhp_2026"]))
+def test_any_custom_schedule_with_link_words_travels_whole(rows, plan: str) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the grid holds (sessions sharing a day, numbered sessions, quantities), a fresh visit to the
+    page's link gives the same scenario, and the link names nothing as left out."""
+    state: dict = {}
+    S.init_state(state, TODAY, {"course": "custom", "plan": plan})
+    frame = pd.DataFrame(
+        [{"day": d, "phase": ph, "service": s, "quantity": q, "session": n} for d, ph, s, q, n in rows],
+        columns=S.CUSTOM_COLUMNS,
+    )
+    S.replace_table(state, "custom", frame)
+    state["weeks"] = 60
+    try:
+        scenario = scenario_from_data(S.scenario_dict(state))
+    except ScenarioError:
+        assume(False)  # e.g. one service twice in a session: the page shows a message instead of a link
+        return
+    params, gaps = S.link_params(state, scenario, TODAY)
+    assert gaps == [] and params["sched"] != "own"
+    linked = _visit(params)
+    assert linked is not None and S._comparable(linked) == S._comparable(scenario)
