@@ -132,6 +132,19 @@ def test_batch_upload_flow() -> None:
     assert preview["error"].iloc[1].startswith("start_date:")
 
 
+def test_empty_batch_upload_boxes_explain_a_file_the_browser_refused() -> None:
+    at = _page(BATCH)
+    at.run()
+    hints = [str(c.value) for c in at.caption if "marked in red was not opened" in str(c.value)]
+    assert hints == [
+        "A file marked in red was not opened: it is larger than 2 MB or not a .csv file (point at it to see "
+        "which). Remove it with ✕ and choose another."
+    ]
+    at.radio[0].set_value("Upload a price list (JSON)").run()
+    hints = [str(c.value) for c in at.caption if "marked in red was not opened" in str(c.value)]
+    assert len(hints) == 2 and "larger than 1 MB or not a .json file" in hints[0]
+
+
 def test_batch_header_only_file_says_there_are_no_rows() -> None:
     at = _page(BATCH)
     at.run()

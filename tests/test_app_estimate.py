@@ -400,6 +400,23 @@ def _upload(at: AppTest, content: bytes | None) -> AppTest:
     return at.run()
 
 
+def _refused_hint(at: AppTest) -> list[str]:
+    return [str(c.value) for c in at.caption if "marked in red was not opened" in str(c.value)]
+
+
+def test_an_empty_upload_box_explains_a_file_the_browser_refused() -> None:
+    """Streamlit refuses a file over the box's limit in the browser and tells the app nothing, so the reason
+    must already be beside the box; it goes once a file is open."""
+    at = _app().run()
+    assert _refused_hint(at) == [
+        "A file marked in red was not opened: it is larger than 1 MB or not a .json file (point at it to see "
+        "which). Remove it with ✕ and choose another."
+    ]
+    at = _upload(at, case_path("05_iv_partial_coverage_accounts").read_bytes())
+    assert any("restored" in str(s.value) for s in at.success)
+    assert _refused_hint(at) == []
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [

@@ -170,6 +170,16 @@ def test_load_clinic_profile_fills_the_clinic_fields() -> None:
     assert at.text_input(key="gfe_clinic_name").value == "Clínica Ñandú East"
 
 
+def test_the_empty_profile_box_explains_a_file_the_browser_refused() -> None:
+    at = _gfe_page(_scenario())
+    hint = [str(c.value) for c in at.caption if "marked in red was not opened" in str(c.value)]
+    assert len(hint) == 1 and "larger than 1 MB or not a .json file" in hint[0]
+    clinic = ClinicDetails(name="A", address="1 Main St", state="IL", npi="1234567893", tin="12-3456789")
+    profile = clinic_profile_json(clinic)
+    at.file_uploader(key="gfe_profile_upload").set_value(("p.json", profile.encode(), "application/json")).run()
+    assert not [c for c in at.caption if "marked in red was not opened" in str(c.value)]
+
+
 def test_a_bad_or_oversized_clinic_profile_is_refused() -> None:
     at = _gfe_page(_scenario())
     at.file_uploader(key="gfe_profile_upload").set_value(("p.json", b'{"name": 1}', "application/json")).run()

@@ -77,3 +77,13 @@ def plain(text: object) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def refused_file_hint(limit_mb: int, kind: str) -> None:
+    """Streamlit refuses a file that is too large or of another type in the browser: it marks the file red, gives
+    the reason only on hover, and never tells the app. Shown while an upload box holds no file, so that a red file
+    is explained beside the box."""
+    st.caption(
+        f"A file marked in red was not opened: it is larger than {limit_mb} MB or not a {kind} file "
+        "(point at it to see which). Remove it with ✕ and choose another."
+    )

@@ -41,6 +41,7 @@ from ui.common import (
     page_footer,
     page_header,
     plain,
+    refused_file_hint,
     sentence,
     usd,
 )
@@ -729,9 +730,11 @@ def file_section() -> None:
         type=["json"],
         key="upload",
         on_change=_on_upload,
-        max_upload_size=1,
+        max_upload_size=MAX_SCENARIO_UPLOAD // 1_000_000,
         help="A file saved with “Scenario file” below. It is read as data only.",
     )
+    if ss.get("upload") is None:
+        refused_file_hint(MAX_SCENARIO_UPLOAD // 1_000_000, ".json")
     for msg in ss.get("upload_error") or []:
         st.error(plain(msg))
     if ss.pop("upload_ok", False):

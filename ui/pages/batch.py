@@ -22,8 +22,9 @@ from estimator.batch import (
     run_batch,
     template_csv,
 )
-from ui.common import page_footer, page_header
+from ui.common import page_footer, page_header, refused_file_hint
 
+PRICES_BOX_MB = 1  # the price-list box's own limit (Streamlit takes whole MB); then held to MAX_PRICES_BYTES
 RESULT_STATE = "batch_output"  # (cache key, BatchOutput, results CSV text)
 MONEY_COLUMNS = ["charges", "insurance_pays", "program_pays", "patient_pays_total"]
 PREVIEW_CONFIG = {
@@ -74,11 +75,12 @@ def _choose_prices() -> tuple[Prices | None, str]:
         upload = st.file_uploader(
             'Price list JSON: {"fees": [{"service", "code", "description", "charge"}, ...], "packages": [...]}',
             type=["json"],
-            max_upload_size=1,
+            max_upload_size=PRICES_BOX_MB,
             key="batch_prices",
         )
         if upload is None:
             st.info("Upload a price list, or use the example list.", icon=":material/info:")
+            refused_file_hint(PRICES_BOX_MB, ".json")
             return None, ""
         if upload.size > MAX_PRICES_BYTES:
             st.error(f"The price list is larger than {MAX_PRICES_BYTES:,} bytes.", icon=":material/error:")
@@ -215,11 +217,12 @@ st.subheader("3. Upload the patients CSV")
 upload = st.file_uploader(
     f"Patients CSV (up to {MAX_CSV_BYTES // MEGABYTE} MB, about 25,000 rows)",
     type=["csv"],
-    max_upload_size=2,
+    max_upload_size=MAX_CSV_BYTES // MEGABYTE,
     key="batch_csv",
 )
 if upload is None:
     st.info("Upload a CSV in the template's format to estimate every row.", icon=":material/upload_file:")
+    refused_file_hint(MAX_CSV_BYTES // MEGABYTE, ".csv")
 elif upload.size > MAX_CSV_BYTES:
     st.error(
         f"The file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files.",

@@ -50,6 +50,7 @@ from ui.common import (
     page_footer,
     page_header,
     plain,
+    refused_file_hint,
     sentence,
 )
 
@@ -114,9 +115,11 @@ def _load_profile() -> None:
         "Load clinic profile (JSON)",
         type=["json"],
         key=UPLOAD,
-        max_upload_size=1,
+        max_upload_size=MAX_PROFILE_BYTES // 1_000_000,
         help="A file saved with “Save clinic profile”. It holds clinic details only.",
     )
+    if upload is None:
+        refused_file_hint(MAX_PROFILE_BYTES // 1_000_000, ".json")
     if upload is None or st.session_state.get(_LOADED) == upload.file_id:
         return
     st.session_state[_LOADED] = upload.file_id
