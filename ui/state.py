@@ -427,7 +427,6 @@ LINK_PHASES = frozenset(
     {"treatment", "evaluation", "induction", "maintenance", "continuation", "booster", "follow-up", "taper"}
 )
 _LINK_DAYS = 3650
-_LINK_SESSION_NUMBERS = 99
 
 
 def schedule_param(scenario: Scenario) -> str | None:
@@ -459,9 +458,7 @@ def schedule_from_param(raw: str) -> pd.DataFrame | None:
             return None
         phase = phase or "treatment"
         number = int(session) if session else None
-        if int(day) > _LINK_DAYS or not 1 <= int(quantity) <= 20 or phase not in LINK_PHASES:
-            return None
-        if number is not None and not 1 <= number <= _LINK_SESSION_NUMBERS:
+        if int(day) > _LINK_DAYS or not 1 <= int(quantity) <= 20 or phase not in LINK_PHASES or number == 0:
             return None
         rows.append({"day": int(day), "phase": phase, "service": service, "quantity": int(quantity), "session": number})
     if not rows or len(rows) > _LINK_ROWS:
