@@ -109,7 +109,7 @@ def test_a_custom_schedule_travels_in_the_link() -> None:
     assert gaps == []
     assert params["course"] == "custom"
     assert params["sched"] == (
-        "0:iv_infusion:1::,3:iv_infusion:1:induction:1,3:therapy:2:induction:1,3:therapy:1:induction:2,"
+        "0:iv_infusion:1:treatment:,3:iv_infusion:1:induction:1,3:therapy:2:induction:1,3:therapy:1:induction:2,"
         "28:therapy:1:follow-up:"
     )
     linked = _visit(params)
@@ -135,7 +135,7 @@ def test_a_custom_schedule_with_a_phase_typed_freely_stays_out_of_the_link() -> 
     link only says it came from a schedule of its own."""
     scenario = _custom_course((0, "treatment", [("iv_infusion", 1)]), (7, "Jane's PTSD plan", [("therapy", 1)]))
     params, gaps = S.link_params(_state_of(scenario), scenario, TODAY)
-    assert gaps == ["the custom schedule"]
+    assert len(gaps) == 1 and gaps[0].startswith("the custom schedule (a phase name of its own; booster, ")
     assert params["sched"] == "own"
     assert not any("PTSD" in v or "Jane" in v for v in params.values())
     state: dict = {}
@@ -148,13 +148,90 @@ def test_opening_a_link_with_a_schedule_fills_the_custom_table() -> None:
     S.init_state(state, TODAY, {"course": "custom", "sched": "0:consult:1::,14:therapy:2:follow-up:"})
     rows = S.current_custom(state).to_dict("records")
     assert [(r["day"], r["phase"], r["service"], r["quantity"]) for r in rows] == [
-        (0, "treatment", "consult", 1),
+        (0, "", "consult", 1),  # left blank, as typed: the estimate reads it as treatment
         (14, "follow-up", "therapy", 2),
+    ]
+    assert [s.phase for s in S.scenario_from_data(S.scenario_dict(state)).protocol.sessions] == [
+        "treatment",
+        "follow-up",
     ]
     assert "link_without_schedule" not in state
     other: dict = {}
     S.init_state(other, TODAY, {"course": "iv6", "sched": "0:consult:1::"})  # a schedule only for a custom course
     assert other["custom_base"].equals(S.defaults(TODAY)["custom_base"])
+
+
+def _grid(*rows: tuple[object, object, str, object, object]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"day": d, "phase": ph, "service": s, "quantity": q, "session": n} for d, ph, s, q, n in rows],
+        columns=S.CUSTOM_COLUMNS,
+    )
+
+
+def test_the_grid_arrives_as_it_was_typed() -> None:
+    """Blank phases stay blank, session numbers stay on their rows (2 before 1, a lone 2, 1 and 3), capitals stay."""
+    grid = _grid(
+        (0, None, "iv_infusion", 1.0, 2.0),
+        (0, "", "therapy", 2.0, 1.0),
+        (7, "Induction", "iv_infusion", 1.0, 2.0),
+        (14, "Follow up", "therapy", None, 1.0),
+        (14, "Follow up", "follow_up", 1.0, 3.0),
+        (None, None, None, None, None),  # an empty grid row
+    )
+    sched, why = S.schedule_param(grid)
+    assert why == "" and sched is not None
+    assert sched == (
+        "0:iv_infusion:1::2,0:therapy:2::1,7:iv_infusion:1:Induction:2,14:therapy:1:Follow up:1,"
+        "14:follow_up:1:Follow up:3"
+    )
+    back = S.schedule_from_param(sched)
+    assert back is not None and S.custom_rows(back) == S.custom_rows(grid)
+
+
+def test_an_empty_custom_grid_travels_too() -> None:
+    assert S.schedule_param(_grid()) == ("-", "")
+    back = S.schedule_from_param("-")
+    assert back is not None and back.empty and list(back.columns) == S.CUSTOM_COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("grid", "why"),
+    [
+        (_grid(*[(d, "", "therapy", 1, None) for d in range(61)]), "more than 60 rows"),
+        (_grid((1101, "", "therapy", 1, None)), "a day after 1100 or a session number over 9"),
+        (_grid((0, "", "therapy", 1, 12)), "a day after 1100 or a session number over 9"),
+        (
+            _grid((0, "my plan", "therapy", 1, None)),
+            "a phase name of its own; booster, continuation, evaluation, "
+            "follow-up, induction, maintenance, taper, treatment or a blank phase travel",
+        ),
+    ],
+)
+def test_a_grid_a_link_cannot_carry_says_why(grid: pd.DataFrame, why: str) -> None:
+    assert S.schedule_param(grid) == (None, why)
+
+
+@pytest.mark.parametrize("raw", ["own", "0:iv_infusion:1::,", "1101:iv_infusion:1::", "0:iv_infusion:1:<b>:"])
+def test_a_schedule_link_that_cannot_be_read_says_the_schedule_is_the_presets(raw: str) -> None:
+    """A mangled schedule (a trailing comma from an e-mail) must not pass the preset's schedule off as the link's."""
+    state: dict = {}
+    S.init_state(state, TODAY, {"course": "custom", "sched": raw})
+    assert state["link_without_schedule"] is True
+    assert state["custom_base"].equals(S.defaults(TODAY)["custom_base"])
+
+
+def test_the_notice_of_a_schedule_left_out_survives_a_reload_until_the_schedule_changes() -> None:
+    state: dict = {}
+    S.init_state(state, TODAY, {"course": "custom", "sched": "own"})
+    scenario = S.scenario_from_data(S.scenario_dict(state))
+    params, gaps = S.link_params(state, scenario, TODAY)
+    assert params["sched"] == "own" and gaps == []  # the page rewrites the link: it still says so
+    key = S.editor_key(state, "custom")
+    state[key] = {"edited_rows": {"0": {"quantity": 2}}, "added_rows": [], "deleted_rows": []}
+    S.save_table(state, "custom", key)  # the user edits the schedule: it is theirs now
+    scenario = S.scenario_from_data(S.scenario_dict(state))
+    params, gaps = S.link_params(state, scenario, TODAY)
+    assert params["sched"] not in ("own", None) and gaps == []
 
 
 @pytest.mark.parametrize(
@@ -172,8 +249,12 @@ def test_opening_a_link_with_a_schedule_fills_the_custom_table() -> None:
         "0:iv_infusion:1:PTSD:",
         "0:iv_infusion:1:<b>:",
         "0:iv_infusion:1::0",
+        "0:iv_infusion:1::10",
         "0:iv_infusion:1::x",
+        "1101:iv_infusion:1::",
         "99999:iv_infusion:1::",
+        "0:iv_infusion:1::,",
+        "0:iv_infusion:1:follow_up:",
         "0:iv_infusion:1::," * 61,
     ],
 )
@@ -323,7 +404,7 @@ def _rows() -> st.SearchStrategy[list[tuple[int, str, str, int, int | None]]]:
     """Custom-grid rows (day, phase, service, quantity, session) with phases a link may carry."""
     row = st.tuples(
         st.integers(0, 400),
-        st.sampled_from(sorted(S.LINK_PHASES)),
+        st.sampled_from([*sorted(S.LINK_PHASES), "", "Induction", "Follow up"]),
         st.sampled_from(["consult", "iv_infusion", "therapy", "follow_up"]),
         st.integers(1, 3),
         st.one_of(st.none(), st.integers(1, 3)),

@@ -376,20 +376,21 @@ def course_section() -> None:
             on_change=_save,
             args=("custom", key),
             column_config={
-                "day": st.column_config.NumberColumn("Day", min_value=0, max_value=1100, step=1, required=True),
+                "day": st.column_config.NumberColumn(
+                    "Day", min_value=0, max_value=S.CUSTOM_MAX_DAY, step=1, required=True
+                ),
                 "phase": st.column_config.TextColumn(
                     "Phase",
                     max_chars=40,
-                    help="Blank means treatment. A shared link carries the schedule when every phase is one of: "
-                    + ", ".join(sorted(S.LINK_PHASES))
-                    + " (other words are never put in a link).",
+                    help="Blank means treatment. A shared link carries the schedule when every phase is blank or one "
+                    "of: " + ", ".join(sorted(S.LINK_PHASES)) + " (other words are never put in a link).",
                 ),
                 "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
                 "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
                 "session": st.column_config.NumberColumn(
                     "Session",
                     min_value=1,
-                    max_value=9,
+                    max_value=S.CUSTOM_MAX_SESSION,
                     step=1,
                     help="Leave blank, except for two separate sessions on the same day and phase: 1 and 2.",
                 ),
@@ -1070,9 +1071,9 @@ def render() -> None:
             )
         if ss.get("link_without_schedule"):
             st.info(
-                "This link came from an estimate with a custom schedule the link could not carry (phase names "
-                "typed freely never go in a link): the schedule here is the preset's. Ask for the scenario file "
-                "to see that estimate.",
+                "The estimate this link came from had a custom schedule that is not in the link (or could not "
+                "be read from it): the schedule here is the preset's. Ask for the scenario file to see that "
+                "estimate.",
                 icon=":material/link_off:",
             )
         if scenario is None or result is None:

@@ -208,11 +208,11 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
         rules = rules_from_param(url.get("cov", ""))
         if rules is not None:
             replace_table(state, "rules", rules)
-        if seeded.get("course") == "custom":
-            schedule = schedule_from_param(url.get("sched", ""))
+        if seeded.get("course") == "custom" and "sched" in url:
+            schedule = schedule_from_param(url["sched"])
             if schedule is not None:
                 replace_table(state, "custom", schedule)
-            elif url.get("sched") == "own":
+            else:  # "own", or a schedule mangled on its way: never show the preset's as if it were the link's
                 state["link_without_schedule"] = True
         priced = set(current_prices(state)["service"])
         if seeded.get("pkg_service") not in priced:
@@ -419,46 +419,74 @@ def rules_from_param(raw: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
-# A custom schedule travels as `sched=day:service:quantity:phase:session,…` (phase left empty for "treatment",
-# session empty unless two sessions share a day and phase). A phase is typed freely and could hold anything a
-# link must never carry, so a schedule travels only when every phase is one of these words; otherwise the link
-# names the schedule as what it leaves out.
+# A custom schedule travels as `sched=day:service:quantity:phase:session,…` (`-` for an empty grid), the grid's
+# rows as the user sees them. A phase is typed freely and could hold anything a link must never carry, so a
+# schedule travels only when every phase is blank or one of these words (any case, a space for the hyphen);
+# otherwise the link names the schedule as what it leaves out.
 LINK_PHASES = frozenset(
     {"treatment", "evaluation", "induction", "maintenance", "continuation", "booster", "follow-up", "taper"}
 )
-_LINK_DAYS = 3650
+CUSTOM_MAX_DAY = 1100  # the custom grid's limits, which a link keeps to as well
+CUSTOM_MAX_SESSION = 9
 
 
-def schedule_param(scenario: Scenario) -> str | None:
-    """A custom course's schedule in link form, or None when a link cannot carry it (a free-text phase, or more
-    rows than a link holds)."""
-    if not isinstance(scenario.protocol, Custom):
-        return None
-    rows = custom_frame_from(scenario.protocol).to_dict("records")
-    if not rows or len(rows) > _LINK_ROWS or any(r["phase"] not in LINK_PHASES for r in rows):
-        return None
+def link_phase(phase: str) -> bool:
+    """True when a phase may go in a link: blank, or one of `LINK_PHASES` however capitalised."""
+    return not phase or phase.lower().replace(" ", "-") in LINK_PHASES
+
+
+def custom_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The custom grid's rows as the page reads them: empty rows dropped, an empty day 0 and quantity 1; phase
+    and session as typed ("" and None when empty)."""
+    rows = []
+    for row in frame.to_dict("records"):
+        if _blank(row.get("service")) and _blank(row.get("day")):
+            continue
+        rows.append(
+            {
+                "day": 0 if _blank(row.get("day")) else int(row["day"]),
+                "phase": _text(row.get("phase")).strip(),
+                "service": _text(row.get("service")).strip(),
+                "quantity": 1 if _blank(row.get("quantity")) else int(row["quantity"]),
+                "session": None if _blank(row.get("session")) else int(row["session"]),
+            }
+        )
+    return rows
+
+
+def schedule_param(frame: pd.DataFrame) -> tuple[str | None, str]:
+    """The custom grid in link form, or None and why a link cannot carry it (in words for the page)."""
+    rows = custom_rows(frame)
+    if len(rows) > _LINK_ROWS:
+        return None, f"more than {_LINK_ROWS} rows"
+    if not all(link_phase(r["phase"]) for r in rows):
+        return None, "a phase name of its own; " + ", ".join(sorted(LINK_PHASES)) + " or a blank phase travel"
+    if any(r["day"] > CUSTOM_MAX_DAY or (r["session"] or 1) > CUSTOM_MAX_SESSION for r in rows):
+        return None, f"a day after {CUSTOM_MAX_DAY} or a session number over {CUSTOM_MAX_SESSION}"
+    if not rows:
+        return "-", ""
     return ",".join(
-        f"{r['day']}:{r['service']}:{r['quantity']}:{'' if r['phase'] == 'treatment' else r['phase']}:"
-        + ("" if _blank(r["session"]) else str(int(r["session"])))
+        f"{r['day']}:{r['service']}:{r['quantity']}:{r['phase']}:{'' if r['session'] is None else r['session']}"
         for r in rows
-    )
+    ), ""
 
 
 def schedule_from_param(raw: str) -> pd.DataFrame | None:
-    """The custom-session table a link's `sched` describes, or None if any part is unreadable."""
+    """The custom grid a link's `sched` describes, or None if any part is unreadable."""
+    if raw == "-":
+        return pd.DataFrame([], columns=CUSTOM_COLUMNS)
     rows = []
     for item in raw.split(",")[: _LINK_ROWS + 1]:
         parts = item.split(":")
-        if len(parts) != 5 or not _SERVICE_ID.fullmatch(parts[1]):
+        if len(parts) != 5 or not _SERVICE_ID.fullmatch(parts[1]) or not link_phase(parts[3]):
             return None
         day, service, quantity, phase, session = parts
         if not (re.fullmatch(r"\d{1,4}", day) and re.fullmatch(r"\d{1,2}", quantity)):
             return None
-        if session and not re.fullmatch(r"\d{1,2}", session):
+        if session and not re.fullmatch(r"\d", session):
             return None
-        phase = phase or "treatment"
         number = int(session) if session else None
-        if int(day) > _LINK_DAYS or not 1 <= int(quantity) <= 20 or phase not in LINK_PHASES or number == 0:
+        if int(day) > CUSTOM_MAX_DAY or not 1 <= int(quantity) <= 20 or number == 0:
             return None
         rows.append({"day": int(day), "phase": phase, "service": service, "quantity": int(quantity), "session": number})
     if not rows or len(rows) > _LINK_ROWS:
@@ -512,18 +540,22 @@ def link_params(state: State, scenario: Scenario, today: dt.date) -> tuple[dict[
         params["cov"] = coverage_param(scenario)
         got = linked()
     custom = scenario.protocol.type == "custom"
+    schedule = "the custom schedule"
     if custom and (got is None or got["protocol"] != want["protocol"]):
-        sched = schedule_param(scenario)
+        sched, why = schedule_param(current_custom(state))
         if sched is not None:
             params["sched"] = sched
             got = linked()
+        schedule += f" ({why})" if why else ""
     if got is None:  # a fresh visit would not even validate (a custom schedule needs services the link lacks)
-        missing = ["the custom schedule" if custom else "some inputs"]
+        missing = [schedule if custom else "some inputs"]
     else:
-        names = LINK_GAPS | {"protocol": "the custom schedule" if custom else "some inputs"}
+        names = LINK_GAPS | {"protocol": schedule if custom else "some inputs"}
         missing = list(dict.fromkeys(names.get(k, "some inputs") for k in want if got.get(k) != want.get(k)))
-    if "the custom schedule" in missing:
-        params["sched"] = "own"  # so whoever opens the link is told the schedule they see is the preset's
+    if schedule in missing or state.get("link_without_schedule"):
+        # Whoever opens the link is told the schedule they see is the preset's (also after a reload of a link that
+        # said so and whose schedule has not been touched since).
+        params["sched"] = "own"
     return params, missing
 
 
@@ -765,15 +797,9 @@ def _protocol(state: State) -> dict[str, Any]:
             "per_session": extra,
         }
     sessions: dict[tuple[int, str, int], list[dict[str, Any]]] = {}
-    for row in current_custom(state).to_dict("records"):
-        if _blank(row.get("service")) and _blank(row.get("day")):
-            continue
-        day = int(row["day"]) if not _blank(row.get("day")) else 0
-        phase = _text(row.get("phase")).strip() or "treatment"
-        qty = int(row["quantity"]) if not _blank(row.get("quantity")) else 1
-        number = int(row["session"]) if not _blank(row.get("session")) else 1
-        line = {"service": _text(row.get("service")).strip(), "quantity": qty}
-        sessions.setdefault((day, phase, number), []).append(line)
+    for row in custom_rows(current_custom(state)):
+        line = {"service": row["service"], "quantity": row["quantity"]}
+        sessions.setdefault((row["day"], row["phase"] or "treatment", row["session"] or 1), []).append(line)
     return {
         "type": "custom",
         "once": once,
