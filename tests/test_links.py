@@ -434,3 +434,18 @@ def test_any_custom_schedule_with_link_words_travels_whole(rows, plan: str) -> N
     assert gaps == [] and params["sched"] != "own"
     linked = _visit(params)
     assert linked is not None and S._comparable(linked) == S._comparable(scenario)
+
+
+def test_coming_back_to_the_custom_course_keeps_the_grid() -> None:
+    """A counselor looks at a preset and comes back: the schedule they built (or opened from a link) is still
+    there, and the horizon covers its last row (day 70: 11 weeks, longer than the preset's 8)."""
+    state: dict = {}
+    S.init_state(state, TODAY, {"course": "custom", "sched": "0:iv_infusion:1::,70:therapy:1:follow-up:"})
+    built = S.custom_rows(S.current_custom(state))
+    S.apply_course(state, "iv6")
+    S.apply_course(state, "custom")
+    assert S.custom_rows(S.current_custom(state)) == built
+    assert state["weeks"] == 11
+    fresh: dict = {}
+    S.init_state(fresh, TODAY, {"course": "custom"})
+    assert fresh["weeks"] == 8 and fresh["custom_base"].equals(S.defaults(TODAY)["custom_base"])

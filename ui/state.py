@@ -627,7 +627,11 @@ def apply_editor_delta(base: pd.DataFrame, delta: dict[str, Any] | None) -> pd.D
 
 
 def apply_course(state: State, preset_id: str) -> None:
-    """Load a course preset's schedule settings and horizon into the inputs."""
+    """Load a course preset's schedule settings and horizon into the inputs.
+
+    The custom course keeps the grid as the user left it (their own schedule, one from a file or a link
+    included): the preset's example is only the grid a session starts with, and a user who looks at a preset and
+    comes back would otherwise lose every row. Its horizon is the preset's, or longer to cover the last row."""
     preset = course_preset(preset_id)
     state.pop("link_without_schedule", None)
     state["weeks"] = preset.horizon_weeks
@@ -637,7 +641,9 @@ def apply_course(state: State, preset_id: str) -> None:
     elif isinstance(p, Spravato):
         state.update(dose=p.dose_mg, week9=p.week9_every_weeks)
     else:
-        replace_table(state, "custom", custom_frame_from(p))
+        days = [row["day"] for row in custom_rows(current_custom(state))]
+        last_week = max(days, default=0) // 7 + 1
+        state["weeks"] = max(preset.horizon_weeks, min(last_week, int(URL_BOUNDS["weeks"][1])))
     state["once"] = list(p.once)
 
 
