@@ -285,6 +285,26 @@ def test_closed_sections_are_not_drawn_and_keep_their_values() -> None:
     assert at.selectbox(key="plan").value == "hdhp_2026"
 
 
+def test_the_two_runs_after_a_section_opens_set_the_inputs_again_and_keep_an_edit() -> None:
+    """Opening a section has the next two completed runs set every stored input again (see
+    `estimate_view._remember_section`); an edit made in the second of them is what gets set, not the old value."""
+    from ui.estimate_view import RESEND_KEY, RESEND_RUNS
+
+    at = _app(open_all=False).run()
+    at.session_state["sec_insurance"] = True
+    at.run()
+    at.selectbox(key="plan").set_value("hdhp_2026").run()
+    assert RESEND_KEY not in at.session_state or at.session_state[RESEND_KEY] == 0
+    at.session_state[RESEND_KEY] = RESEND_RUNS  # what the section's on-change callback sets on opening
+    at.run()
+    assert at.session_state[RESEND_KEY] == RESEND_RUNS - 1
+    at.number_input(key="ded").set_value(1200.0).run()
+    assert at.session_state[RESEND_KEY] == 0
+    assert at.number_input(key="ded").value == 1200.0
+    at.run()
+    assert at.number_input(key="ded").value == 1200.0 and at.session_state["ded"] == 1200.0
+
+
 def test_a_problem_in_a_closed_section_opens_it() -> None:
     at = _app(open_all=False)
     _load_case(at, "02_spravato_21_sessions_insured")

@@ -71,7 +71,8 @@ MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
 RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
-RESEND_KEY = "resend_inputs"  # a section was opened: set the inputs again until a run ends (_remember_section)
+RESEND_KEY = "resend_inputs"  # a section was opened: runs to end that still set the inputs again (_remember_section)
+RESEND_RUNS = 2
 FICA_PCT = latest_decimal("fica_rate_pct")
 CARD_APR = max(reference().param("medical_credit_card_apr").values, key=lambda v: v.year)
 ss = st.session_state
@@ -280,13 +281,15 @@ def _remember_section(name: str) -> None:
     its defaults in the browser while the server kept the user's values, and the next rerun sent those defaults
     back: the deductible became $0 and the plan "custom". Each run sets the stored values again until one run
     has drawn the page to its end (`render`), which makes Streamlit send them with the widgets; a run cut short
-    in turn (another click straight after) leaves the job to the next. A table gets a fresh editor instead,
+    in turn (another click straight after) leaves the job to the next. The run after that sets them once more:
+    on a slow machine the browser at times still showed the default after the reopening run had ended (the
+    server kept the value), and nothing else would correct the field. A table gets a fresh editor instead,
     drawn from the saved table: its grid came back without an added row.
     """
     opened = bool(ss.get("sec_" + name))
     ss["open_sections"][name] = opened
     if opened:
-        ss[RESEND_KEY] = True
+        ss[RESEND_KEY] = RESEND_RUNS
         if name in SECTION_TABLES:
             S.fresh_editor(ss, SECTION_TABLES[name])
 
@@ -1100,4 +1103,5 @@ def render() -> None:
     page_footer()
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
-    ss.pop(RESEND_KEY, None)  # this run was not cut short: the browser has every value it sent
+    if ss.get(RESEND_KEY):  # this run was not cut short: one fewer run left to set the inputs again
+        ss[RESEND_KEY] -= 1
