@@ -305,6 +305,18 @@ def test_the_two_runs_after_a_section_opens_set_the_inputs_again_and_keep_an_edi
     assert at.number_input(key="ded").value == 1200.0 and at.session_state["ded"] == 1200.0
 
 
+def test_switching_to_a_preset_and_back_keeps_the_custom_grid() -> None:
+    at = _linked({"course": "custom", "weeks": "11", "sched": "0:iv_infusion:1::,70:therapy:2:follow-up:"})
+    paid = _metric(at, "You pay")
+    at.selectbox(key="course").set_value("iv6").run()
+    assert _metric(at, "You pay") != paid
+    at.selectbox(key="course").set_value("custom").run()
+    assert not at.exception
+    rows = at.session_state["custom_saved"].to_dict("records")
+    assert [(r["day"], r["service"], r["quantity"]) for r in rows] == [(0, "iv_infusion", 1), (70, "therapy", 2)]
+    assert at.number_input(key="weeks").value == 11 and _metric(at, "You pay") == paid
+
+
 def test_a_problem_in_a_closed_section_opens_it() -> None:
     at = _app(open_all=False)
     _load_case(at, "02_spravato_21_sessions_insured")
