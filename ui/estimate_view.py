@@ -68,6 +68,7 @@ LAYOUT_CSS = (
     " }</style>"
 )
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
+SCENARIO_BOX_MB = MAX_SCENARIO_UPLOAD // 1_000_000  # the same limit as Streamlit takes it (whole MB)
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
 RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
@@ -119,8 +120,7 @@ def _on_upload() -> None:
         return
     data = file.getvalue()
     if len(data) > MAX_SCENARIO_UPLOAD:
-        limit = MAX_SCENARIO_UPLOAD // 1_000_000
-        ss["upload_error"] = [f"The file is larger than {limit} MB; a scenario file is small."]
+        ss["upload_error"] = [f"The file is larger than {SCENARIO_BOX_MB} MB; a scenario file is small."]
         return
     try:
         S.restore(ss, scenario_from_json(data))
@@ -734,11 +734,11 @@ def file_section() -> None:
         type=["json"],
         key="upload",
         on_change=_on_upload,
-        max_upload_size=MAX_SCENARIO_UPLOAD // 1_000_000,
+        max_upload_size=SCENARIO_BOX_MB,
         help="A file saved with “Scenario file” below. It is read as data only.",
     )
     if ss.get("upload") is None:
-        refused_file_hint(MAX_SCENARIO_UPLOAD // 1_000_000, ".json")
+        refused_file_hint(SCENARIO_BOX_MB, ".json")
     for msg in ss.get("upload_error") or []:
         st.error(plain(msg))
     if ss.pop("upload_ok", False):

@@ -24,6 +24,7 @@ from estimator.batch import (
 )
 from ui.common import page_footer, page_header, refused_file_hint
 
+CSV_BOX_MB = MAX_CSV_BYTES // MEGABYTE  # the patients CSV box's limit, as Streamlit takes it
 PRICES_BOX_MB = 1  # the price-list box's own limit (Streamlit takes whole MB); then held to MAX_PRICES_BYTES
 RESULT_STATE = "batch_output"  # (cache key, BatchOutput, results CSV text)
 MONEY_COLUMNS = ["charges", "insurance_pays", "program_pays", "patient_pays_total"]
@@ -215,17 +216,17 @@ prices, prices_key = _choose_prices()
 
 st.subheader("3. Upload the patients CSV")
 upload = st.file_uploader(
-    f"Patients CSV (up to {MAX_CSV_BYTES // MEGABYTE} MB, about 25,000 rows)",
+    f"Patients CSV (up to {CSV_BOX_MB} MB, about 25,000 rows)",
     type=["csv"],
-    max_upload_size=MAX_CSV_BYTES // MEGABYTE,
+    max_upload_size=CSV_BOX_MB,
     key="batch_csv",
 )
 if upload is None:
     st.info("Upload a CSV in the template's format to estimate every row.", icon=":material/upload_file:")
-    refused_file_hint(MAX_CSV_BYTES // MEGABYTE, ".csv")
+    refused_file_hint(CSV_BOX_MB, ".csv")
 elif upload.size > MAX_CSV_BYTES:
     st.error(
-        f"The file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files.",
+        f"The file is larger than {CSV_BOX_MB} MB; split it into smaller files.",
         icon=":material/error:",
     )
 elif prices is None:

@@ -54,6 +54,7 @@ from ui.common import (
     sentence,
 )
 
+PROFILE_BOX_MB = MAX_PROFILE_BYTES // 1_000_000  # the profile box's limit, as Streamlit takes it (whole MB)
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
 CLINIC_FIELDS = {
     "name": ("gfe_clinic_name", "Clinic or provider name"),
@@ -115,16 +116,16 @@ def _load_profile() -> None:
         "Load clinic profile (JSON)",
         type=["json"],
         key=UPLOAD,
-        max_upload_size=MAX_PROFILE_BYTES // 1_000_000,
+        max_upload_size=PROFILE_BOX_MB,
         help="A file saved with “Save clinic profile”. It holds clinic details only.",
     )
     if upload is None:
-        refused_file_hint(MAX_PROFILE_BYTES // 1_000_000, ".json")
+        refused_file_hint(PROFILE_BOX_MB, ".json")
     if upload is None or st.session_state.get(_LOADED) == upload.file_id:
         return
     st.session_state[_LOADED] = upload.file_id
     if upload.size > MAX_PROFILE_BYTES:
-        _error(st, f"The clinic profile is larger than {MAX_PROFILE_BYTES // 1_000_000} MB.")
+        _error(st, f"The clinic profile is larger than {PROFILE_BOX_MB} MB.")
         return
     try:
         clinic = clinic_from_profile(upload.read(MAX_PROFILE_BYTES + 1))
