@@ -1103,5 +1103,7 @@ def render() -> None:
     page_footer()
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
-    if ss.get(RESEND_KEY):  # this run was not cut short: one fewer run left to set the inputs again
+    if ss.get(RESEND_KEY, 0) > 1:  # this run was not cut short: one fewer run left to set the inputs again
         ss[RESEND_KEY] -= 1
+    else:  # gone, not 0: every input widget copies the whole session state
+        ss.pop(RESEND_KEY, None)
