@@ -345,6 +345,23 @@ def test_a_fresh_editor_starts_from_the_table_as_edited() -> None:
     assert "ketamine_im" not in list(state["prices_saved"]["service"])
 
 
+def test_each_opening_gives_the_section_a_new_key_and_the_old_one_is_stale() -> None:
+    """A value the browser still holds for a section's old expander (a stale False from a cut-short run) is
+    recognised as stale: only the new key counts, and it starts open."""
+    state: dict = {}
+    assert S.section_key(state, "insurance") == "sec_insurance"
+    assert S.is_current_section(state, "insurance", "sec_insurance")
+    S.open_section(state, "insurance")
+    opened = S.section_key(state, "insurance")
+    assert opened != "sec_insurance" and state[opened] is True
+    assert not S.is_current_section(state, "insurance", "sec_insurance")
+    assert S.is_current_section(state, "insurance", opened)
+    S.open_section(state, "insurance")
+    assert S.section_key(state, "insurance") not in ("sec_insurance", opened)
+    assert not S.is_current_section(state, "insurance", opened)
+    assert S.section_key(state, "prices") == "sec_prices"  # other sections keep their own keys
+
+
 def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
     """A row added in a grid has NaN in the cells left empty; `str(NaN or "")` made them "nan" (a price list
     description printed as "nan", a custom phase named "nan")."""

@@ -259,13 +259,13 @@ def open_sections(problems: list[Problem]) -> None:
     """
     remembered = ss.setdefault("open_sections", {"course": True})
     for name in [*SECTION_FIELDS, "file"]:
-        if "sec_" + name not in ss:
-            ss["sec_" + name] = remembered.get(name, False)
+        if S.section_key(ss, name) not in ss:
+            ss[S.section_key(ss, name)] = remembered.get(name, False)
     seen = ss.get("problems_seen", set())
     for p in problems:
         name = section_of(p.loc)
         if name is not None and (p.loc, p.message) not in seen:
-            ss["sec_" + name] = remembered[name] = True
+            ss[S.section_key(ss, name)] = remembered[name] = True
     ss["problems_seen"] = {(p.loc, p.message) for p in problems}
 
 
@@ -273,8 +273,9 @@ def open_sections(problems: list[Problem]) -> None:
 SECTION_TABLES = {"course": "custom", "prices": "prices", "insurance": "rules"}
 
 
-def _remember_section(name: str) -> None:
-    """Remember whether the section is open; on opening it, have the inputs drawn with their stored values.
+def _remember_section(name: str, key: str) -> None:
+    """Remember whether the section is open; on opening it, give its expander a new key (`state.open_section`)
+    and have the inputs drawn with their stored values.
 
     Streamlit 1.67 skips its stale-widget cleanup when a rerun is cut short by the next one. A section closed and
     reopened while the closing rerun was still running (a busy server, a quick double click) was then drawn at
@@ -286,9 +287,12 @@ def _remember_section(name: str) -> None:
     server kept the value), and nothing else would correct the field. A table gets a fresh editor instead,
     drawn from the saved table: its grid came back without an added row.
     """
-    opened = bool(ss.get("sec_" + name))
+    if not S.is_current_section(ss, name, key):  # the old expander of a section reopened since: a stale value
+        return
+    opened = bool(ss.get(key))
     ss["open_sections"][name] = opened
     if opened:
+        S.open_section(ss, name)
         ss[RESEND_KEY] = RESEND_RUNS
         if name in SECTION_TABLES:
             S.fresh_editor(ss, SECTION_TABLES[name])
@@ -303,7 +307,8 @@ def input_section(name: str, label: str | None = None) -> Callable[[Callable[[],
     def wrap(body: Callable[[], None]) -> Callable[[], None]:
         @wraps(body)
         def draw() -> None:
-            box = st.expander(title, key="sec_" + name, on_change=_remember_section, args=(name,))
+            key = S.section_key(ss, name)
+            box = st.expander(title, key=key, on_change=_remember_section, args=(name, key))
             if box.open:
                 with box:
                     body()

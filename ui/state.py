@@ -714,6 +714,35 @@ def resend_inputs(state: State) -> None:
             state[key] = state[key]
 
 
+SECTION_OPENINGS = "section_openings"  # section name -> how many times the user has opened it
+
+
+def section_key(state: State, name: str) -> str:
+    """The session-state key of an input section's expander: `sec_<name>`, then a new key each time the user
+    opens the section (`open_section`)."""
+    openings = state.get(SECTION_OPENINGS, {}).get(name, 0)
+    return f"sec_{name}_{openings}" if openings else f"sec_{name}"
+
+
+def open_section(state: State, name: str) -> None:
+    """Record that the user opened a section, under a new expander key that holds True.
+
+    The browser sets an expander's value from the server's as a side effect of drawing it. With two runs racing
+    (a section closed and reopened while the server is busy) it could keep the closing run's False while
+    showing the section open, and send that False with the next click: the section just opened closed again by
+    itself. A new key is a new expander in the browser, drawn open from the server's value; what the browser
+    still holds for the old one is a stale report (`is_current_section`).
+    """
+    openings = state.setdefault(SECTION_OPENINGS, {})
+    openings[name] = openings.get(name, 0) + 1
+    state[section_key(state, name)] = True
+
+
+def is_current_section(state: State, name: str, key: str) -> bool:
+    """Whether `key` is the section's expander as last drawn, not one the section has been reopened past."""
+    return key == section_key(state, name)
+
+
 def fresh_editor(state: State, name: str) -> None:
     """Keep the table as edited and give it a fresh editor (a new key), which the browser draws from the saved
     table instead of from edits it may have lost (see `estimate_view._remember_section`)."""
