@@ -7,7 +7,9 @@ Run with `./dev bench` (or `./dev bench --quick` for fewer repetitions). Prints:
   copy of the page's default view (scripts/layout_floor_page.py: the floor for this content), and vs the
   leanest static page holding the required content (scripts/layout_minimal_page.py);
 - first page load in headless Chromium (when /usr/bin/chromium exists);
-- the batch figures from scripts/bench_batch.py when present.
+- the batch figures from scripts/bench_batch.py when present;
+- the machine's speed at the start and the end (a fixed pure-Python loop): a shared VM's speed changes from
+  hour to hour, and every figure above scales with it.
 """
 
 from __future__ import annotations
@@ -312,11 +314,25 @@ def bench_browser() -> None:
     )
 
 
+def machine_speed() -> str:
+    """Median time of a fixed pure-Python loop: the yardstick for comparing figures taken on different days."""
+
+    def loop() -> float:
+        t = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        return time.perf_counter() - t
+
+    ms = statistics.median(loop() for _ in range(5)) * 1000
+    return f"machine speed: a fixed 1,000,000-step Python loop takes {ms:.0f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and 1,000 jsonl lines only")
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores")
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; {machine_speed()}")
     bench_one(200 if args.quick else 1000)
     bench_jsonl(1_000)
     if not args.quick:
@@ -327,6 +343,7 @@ def main() -> None:
     batch = ROOT / "scripts" / "bench_batch.py"
     if batch.exists():
         subprocess.run([sys.executable, str(batch)], cwd=ROOT, check=False)
+    print(f"at the end, {machine_speed()}")
 
 
 if __name__ == "__main__":
