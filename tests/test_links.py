@@ -466,3 +466,13 @@ def test_coming_back_to_the_custom_course_keeps_the_grid() -> None:
     fresh: dict = {}
     S.init_state(fresh, TODAY, {"course": "custom"})
     assert fresh["weeks"] == 8 and fresh["custom_base"].equals(S.defaults(TODAY)["custom_base"])
+
+
+def test_the_grid_and_the_link_allow_the_quantity_a_scenario_allows() -> None:
+    from estimator.models import ServiceQty
+
+    limits = [m.le for m in ServiceQty.model_fields["quantity"].metadata if hasattr(m, "le")]
+    assert limits == [S.CUSTOM_MAX_QUANTITY]
+    row = f"0:iv_infusion:{S.CUSTOM_MAX_QUANTITY}::"
+    assert S.schedule_from_param(row) is not None
+    assert S.schedule_from_param(f"0:iv_infusion:{S.CUSTOM_MAX_QUANTITY + 1}::") is None

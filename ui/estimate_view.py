@@ -394,7 +394,7 @@ def course_section() -> None:
                     "of: " + ", ".join(sorted(S.LINK_PHASES)) + " (other words are never put in a link).",
                 ),
                 "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
-                "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=20, step=1),
+                "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=S.CUSTOM_MAX_QUANTITY, step=1),
                 "session": st.column_config.NumberColumn(
                     "Session",
                     min_value=1,

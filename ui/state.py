@@ -428,6 +428,7 @@ LINK_PHASES = frozenset(
 )
 CUSTOM_MAX_DAY = 1100  # the custom grid's limits, which a link keeps to as well
 CUSTOM_MAX_SESSION = 9
+CUSTOM_MAX_QUANTITY = 20  # as the scenario's own limit on a line's quantity
 
 
 def link_phase(phase: str) -> bool:
@@ -486,7 +487,7 @@ def schedule_from_param(raw: str) -> pd.DataFrame | None:
         if session and not re.fullmatch(r"\d", session):
             return None
         number = int(session) if session else None
-        if int(day) > CUSTOM_MAX_DAY or not 1 <= int(quantity) <= 20 or number == 0:
+        if int(day) > CUSTOM_MAX_DAY or not 1 <= int(quantity) <= CUSTOM_MAX_QUANTITY or number == 0:
             return None
         rows.append({"day": int(day), "phase": phase, "service": service, "quantity": int(quantity), "session": number})
     if not rows or len(rows) > _LINK_ROWS:
