@@ -9,7 +9,7 @@ Run with `./dev bench` (or `./dev bench --quick` for fewer repetitions). Prints:
 - first page load in headless Chromium (when /usr/bin/chromium exists);
 - the batch figures from scripts/bench_batch.py when present;
 - the machine's speed at the start and the end (a fixed pure-Python loop): a shared VM's speed changes from
-  hour to hour, and every figure above scales with it.
+  hour to hour. A rough sign of that drift only: the loop and the estimate did not always move together.
 """
 
 from __future__ import annotations
@@ -315,7 +315,7 @@ def bench_browser() -> None:
 
 
 def machine_speed() -> str:
-    """Median time of a fixed pure-Python loop: the yardstick for comparing figures taken on different days."""
+    """Median time of a fixed pure-Python loop: a rough sign of how fast the machine is just now."""
 
     def loop() -> float:
         t = time.perf_counter()

@@ -259,8 +259,9 @@ def open_sections(problems: list[Problem]) -> None:
     """
     remembered = ss.setdefault("open_sections", {"course": True})
     for name in [*SECTION_FIELDS, "file"]:
-        if S.section_key(ss, name) not in ss:
-            ss[S.section_key(ss, name)] = remembered.get(name, False)
+        key = S.section_key(ss, name)
+        if key not in ss:
+            ss[key] = remembered.get(name, False)
     seen = ss.get("problems_seen", set())
     for p in problems:
         name = section_of(p.loc)
