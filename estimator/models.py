@@ -183,7 +183,9 @@ class ServiceRule(_Model):
 
 def parse_month_day(value: str) -> tuple[int, int]:
     """'MM-DD' to (month, day); 02-29 is refused because a plan year must start every year."""
-    if len(value) != 5 or value[2] != "-" or not (value[:2] + value[3:]).isdigit():
+    digits = value[:2] + value[3:]
+    # ASCII only: str.isdigit() also takes "²" (which int() refuses) and other scripts' digits.
+    if len(value) != 5 or value[2] != "-" or not (digits.isascii() and digits.isdigit()):
         raise ValueError("use the form MM-DD, for example 01-01 or 07-01")
     month, day = int(value[:2]), int(value[3:])
     if (month, day) == (2, 29):

@@ -243,6 +243,15 @@ def test_type_errors_read_like_a_form(path: str, value: Any, message: str) -> No
     assert Problem(path, message) in err.value.problems
 
 
+@pytest.mark.parametrize("value", ["0²-01", "٠١-٠١", "०७-०१"])
+def test_plan_year_start_takes_ascii_digits_only(value: str) -> None:
+    """"²" passes str.isdigit() but not int(): it once put Python's own "invalid literal" text beside the field.
+    Other scripts' digits would have been stored and put in the link as typed."""
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_data(_invalid(_set("coverage.plan_year_start", value)))
+    assert Problem("coverage.plan_year_start", "use the form MM-DD, for example 01-01 or 07-01") in err.value.problems
+
+
 def test_missing_fee_message_names_the_service() -> None:
     with pytest.raises(ScenarioError) as err:
         scenario_from_json(json.dumps(_invalid(_drop("fees.2"))))
