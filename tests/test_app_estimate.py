@@ -635,3 +635,29 @@ def test_self_pay_year_changes_are_one_quiet_note_not_a_warning_each() -> None:
         assert len(notes) == 1 and notes[0].endswith("self-pay prices are not affected."), notes
     with_fsa = _linked({"course": "iv6_boosters", "kind": "self_pay", "weeks": "156", "acct_on": "true", "fsa": "500"})
     assert any("FSA election" in str(w.value) for w in with_fsa.warning)
+
+
+def test_cleared_tick_boxes_in_the_coverage_table_are_unticked_not_a_crash() -> None:
+    """Selecting cells of the coverage table and pressing Delete sends None for its tick boxes. Put into the
+    table's bool column, that raised in pandas 3 and the whole page gave way to "This app has encountered an
+    error" (seen in Chromium). A cleared tick box is unticked, as the grid shows it: the service is then not
+    covered, and the estimate says so."""
+    at = _app()
+    at.query_params["plan"] = "ppo_copays"
+    at.run()
+    before = _usd(_metric(at, "You pay"))
+    assert at.session_state["current_scenario"].coverage.services["consult"].covered
+    key = next(d.key for d in at.data_editor if d.key.startswith("rules_editor"))
+    consult = list(at.session_state["rules_base"]["service"]).index("consult")
+    cleared = {"covered": None, "deductible_applies": None, "prior_auth": None, "copay": None}
+    at.session_state[key] = {"edited_rows": {consult: cleared}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert not [e.value for e in at.error]
+    rule = at.session_state["current_scenario"].coverage.services["consult"]
+    assert (rule.covered, rule.deductible_applies, rule.prior_auth, rule.copay) == (False, False, False, None)
+    # The consult was a copay; now it is the patient's to pay in full (the preset covers no IV line, so nothing
+    # else moves).
+    charge = next(f.charge for f in at.session_state["current_scenario"].fees if f.service == "consult")
+    copay = Decimal(str(at.session_state["rules_base"]["copay"][consult])).quantize(Decimal("0.01"))
+    assert _usd(_metric(at, "You pay")) - before == charge - copay

@@ -476,3 +476,28 @@ def test_the_grid_and_the_link_allow_the_quantity_a_scenario_allows() -> None:
     row = f"0:iv_infusion:{S.CUSTOM_MAX_QUANTITY}::"
     assert S.schedule_from_param(row) is not None
     assert S.schedule_from_param(f"0:iv_infusion:{S.CUSTOM_MAX_QUANTITY + 1}::") is None
+
+
+def test_a_new_coverage_row_with_blank_tick_boxes_is_unticked() -> None:
+    """A grid row added without touching its tick boxes holds NaN there, and bool(NaN) is True: the row was
+    counted as covered and needing prior auth while the grid showed both unticked."""
+    state: dict = {}
+    S.init_state(state, TODAY, {"plan": "ppo_copays"})
+    state[S.editor_key(state, "rules")] = {"edited_rows": {}, "added_rows": [{"service": "group"}], "deleted_rows": []}
+    rule = S.scenario_dict(state)["coverage"]["services"]["group"]
+    assert (rule["covered"], rule["deductible_applies"], rule["prior_auth"]) == (False, False, False)
+
+
+def test_an_edit_a_column_cannot_hold_reaches_validation_instead_of_raising() -> None:
+    """pandas 3 refuses to widen a column on assignment; the grid's edit still reaches the scenario, whose
+    validation says what is wrong beside the table."""
+    state: dict = {}
+    S.init_state(state, TODAY, {"plan": "ppo_copays"})
+    rules = state["rules_base"]
+    edits = {0: {"covered": float("nan"), "service": 5.0}, 1: {"prior_auth": None}}
+    table = S.apply_editor_delta(rules, {"edited_rows": edits, "added_rows": [], "deleted_rows": []})
+    assert not table["covered"][0] and not table["prior_auth"][1]  # bool(NaN) would be True
+    assert table["service"][0] == 5.0
+    assert rules["service"][0] != 5.0  # the shown frame itself is left alone
+    with pytest.raises(ScenarioError):
+        scenario_from_data(S.scenario_dict({**state, S.editor_key(state, "rules"): {"edited_rows": edits}}))

@@ -559,7 +559,8 @@ def insurance_section() -> None:
         args=("rules", key),
         column_config={
             "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140),
-            "covered": st.column_config.CheckboxColumn("Covered", width=80),
+            # A new row starts as the scenario file's defaults: not covered, deductible first, no prior auth.
+            "covered": st.column_config.CheckboxColumn("Covered", width=80, default=False),
             "benefit": st.column_config.SelectboxColumn(
                 "Benefit", options=["medical", "pharmacy"], width="small", help="Medical or pharmacy benefit"
             ),
@@ -567,7 +568,7 @@ def insurance_section() -> None:
                 "Copay", min_value=0.0, step=0.01, format="dollar", width=70, help="Blank: coinsurance"
             ),
             "deductible_applies": st.column_config.CheckboxColumn(
-                "Ded. 1st", width=84, help="The deductible applies before the copay or coinsurance"
+                "Ded. 1st", width=84, default=True, help="The deductible applies before the copay or coinsurance"
             ),
             "allowed": st.column_config.NumberColumn(
                 "Allowed",
@@ -577,7 +578,9 @@ def insurance_section() -> None:
                 width="small",
                 help="In-network contracted rate per unit (optional)",
             ),
-            "prior_auth": st.column_config.CheckboxColumn("Prior auth", width=92, help="Needs prior authorization"),
+            "prior_auth": st.column_config.CheckboxColumn(
+                "Prior auth", width=92, default=False, help="Needs prior authorization"
+            ),
         },
     )
     show_problems("coverage.services")

@@ -614,7 +614,7 @@ def apply_editor_delta(base: pd.DataFrame, delta: dict[str, Any] | None) -> pd.D
     for idx, changes in (delta.get("edited_rows") or {}).items():
         for col, value in changes.items():
             if col in df.columns and int(idx) < len(df):
-                df.at[int(idx), col] = value
+                _set_cell(df, int(idx), col, value)
     deleted = {int(i) for i in delta.get("deleted_rows") or []}
     if deleted:
         df = df.drop(index=[i for i in deleted if i < len(df)]).reset_index(drop=True)
@@ -622,6 +622,27 @@ def apply_editor_delta(base: pd.DataFrame, delta: dict[str, Any] | None) -> pd.D
     if added:
         df = pd.concat([df, pd.DataFrame(added, columns=df.columns)], ignore_index=True)
     return df
+
+
+def _set_cell(df: pd.DataFrame, row: int, col: str, value: Any) -> None:
+    """Put one edited cell into the frame.
+
+    A tick box the user cleared (Delete on selected cells, or a paste) arrives as None: it is unticked, as the grid
+    shows it. Any other value the column's dtype cannot hold turns the column to object, so the scenario's
+    validation reports it beside the table: pandas 3 raises instead of widening the column itself.
+    """
+    if pd.api.types.is_bool_dtype(df[col].dtype) and _blank(value):
+        value = False
+    try:
+        df.at[row, col] = value
+    except (TypeError, ValueError):
+        df[col] = df[col].astype(object)
+        df.at[row, col] = value
+
+
+def _ticked(x: Any) -> bool:
+    """A tick-box cell: a blank one (None, or NaN in a new grid row) is unticked, as the grid shows it."""
+    return not _blank(x) and bool(x)
 
 
 # ---------------------------------------------------------------- presets
@@ -874,12 +895,12 @@ def _coverage(state: State) -> dict[str, Any]:
         if not sid:
             continue
         services[sid] = {
-            "covered": bool(row.get("covered")),
+            "covered": _ticked(row.get("covered")),
             "benefit": _text(row.get("benefit")) or "medical",
             "copay": None if _blank(row.get("copay")) else money(row["copay"]),
-            "deductible_applies": bool(row.get("deductible_applies", True)),
+            "deductible_applies": _ticked(row.get("deductible_applies")),
             "allowed": None if _blank(row.get("allowed")) else money(row["allowed"]),
-            "prior_auth": bool(row.get("prior_auth")),
+            "prior_auth": _ticked(row.get("prior_auth")),
         }
     cov["services"] = services
     if any(r["benefit"] == "pharmacy" for r in services.values()):
