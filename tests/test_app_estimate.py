@@ -661,3 +661,12 @@ def test_cleared_tick_boxes_in_the_coverage_table_are_unticked_not_a_crash() -> 
     charge = next(f.charge for f in at.session_state["current_scenario"].fees if f.service == "consult")
     copay = Decimal(str(at.session_state["rules_base"]["copay"][consult])).quantize(Decimal("0.01"))
     assert _usd(_metric(at, "You pay")) - before == charge - copay
+
+
+def test_a_cleared_first_treatment_day_is_a_message_not_a_crash() -> None:
+    at = _app().run()
+    before = _metric(at, "You pay")
+    at.date_input(key="start").set_value(None).run()
+    assert not at.exception
+    assert plain("this field can't be blank") in " ".join(e.value for e in at.error).lower()
+    assert _metric(at, "You pay") == before  # the last good estimate stays

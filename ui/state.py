@@ -943,7 +943,7 @@ def scenario_dict(state: State) -> dict[str, Any]:
     data: dict[str, Any] = {
         "version": 1,
         "name": state.get("name") or "",
-        "start_date": state["start"].isoformat(),
+        "start_date": state["start"].isoformat() if state.get("start") else None,  # blank: a message, not a crash
         "horizon_weeks": int(state["weeks"]),
         "protocol": _protocol(state),
         "fees": fees,
