@@ -1,4 +1,4 @@
-"""Insurance adjudication of one service line with per-plan-year accumulators (SPEC §4.3-4.4)."""
+"""Insurance adjudication of one service line with per-plan-year accumulators (SPEC §4.3-4.4, §4.9)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from estimator.models import Coverage, Tier
+from estimator.models import Coverage, ServiceRule, Tier
 from estimator.money import ZERO, pct_of
+from estimator.text import count
 from estimator.warnings import WarningLog
 
 
@@ -75,6 +76,8 @@ class Adjudicator:
         self._oop_warned: set[tuple[dt.date, str]] = set()
         self._prior_auth_warned = False
         self._no_info_warned: set[str] = set()
+        self._units_left: dict[str, int] = {}  # authorized units per service, over the whole horizon (§4.9)
+        self._units_warned: set[str] = set()
         # Family limits apply to the in-network tier only, and the pharmacy OOP is the in-network one: with no
         # in-network tier there is no cap at all (SPEC §4.4 steps 4, 6 and 7).
         fam = coverage.family
@@ -170,17 +173,22 @@ class Adjudicator:
                 )
             return None
         if rule.benefit == "pharmacy":
+            if not self._take_units(service, rule, quantity, day):
+                return None
             return self._pharmacy(acc, charge, rule.allowed, quantity)
-        tier_key = cov.network
+        tier_key = rule.network or cov.network
         tier = self._tier(tier_key)
-        if tier is None:
+        if tier is None or not self._take_units(service, rule, quantity, day):
             return None
         write_off = balance_bill = ZERO
         if tier_key == "in":
             allowed = charge if rule.allowed is None else min(charge, rule.allowed * quantity)
             write_off = charge - allowed
         else:
-            allowed = pct_of(charge, tier.allowed_pct_of_charge)
+            if rule.oon_allowed is None:
+                allowed = pct_of(charge, tier.allowed_pct_of_charge)
+            else:
+                allowed = min(charge, rule.oon_allowed * quantity)
             balance_bill = charge - allowed
         ded = copay = coins = ZERO
         if rule.copay is not None and not rule.deductible_applies:
@@ -193,6 +201,27 @@ class Adjudicator:
             else:
                 coins = pct_of(allowed - ded, tier.coinsurance_pct)
         return self._cap(acc, Share(allowed, write_off, balance_bill, ded, copay, coins, tier_key, tier_key, False))
+
+    def _take_units(self, service: str, rule: ServiceRule, quantity: int, day: dt.date) -> bool:
+        """Authorized units (SPEC §4.9): False when the line needs more than are left, which uses them all up."""
+        if rule.auth_units is None:
+            return True
+        left = self._units_left.get(service, rule.auth_units)
+        if quantity <= left:
+            self._units_left[service] = left - quantity
+            return True
+        self._units_left[service] = 0
+        if service not in self._units_warned:  # the first line that does not fit; once per service
+            self._units_warned.add(service)
+            self.warnings.add(
+                "prior_auth_units_exhausted",
+                f"The prior authorization for '{service}' approves {count(rule.auth_units, 'unit')}, which run out "
+                f"on this date ({count(left, 'unit')} left, {quantity} needed): from here on '{service}' is counted "
+                "as not covered (you pay the full charge). Ask the clinic to renew the authorization for more units "
+                "before this date.",
+                day,
+            )
+        return False
 
     def _pharmacy(self, acc: Accumulators, charge: Decimal, allowed_rate: Decimal | None, quantity: int) -> Share:
         """Step 6: pharmacy benefit, always in network; one combined OOP with the medical in-network tier."""

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from estimator.engine import estimate
 from estimator.exports import write_csv
 from estimator.io import ScenarioError, parse_json, problems_from, scenario_from_data
-from estimator.models import Fee, Package, Scenario, Tier, billed_services, parse_month_day
+from estimator.models import LATEST_VERSION, Fee, Package, Scenario, Tier, billed_services, parse_month_day
 from estimator.presets import CoursePreset, PricedFee, PricedPackage, course_presets, example_prices, program_templates
 from estimator.result import Result
 
@@ -405,7 +405,7 @@ def scenario_data(cells: dict[str, str], ctx: RowContext) -> dict[str, Any]:
         coverage["services"] = {sid: {"covered": True} for sid in billed_services(course.protocol)}
     programs = [ctx.program] if program_cell in _YES and ctx.program is not None else []
     return {
-        "version": 1,
+        "version": LATEST_VERSION,
         "name": ref,
         "start_date": start,
         "horizon_weeks": course.horizon_weeks,

@@ -15,7 +15,7 @@ from typing import Any
 from estimator.adjudication import plan_year_of
 from estimator.engine import estimate
 from estimator.io import scenario_from_data
-from estimator.models import Scenario, billed_services
+from estimator.models import LATEST_VERSION, Scenario, billed_services
 from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.result import Result
@@ -395,7 +395,7 @@ def default_scenario(today: dt.date | None = None) -> Scenario:
     template = next(t for t in program_templates() if t.id == PROGRAM_TEMPLATE)
     return scenario_from_data(
         {
-            "version": 1,
+            "version": LATEST_VERSION,
             "name": "Example: SPRAVATO, HDHP, withMe",
             "start_date": today or dt.date.today(),
             "horizon_weeks": course.horizon_weeks,

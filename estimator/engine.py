@@ -78,7 +78,7 @@ def estimate(scenario: Scenario) -> Result:
     codes = {f.service: f.code for f in scenario.fees}
 
     adj = Adjudicator(cov, start, warnings)
-    book = ProgramBook(list(scenario.savings_programs), cov.kind, warnings)
+    book = ProgramBook(list(scenario.savings_programs), cov.kind, warnings, scenario.patient_state)
     oop_reached: dict[dt.date, dt.date] = {}
     sessions: list[Session] = []
     for planned in calendar.sessions:
@@ -108,6 +108,7 @@ def estimate(scenario: Scenario) -> Result:
                         charge,
                         False,
                         year,
+                        None,
                     )
                 )
                 continue
@@ -139,6 +140,7 @@ def estimate(scenario: Scenario) -> Result:
                     total - program_pays + share.balance_bill,
                     True,
                     year,
+                    share.tier,
                 )
             )
         sessions.append(Session(day, planned.phase, lines))

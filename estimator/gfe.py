@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from estimator.io import Problem, parse_json, problems_from
-from estimator.models import Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
+from estimator.models import LATEST_VERSION, Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
 from estimator.money import ZERO, usd_whole
 from estimator.pdf import (
     CRISIS_LINE,
@@ -387,7 +387,7 @@ def example_self_pay_scenario(start_date: dt.date) -> Scenario:
     preset = course_preset("iv6")
     prices = example_prices()
     return Scenario(
-        version=1,
+        version=LATEST_VERSION,
         name=preset.label,
         start_date=start_date,
         horizon_weeks=preset.horizon_weeks,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from estimator.models import Scenario
+from estimator.models import LATEST_VERSION, Scenario
 
 _PROTOCOL_TAGS = {"iv_ketamine", "spravato", "custom"}
 
@@ -149,5 +149,6 @@ def scenario_from_json(text: str | bytes) -> Scenario:
 
 
 def scenario_to_json(scenario: Scenario) -> str:
-    """The scenario file form (amounts as strings), suitable to reopen later."""
-    return scenario.model_dump_json(indent=2, exclude_none=False)
+    """The scenario file form (amounts as strings), suitable to reopen later: always the latest version, which reads
+    every earlier file the same way (SPEC §4.9)."""
+    return scenario.model_copy(update={"version": LATEST_VERSION}).model_dump_json(indent=2, exclude_none=False)

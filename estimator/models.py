@@ -1,4 +1,4 @@
-"""Scenario file v1 (SPEC §4) as pydantic v2 models: every constraint validated at the edge."""
+"""Scenario file versions 1 and 2 (SPEC §4, §4.9) as pydantic v2 models: every constraint validated at the edge."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from estimator.money import CENT
+from estimator.reference import us_states
 
 
 def _to_cents(value: Decimal) -> Decimal:
@@ -55,6 +57,27 @@ def _not_a_bool(value: object) -> object:
 Count = Annotated[int, BeforeValidator(_not_a_bool)]
 
 
+def _usps(value: str) -> str:
+    if value not in us_states():
+        raise ValueError(f"{value!r} is not a US state or territory code (two capital letters, for example MI or PR)")
+    return value
+
+
+StateCode = Annotated[
+    str,
+    AfterValidator(_usps),
+    WithJsonSchema({"type": "string", "enum": sorted(us_states()), "description": "USPS code of a state or territory"}),
+]
+StartSession = Annotated[
+    Count,
+    Field(
+        ge=1,
+        le=300,
+        description="Version 2: the protocol's session number the estimate starts at (that session is on start_date)",
+    ),
+]
+
+
 def field_error(field: str, message: str) -> PydanticCustomError:
     """A cross-field error that names `field` (the error formatter appends it to the path)."""
     return PydanticCustomError("cross_field", message, {"field": field})
@@ -66,6 +89,18 @@ class _Model(BaseModel):
 
 # ---------------------------------------------------------------- protocols (§4.1)
 
+MDSI_SESSIONS = 8  # the label's twice-weekly 4 weeks; use beyond them was not studied
+
+
+def _check_start(start: int, sessions: int | None, what: str) -> None:
+    """Version 2: a course can only start at a session it has."""
+    if sessions is not None and start > sessions:
+        raise field_error(
+            "start_session",
+            f"the course has {sessions} sessions ({sessions} {what}), so it can start at session {sessions} at most",
+        )
+
+
 
 class IvKetamine(_Model):
     type: Literal["iv_ketamine"]
@@ -74,6 +109,16 @@ class IvKetamine(_Model):
     booster_every_weeks: Count = Field(0, ge=0, le=26)
     once: list[ServiceId] = Field(default_factory=lambda: ["consult"], max_length=20)
     per_session: list[ServiceId] = Field(default_factory=list, max_length=20)
+    start_session: StartSession = 1
+
+    def session_count(self) -> int | None:
+        """How many treatment sessions the course has (None: boosters go on for ever)."""
+        return None if self.booster_every_weeks else self.induction_infusions
+
+    @model_validator(mode="after")
+    def _start_within_course(self) -> IvKetamine:
+        _check_start(self.start_session, self.session_count(), "induction infusions and no boosters")
+        return self
 
 
 class Spravato(_Model):
@@ -83,6 +128,16 @@ class Spravato(_Model):
     week9_every_weeks: Literal[1, 2] = 2
     once: list[ServiceId] = Field(default_factory=lambda: ["consult"], max_length=20)
     per_session: list[ServiceId] = Field(default_factory=list, max_length=20)
+    start_session: StartSession = 1
+
+    def session_count(self) -> int | None:
+        """How many treatment sessions the course has (None: week 9 on goes on for ever)."""
+        return MDSI_SESSIONS if self.indication == "mdsi" else None
+
+    @model_validator(mode="after")
+    def _start_within_course(self) -> Spravato:
+        _check_start(self.start_session, self.session_count(), "sessions for acute suicidal ideation (mdsi)")
+        return self
 
 
 class ServiceQty(_Model):
@@ -179,6 +234,25 @@ class ServiceRule(_Model):
     deductible_applies: bool = True
     allowed: Money | None = None
     prior_auth: bool = False
+    network: Literal["in", "out"] | None = Field(
+        None, description="Version 2: the tier this service is billed in; null = coverage.network"
+    )
+    oon_allowed: Money | None = Field(
+        None, description="Version 2: the plan's maximum allowed amount per unit out of network"
+    )
+    auth_units: Count | None = Field(
+        None, ge=1, le=999, description="Version 2: units the prior authorization approves over the whole horizon"
+    )
+
+    @model_validator(mode="after")
+    def _v2_rules(self) -> ServiceRule:
+        if self.auth_units is not None and not self.prior_auth:
+            raise field_error("auth_units", "authorized units need prior_auth: true (the authorization approves them)")
+        if self.network is not None and self.benefit == "pharmacy":
+            raise field_error(
+                "network", "pharmacy-benefit services are always in network; leave network out (null) for them"
+            )
+        return self
 
 
 def parse_month_day(value: str) -> tuple[int, int]:
@@ -247,6 +321,9 @@ class SavingsProgram(_Model):
     annual_max: Money | None  # required (SPEC §4.5 gives no default); null = no maximum
     eligible_kinds: list[Kind] = Field(default_factory=lambda: ["commercial"], max_length=4)
     counts_toward_accumulators: bool = True
+    excluded_states: list[StateCode] = Field(
+        default_factory=list, max_length=60, description="Version 2: where the program is not valid (USPS codes)"
+    )
 
 
 # ---------------------------------------------------------------- accounts, travel, time off, financing (§4.6)
@@ -294,8 +371,26 @@ def billed_services(protocol: IvKetamine | Spravato | Custom) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def v2_fields_used(scenario: Scenario) -> list[str]:
+    """The version 2 fields a scenario gives a value other than their default (as paths): a version 1 file may use
+    none of them. A default written out (`"start_session": 1`, `"network": null`) changes nothing and is accepted."""
+    used = ["patient_state"] if scenario.patient_state is not None else []
+    p = scenario.protocol
+    if not isinstance(p, Custom) and p.start_session != 1:
+        used.append("protocol.start_session")
+    for sid, rule in scenario.coverage.services.items():
+        used += [f"coverage.services.{sid}.{f}" for f in V2_RULE_FIELDS if getattr(rule, f) is not None]
+    programs = enumerate(scenario.savings_programs)
+    used += [f"savings_programs.{i}.excluded_states" for i, pr in programs if pr.excluded_states]
+    return used
+
+
+V2_RULE_FIELDS = ("network", "oon_allowed", "auth_units")
+LATEST_VERSION = 2
+
+
 class Scenario(_Model):
-    version: Literal[1]
+    version: Literal[1, 2]
     name: ShortText = ""
     start_date: Annotated[IsoDate, Field(ge=dt.date(1900, 1, 1), le=dt.date(9000, 12, 31))]
     horizon_weeks: Count = Field(26, ge=1, le=156)
@@ -308,9 +403,13 @@ class Scenario(_Model):
     travel: Travel | None = None
     time_off: TimeOff | None = None
     financing: Financing | None = None
+    patient_state: StateCode | None = Field(None, description="Version 2: where the patient lives (USPS code)")
 
     @model_validator(mode="after")
     def _cross_field(self) -> Scenario:
+        newer = v2_fields_used(self) if self.version == 1 else []
+        if newer:
+            raise field_error(newer[0], 'this field is new in version 2: set "version": 2 to use it')
         priced = [f.service for f in self.fees]
         if len(priced) != len(set(priced)):
             dup = next(s for s in priced if priced.count(s) > 1)

@@ -1,4 +1,4 @@
-"""Manufacturer savings programs such as SPRAVATO withMe (SPEC §4.5)."""
+"""Manufacturer savings programs such as SPRAVATO withMe (SPEC §4.5, residence rules §4.9)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from decimal import Decimal
 
 from estimator.models import SavingsProgram
 from estimator.money import ZERO
+from estimator.reference import state_name
+from estimator.text import join_words
 from estimator.warnings import WarningLog
 
 
 class ProgramBook:
     """Which program pays which line, with per-session patient amounts and calendar-year maximums."""
 
-    def __init__(self, programs: list[SavingsProgram], kind: str, warnings: WarningLog) -> None:
+    def __init__(
+        self, programs: list[SavingsProgram], kind: str, warnings: WarningLog, patient_state: str | None = None
+    ) -> None:
         self.programs = programs
         self.warnings = warnings
         self._by_service: dict[str, int] = {}
@@ -26,6 +30,21 @@ class ProgramBook:
                     "so it is left out.",
                 )
                 continue
+            if patient_state is not None and patient_state in p.excluded_states:
+                warnings.add(
+                    "savings_program_ineligible",
+                    f"'{p.name}' is not valid for residents of {state_name(patient_state)}, where the patient "
+                    "lives, so it is left out.",
+                )
+                continue
+            if patient_state is None and p.excluded_states:
+                warnings.add(
+                    "program_state_restricted",
+                    f"'{p.name}' is not valid for residents of "
+                    f"{join_words([state_name(s) for s in p.excluded_states])}. It is included because the "
+                    "patient's state is not given: check the program's residence rule, or enter the state where "
+                    "the patient lives.",
+                )
             for service in p.services:
                 self._by_service.setdefault(service, i)
         self._left: dict[int, Decimal] = {}

@@ -74,3 +74,22 @@ def latest_decimal(pid: str) -> Decimal:
     """The most recent numeric value of a parameter."""
     values = reference().param(pid).values
     return Decimal(max(values, key=lambda v: v.year).value)
+
+
+class _States(_Data):
+    description: str
+    source: str
+    url: str = Field(pattern=r"^https://[^\s()<>\[\]]+$")
+    states: dict[str, str] = Field(min_length=1)
+
+
+@cache
+def us_states() -> dict[str, str]:
+    """USPS code -> name of every place a patient can live (SPEC §4.9: the 50 states, DC, PR, VI, GU, AS, MP)."""
+    raw = json.loads((DATA_DIR / "states.json").read_text(encoding="utf-8"))
+    return dict(_States.model_validate(raw).states)
+
+
+def state_name(code: str) -> str:
+    """"Michigan" for "MI" (the code itself for anything unknown)."""
+    return us_states().get(code, code)

@@ -31,6 +31,7 @@ class Line:
     patient_pays: Decimal
     covered: bool
     plan_year: dt.date
+    network: str | None  # "in" or "out": the tier a covered line used (pharmacy "in"); None when not covered
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
-"""The session calendar of a protocol (SPEC §4.1): which days, which phase, which service lines."""
+"""The session calendar of a protocol (SPEC §4.1, §4.9): which days, which phase, which service lines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -12,6 +13,7 @@ from estimator.reference import latest_decimal
 _SPRAVATO_INDUCTION = tuple(int(7 * i) // 2 for i in range(8))  # floor(3.5 i): 0, 3, 7, ... 24
 _SPRAVATO_WEEKLY = (28, 35, 42, 49)
 _SPRAVATO_WEEK9 = 56
+_SPRAVATO_FIXED = len(_SPRAVATO_INDUCTION) + len(_SPRAVATO_WEEKLY)  # weeks 1-8: sessions 1-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,58 +36,78 @@ def _devices(dose_mg: int) -> int:
     return int(dose_mg // latest_decimal("spravato_device_mg"))
 
 
-def _iv(p: IvKetamine, horizon_days: int) -> tuple[list[PlannedSession], list[int]]:
+def _numbered(
+    day_of: Callable[[int], int], total: int | None, fixed: int, start: int, horizon_days: int
+) -> tuple[list[int], int | None]:
+    """Session numbers from `start` on (SPEC §4.9) whose day, counted from session `start`, is within the horizon,
+    and the first such day of a fixed session (numbered <= `fixed`) that the horizon leaves out. A protocol's
+    days never go down from one session to the next, so the first day past the horizon ends the course."""
+    origin = day_of(start)
+    kept: list[int] = []
+    j = start
+    while total is None or j <= total:
+        if day_of(j) - origin >= horizon_days:
+            return kept, (day_of(j) - origin if j <= fixed else None)
+        kept.append(j)
+        j += 1
+    return kept, None
+
+
+def _iv(p: IvKetamine, horizon_days: int) -> tuple[list[PlannedSession], int | None]:
     lines = (("iv_infusion", 1), *((s, 1) for s in p.per_session))
-    n = p.induction_infusions
-    induction = [i * 7 * p.induction_weeks // n for i in range(n)]
-    sessions = [PlannedSession(d, "induction", lines) for d in induction]
-    if p.booster_every_weeks > 0:
-        step = 7 * p.booster_every_weeks
-        day = induction[-1] + step
-        while day < horizon_days:
-            sessions.append(PlannedSession(day, "maintenance", lines))
-            day += step
-    return sessions, induction
+    n, step = p.induction_infusions, 7 * p.booster_every_weeks
+    last_induction = (n - 1) * 7 * p.induction_weeks // n
+
+    def day_of(j: int) -> int:
+        return (j - 1) * 7 * p.induction_weeks // n if j <= n else last_induction + (j - n) * step
+
+    numbers, cut = _numbered(day_of, p.session_count(), n, p.start_session, horizon_days)
+    origin = day_of(p.start_session)
+    return [PlannedSession(day_of(j) - origin, "induction" if j <= n else "maintenance", lines) for j in numbers], cut
 
 
-def _spravato(p: Spravato, horizon_days: int) -> tuple[list[PlannedSession], list[int]]:
+def _spravato(p: Spravato, horizon_days: int) -> tuple[list[PlannedSession], int | None]:
     extra = tuple((s, 1) for s in p.per_session)
+    step = 7 * p.week9_every_weeks
 
-    def lines(dose: int) -> tuple[tuple[str, int], ...]:
+    def day_of(j: int) -> int:
+        if j <= len(_SPRAVATO_INDUCTION):
+            return _SPRAVATO_INDUCTION[j - 1]
+        if j <= _SPRAVATO_FIXED:
+            return _SPRAVATO_WEEKLY[j - len(_SPRAVATO_INDUCTION) - 1]
+        return _SPRAVATO_WEEK9 + (j - _SPRAVATO_FIXED - 1) * step
+
+    def phase(j: int) -> str:
+        if j <= len(_SPRAVATO_INDUCTION):
+            return "induction"
+        return "maintenance" if j <= _SPRAVATO_FIXED else "continuation"
+
+    def lines(j: int) -> tuple[tuple[str, int], ...]:
+        dose = 56 if (p.indication == "trd" and j == 1) else p.dose_mg  # label: day 1 of TRD is 56 mg
         return (("spravato_drug", _devices(dose)), ("spravato_observation", 1), *extra)
 
-    planned: list[tuple[int, str]] = [(d, "induction") for d in _SPRAVATO_INDUCTION]
-    if p.indication == "trd":
-        planned += [(d, "maintenance") for d in _SPRAVATO_WEEKLY]
-        day, step = _SPRAVATO_WEEK9, 7 * p.week9_every_weeks
-        while day < horizon_days:
-            planned.append((day, "continuation"))
-            day += step
-    fixed = [d for d, phase in planned if phase != "continuation"]
-    sessions = []
-    for i, (day, phase) in enumerate(planned):
-        dose = 56 if (p.indication == "trd" and i == 0) else p.dose_mg
-        sessions.append(PlannedSession(day, phase, lines(dose)))
-    return sessions, fixed
+    fixed = p.session_count() or _SPRAVATO_FIXED  # mdsi: the induction only
+    numbers, cut = _numbered(day_of, p.session_count(), fixed, p.start_session, horizon_days)
+    origin = day_of(p.start_session)
+    return [PlannedSession(day_of(j) - origin, phase(j), lines(j)) for j in numbers], cut
 
 
-def _custom(p: Custom) -> tuple[list[PlannedSession], list[int]]:
+def _custom(p: Custom, horizon_days: int) -> tuple[list[PlannedSession], int | None]:
     ordered = sorted(p.sessions, key=lambda s: s.day)  # stable for equal days
     sessions = [PlannedSession(s.day, s.phase, tuple((sq.service, sq.quantity) for sq in s.services)) for s in ordered]
-    return sessions, [s.day for s in ordered]
+    cut = [s.day for s in ordered if s.day >= horizon_days]  # every custom session is part of the fixed course
+    return [s for s in sessions if s.day < horizon_days], min(cut) if cut else None
 
 
 def build_calendar(protocol: IvKetamine | Spravato | Custom, horizon_weeks: int) -> Calendar:
     """Treatment sessions within the horizon, preceded by the day-0 evaluation for `once` services."""
     horizon_days = horizon_weeks * 7
     if isinstance(protocol, IvKetamine):
-        sessions, fixed = _iv(protocol, horizon_days)
+        kept, cut = _iv(protocol, horizon_days)
     elif isinstance(protocol, Spravato):
-        sessions, fixed = _spravato(protocol, horizon_days)
+        kept, cut = _spravato(protocol, horizon_days)
     else:
-        sessions, fixed = _custom(protocol)
-    cut = [d for d in fixed if d >= horizon_days]
-    kept = [s for s in sessions if s.day < horizon_days]
+        kept, cut = _custom(protocol, horizon_days)
     if protocol.once:
         kept.insert(0, PlannedSession(0, "evaluation", tuple((s, 1) for s in protocol.once), evaluation=True))
-    return Calendar(tuple(kept), min(cut) if cut else None)
+    return Calendar(tuple(kept), cut)

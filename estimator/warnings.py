@@ -15,6 +15,8 @@ CODES = (
     "mileage_rate_assumed",
     "fsa_over_limit",
     "horizon_cuts_course",
+    "prior_auth_units_exhausted",
+    "program_state_restricted",
 )
 # A short name for each code, for lists that cannot hold the full message (the Compare page).
 LABELS = {
@@ -27,6 +29,8 @@ LABELS = {
     "mileage_rate_assumed": "a mileage rate is assumed",
     "fsa_over_limit": "the FSA election is above the IRS limit",
     "horizon_cuts_course": "the estimate ends before the course does",
+    "prior_auth_units_exhausted": "the prior authorization's units run out",
+    "program_state_restricted": "a savings program is not valid in some states",
 }
 
 

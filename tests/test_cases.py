@@ -1,4 +1,4 @@
-"""Every worked case in ../shared/cases reproduces its expected result to the cent."""
+"""Every worked case in ../shared/cases and cases/v2 (scenario version 2) reproduces its expected result to the cent."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from estimator.io import scenario_from_json
 from estimator.result import result_to_json
 from tests.conftest import CASES_DIR
 
-CASES = sorted(p for p in CASES_DIR.glob("*.json") if not p.name.endswith(".expected.json"))
+CASES = sorted(
+    p for folder in (CASES_DIR, CASES_DIR / "v2") for p in folder.glob("*.json") if not p.stem.endswith(".expected")
+)
 
 
 def _same(expected: object, actual: object, where: str) -> None:
@@ -30,7 +32,7 @@ def _same(expected: object, actual: object, where: str) -> None:
 
 
 @pytest.mark.skipif(not CASES, reason=f"no shared cases folder at {CASES_DIR}")
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.relative_to(CASES_DIR).with_suffix("").as_posix())
 def test_case_matches_expected(path: Path) -> None:
     expected = json.loads(path.with_name(path.stem + ".expected.json").read_text())
     result = result_to_json(estimate(scenario_from_json(path.read_bytes())))

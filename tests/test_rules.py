@@ -87,7 +87,7 @@ def conserves(line: dict[str, Any]) -> None:
     and allowed = plan + program + patient - balance_bill (which is the SPEC identity whenever the line has no
     balance bill). Covered lines: patient = share - program + balance_bill.
     """
-    v = {k: D(line[k]) for k in line if k not in ("service", "code", "quantity", "covered", "plan_year")}
+    v = {k: D(line[k]) for k in line if k not in ("service", "code", "quantity", "covered", "plan_year", "network")}
     paid = v["plan_pays"] + v["program_pays"] + v["patient_pays"]
     assert v["charge"] == paid + v["write_off"]
     assert v["allowed"] == paid - v["balance_bill"]

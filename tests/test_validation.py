@@ -159,7 +159,7 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "savings_programs.0.annual_max",
     ),
     ("financing_months", _set("financing", {"apr_pct": "5", "months": 0}), "financing.months"),
-    ("version", _set("version", 2), "version"),
+    ("version", _set("version", 3), "version"),
 ]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from estimator.io import scenario_from_data
-from estimator.models import Custom, IvKetamine, Scenario, Spravato
+from estimator.models import LATEST_VERSION, Custom, IvKetamine, Scenario, Spravato
 from estimator.money import fmt_plain, round_cents
 from estimator.presets import (
     course_preset,
@@ -507,9 +507,11 @@ def linked_scenario(params: tuple[tuple[str, str], ...], today: dt.date) -> Scen
 
 
 def _comparable(scenario: Scenario) -> dict[str, Any]:
-    """A scenario without the text a link never carries (name, notes, fee codes and descriptions)."""
+    """A scenario without the text a link never carries (name, notes, fee codes and descriptions), and without its
+    file version (a version 1 file and the page's version 2 scenario estimate the same)."""
     data = scenario.model_dump()  # Decimals compare by value: 20 == 20.0
     data.pop("name", None)
+    data.pop("version", None)
     data["coverage"].pop("notes", None)
     data["fees"] = [(f["service"], f["charge"]) for f in data["fees"]]
     return data
@@ -941,7 +943,7 @@ def scenario_dict(state: State) -> dict[str, Any]:
             }
         )
     data: dict[str, Any] = {
-        "version": 1,
+        "version": LATEST_VERSION,
         "name": state.get("name") or "",
         "start_date": state["start"].isoformat() if state.get("start") else None,  # blank: a message, not a crash
         "horizon_weeks": int(state["weeks"]),
