@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from estimator.models import Coverage, Custom, Fee, IvKetamine, Package, Protocol, SavingsProgram, Spravato, Tier
+from estimator.models import (
+    Coverage,
+    Custom,
+    Fee,
+    IvKetamine,
+    Kind,
+    Package,
+    Protocol,
+    SavingsProgram,
+    Spravato,
+    Tier,
+)
 from estimator.money import fmt_plain, usd_whole
-from estimator.reference import DATA_DIR
-from estimator.text import pct
+from estimator.reference import DATA_DIR, state_name
+from estimator.text import join_words, pct
 
 
 class _Data(BaseModel):
@@ -81,6 +92,21 @@ def plan_presets() -> tuple[PlanPreset, ...]:
 
 
 @cache
+def default_plan_for_kind() -> dict[str, PlanPreset]:
+    """The plan preset whose per-service coverage stands in for a coverage kind when nothing else says what the
+    plan covers (the batch); checked once: every kind names a preset of that kind."""
+    by_id = {p.id: p for p in plan_presets()}
+    chosen = TypeAdapter(dict[Kind, str]).validate_python(_load("plans.json")["default_for_kind"])
+    out: dict[str, PlanPreset] = {}
+    for kind in get_args(Kind):
+        preset = by_id.get(chosen.get(kind, ""))
+        if preset is None or preset.coverage.kind != kind:
+            raise ValueError(f"data/plans.json: default_for_kind must name a {kind} plan preset")
+        out[kind] = preset
+    return out
+
+
+@cache
 def example_prices() -> PriceList:
     return PriceList.model_validate(_load("prices_example.json"))
 
@@ -110,7 +136,8 @@ def describe_protocol(protocol: Protocol) -> str:
         text = f"{protocol.induction_infusions} infusions over {protocol.induction_weeks} weeks, {boosters}"
     elif isinstance(protocol, Spravato):
         if protocol.indication == "trd":
-            text = f"TRD label schedule, {protocol.dose_mg} mg (56 mg at the first session), from week 9 every " + (
+            first = " (56 mg at the first session)" if protocol.start_session == 1 else ""
+            text = f"TRD label schedule, {protocol.dose_mg} mg{first}, from week 9 every " + (
                 "week" if protocol.week9_every_weeks == 1 else f"{protocol.week9_every_weeks} weeks"
             )
         else:
@@ -122,6 +149,8 @@ def describe_protocol(protocol: Protocol) -> str:
             for x in protocol.sessions
         ]
         text = f"{len(protocol.sessions)} sessions entered by hand (" + "; ".join(days) + ")"
+    if not isinstance(protocol, Custom) and protocol.start_session > 1:
+        text += f"; starting at session {protocol.start_session}"
     if protocol.once:
         text += "; billed once: " + ", ".join(protocol.once)
     return text
@@ -154,8 +183,14 @@ def describe_coverage(coverage: Coverage) -> str:
         notes = []
         if rule.copay is not None:
             notes.append(f"copay {usd_whole(rule.copay)}" + ("" if rule.deductible_applies else ", no deductible"))
+        if rule.allowed is not None:
+            notes.append(f"allowed {usd_whole(rule.allowed)} per unit")
+        if rule.network is not None:
+            notes.append("in network" if rule.network == "in" else "out of network")
+        if rule.oon_allowed is not None:
+            notes.append(f"out-of-network maximum {usd_whole(rule.oon_allowed)} per unit")
         if rule.prior_auth:
-            notes.append("prior authorization")
+            notes.append("prior authorization" + (f" for {rule.auth_units} units" if rule.auth_units else ""))
         if rule.benefit == "pharmacy":
             notes.append("pharmacy benefit")
         if notes:
@@ -176,10 +211,13 @@ def describe_program(program: SavingsProgram) -> str:
         if program.counts_toward_accumulators
         else "does not count toward your deductible or out-of-pocket max (copay accumulator)"
     )
-    return (
+    text = (
         f"You pay {usd_whole(program.patient_pays_per_session)} per session for {', '.join(program.services)}; {cap}; "
         f"for {', '.join(program.eligible_kinds)} insurance; {counts}"
     )
+    if program.excluded_states:
+        text += "; not valid for residents of " + join_words([state_name(s) for s in program.excluded_states])
+    return text
 
 
 def describe_amount(value: str, unit: str) -> str:

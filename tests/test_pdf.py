@@ -50,7 +50,7 @@ def _insured_year() -> Scenario:
     p = course_preset("spravato_1y")
     coverage = plan_preset("hdhp_2026").coverage.model_copy(update={"notes": NOTES})
     return Scenario(
-        version=1,
+        version=2,
         name="SPRAVATO first year — Zoë's plan",
         start_date=START,
         horizon_weeks=52,
