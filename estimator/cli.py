@@ -71,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     batch = sub.add_parser("batch", help="estimate a CSV of patients")
     batch.add_argument("csv")
     batch.add_argument("--prices", help="clinic price list JSON (default: the example list)")
+    batch.add_argument(
+        "--coverage",
+        help="what the plan covers per service, a JSON services table as in a scenario's coverage.services, for "
+        "rows without a plan_preset (default: the plan preset for the row's coverage kind)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "schema":
@@ -79,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "batch":
         from estimator.batch import run_batch_cli
 
-        return run_batch_cli(args.csv, args.prices, sys.stdout, sys.stderr)
+        return run_batch_cli(args.csv, args.prices, sys.stdout, sys.stderr, args.coverage)
     if args.jsonl:
         run_jsonl(sys.stdin, sys.stdout)
         return 0

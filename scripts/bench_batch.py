@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from estimator.batch import INPUT_COLUMNS, decode_csv, example_price_list, read_rows, stream_results_csv
+from estimator.batch import stream_results_csv
+from estimator.batch_input import INPUT_COLUMNS, decode_csv, example_price_list, read_rows
 from estimator.exports import write_csv
 
 COURSES = ["iv6", "iv6_boosters", "spravato_6m", "spravato_1y", "spravato_mdsi", "custom"]

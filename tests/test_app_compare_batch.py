@@ -8,7 +8,7 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from estimator.batch import INPUT_COLUMNS
+from estimator.batch_input import INPUT_COLUMNS
 from estimator.compare import default_scenario, variants
 from tests.conftest import ROOT
 from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, plain

@@ -10,23 +10,22 @@ from decimal import Decimal
 
 import pytest
 
-from estimator.batch import (
+from estimator.batch import run_batch, run_batch_cli, stream_results_csv
+from estimator.batch_input import (
     INPUT_COLUMNS,
     MAX_CSV_BYTES,
     OUTPUT_COLUMNS,
+    RESULT_COLUMNS,
     BatchInputError,
     example_price_list,
     prices_from_json,
     read_rows,
-    run_batch,
-    run_batch_cli,
-    stream_results_csv,
     template_csv,
 )
 from estimator.engine import estimate
 from estimator.io import scenario_from_data
 from estimator.models import billed_services
-from estimator.presets import course_preset, example_prices, program_templates
+from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from tests.conftest import ROOT
 
 HEADER = ",".join(INPUT_COLUMNS)
@@ -126,7 +125,7 @@ def test_out_of_network_row_uses_both_tiers() -> None:
         ("x,iv6,2026-03-02,commercial,in,1500,0,20,1000,2000,,no", "oop_met", "more than"),
         ("x,iv6,2026-03-02,commercial,in,1500,0,20,,0,02-29,no", "plan_year_start", "02-29"),
         ("x,iv6,2026-03-02,self_pay,,,,,,,,perhaps", "savings_program", "yes or no"),
-        ("x,iv6,2026-03-02,self_pay,,,,,,,,no,extra", "row", "cells"),
+        ("x,iv6,2026-03-02,self_pay,,,,,,,,no,,,,extra", "row", "cells"),
     ],
 )
 def test_bad_cells_name_the_column(row: str, column: str, words: str) -> None:
@@ -137,7 +136,7 @@ def test_bad_cells_name_the_column(row: str, column: str, words: str) -> None:
 
 
 def test_several_problems_reported_together() -> None:
-    (row,) = run_batch(_csv("x,iv7,03/02/2026,commercial,in,-5,0,20,,0,,no")).rows
+    (row,) = run_batch(_csv("x,iv7,3/32/2026,commercial,in,-5,0,20,,0,,no")).rows
     error = str(row["error"])
     for column in ("course_preset", "start_date", "deductible"):
         assert column + ":" in error
@@ -176,11 +175,10 @@ def test_defaults_whitespace_case_and_currency_formats() -> None:
     (got,) = run_batch(_csv(row)).rows
     (ref,) = run_batch(_csv("p,spravato_6m,2026-03-02,commercial,in,1700,0,20,8500,0,01-01,yes")).rows
     assert got["error"] == ""
-    assert {k: v for k, v in got.items() if k != "line"} == {
-        **{k: v for k, v in ref.items() if k != "line"},
-        "course_preset": "SPRAVATO_6M",
-        "coverage_kind": "Commercial",
-    }
+    assert {k: got[k] for k in RESULT_COLUMNS} == {k: ref[k] for k in RESULT_COLUMNS}
+    # the input cells are repeated as read (stripped), so the row can be checked and re-run
+    cells = [c.strip() for c in row.split(",", 5)[:5]] + ["$1,700.00", "", "20%", "$8500", "", "", "YES"]
+    assert [got[c] for c in INPUT_COLUMNS[:12]] == cells
 
 
 def test_missing_optional_columns_and_blank_lines() -> None:
@@ -318,3 +316,190 @@ def test_self_pay_rows_ignore_the_plan_columns() -> None:
     (row,) = run_batch(_csv("sp,iv6,2026-03-02,self_pay,sideways,abc,,,,,,no")).rows
     (ref,) = run_batch(_csv("sp,iv6,2026-03-02,self_pay,,,,,,,,no")).rows
     assert row["error"] == "" and row["patient_pays_total"] == ref["patient_pays_total"]
+
+
+# ---------------------------------------------------------------- scenario version 2 columns (SPEC §4.9)
+
+V2_HEADER = ",".join(INPUT_COLUMNS)
+V2_ROWS = [
+    # patient_ref,course_preset,start_date,coverage_kind,network,deductible,deductible_met,coinsurance_pct,oop_max,
+    # oop_met,plan_year_start,savings_program,start_session,patient_state,plan_preset
+    "R-1,iv6,1/4/2027,commercial,in,1500,0,20,6000,0,1-Jan,no,,CA,ppo_copays",
+    "R-2,spravato_1y,2027-01-05,commercial,in,2000,0,20,6000,0,Jan-01,yes,19,MI,hdhp_2026",
+    "R-3,iv6_boosters,2027-01-11,self_pay,,,,,,,,no,9,,",
+    "R-4,spravato_6m,2027-02-01,medicare,in,283,0,20,,0,01-01,no,,,",
+    "R-5,spravato_mdsi,2027-02-01,commercial,in,1000,0,20,5000,0,07-01,no,9,ZZ,medicare_b_2026",
+    "R-6,iv6_boosters,2027-03-01,commercial,out,1000,0,30,6000,0,01-01,no,7,,",
+]
+
+
+def _v2_batch(*rows: str, coverage=None):
+    return run_batch("\n".join([V2_HEADER, *rows]) + "\n", coverage=coverage)
+
+
+def _single(course_id: str, start: str, coverage: dict, *, start_session: int = 1, state=None, programs=()):
+    """The single estimate of the scenario a batch row describes, built by hand."""
+    course = course_preset(course_id)
+    protocol = course.protocol.model_dump()
+    if start_session > 1:
+        protocol.update(start_session=start_session, once=[])
+    prices = example_prices()
+    return estimate(
+        scenario_from_data(
+            {
+                "version": 2,
+                "start_date": start,
+                "horizon_weeks": course.horizon_weeks,
+                "protocol": protocol,
+                "fees": [f.model_dump() for f in prices.scenario_fees()],
+                "packages": [p.model_dump() for p in prices.scenario_packages()],
+                "coverage": coverage,
+                "savings_programs": list(programs),
+                "patient_state": state,
+            }
+        )
+    )
+
+
+def test_six_v2_rows_with_one_bad_keep_every_row_and_repeat_the_inputs() -> None:
+    out = _v2_batch(*V2_ROWS)
+    assert (out.good, out.bad) == (5, 1)
+    rows = _parse(out.csv())
+    assert len(rows) == 6 and list(rows[0]) == OUTPUT_COLUMNS
+    for row, source in zip(rows, V2_ROWS, strict=True):
+        assert [row[c] for c in INPUT_COLUMNS] == source.split(","), row  # every input cell, as read
+    bad = rows[4]
+    # mdsi has 8 sessions; ZZ is no state; a Medicare preset on a commercial row: each names its column
+    assert "start_session: the course has 8 sessions" not in bad["error"]  # the preset mismatch is found first
+    assert bad["error"].startswith("plan_preset:") and "medicare plan but coverage_kind is commercial" in bad["error"]
+    assert bad["sessions"] == bad["coverage_used"] == ""
+    assert [r["coverage_used"] for r in rows] == [
+        "plan preset ppo_copays",
+        "plan preset hdhp_2026",
+        "self-pay (no insurance)",
+        "plan preset medicare_b_2026 (the default for medicare; name a plan_preset to choose)",
+        "",
+        "plan preset hdhp_2026 (the default for commercial; name a plan_preset to choose)",
+    ]
+
+
+def test_an_iv_row_on_a_commercial_plan_preset_pays_the_infusions_itself() -> None:
+    (row,) = _parse(_v2_batch(V2_ROWS[0]).csv())
+    ppo = plan_preset("ppo_copays").coverage
+    tier = {"deductible": "1500", "coinsurance_pct": "20", "oop_max": "6000"}
+    coverage = {"kind": "commercial", "in_network": tier, "services": ppo.model_dump()["services"]}
+    single = _single("iv6", "2027-01-04", coverage, state="CA")  # 1/4/2027 and 1-Jan were read
+    _assert_matches(row, single)
+    infusions = [ln for s in single.sessions for ln in s.lines if ln.service == "iv_infusion"]
+    assert len(infusions) == 6 and not any(ln.covered for ln in infusions)
+    assert Decimal(row["patient_pays_total"]) >= sum((ln.charge for ln in infusions), Decimal(0))
+    assert Decimal(row["insurance_pays"]) > 0  # the consult is covered ($40 copay)
+
+
+def test_rows_under_way_equal_the_single_estimate_of_the_same_version_2_scenario() -> None:
+    rows = _parse(_v2_batch(*V2_ROWS).csv())
+    withme = next(t for t in program_templates() if t.id == "withme_medication").program.model_dump()
+    hdhp = plan_preset("hdhp_2026").coverage.model_dump()["services"]
+    tier = {"deductible": "2000", "coinsurance_pct": "20", "oop_max": "6000"}
+    cov = {"kind": "commercial", "in_network": tier, "services": hdhp}
+    second = _single("spravato_1y", "2027-01-05", cov, start_session=19, state="MI", programs=[withme])
+    _assert_matches(rows[1], second)
+    assert {s.phase for s in second.sessions} == {"continuation"} and second.totals.sessions == 26
+    third = _single("iv6_boosters", "2027-01-11", {"kind": "self_pay"}, start_session=9)
+    _assert_matches(rows[2], third)
+    assert [s.phase for s in third.sessions] == ["maintenance"] * third.totals.sessions
+    oon = {"deductible": "1000", "coinsurance_pct": "30", "oop_max": "6000"}
+    sixth = _single(
+        "iv6_boosters",
+        "2027-03-01",
+        {"kind": "commercial", "network": "out", "in_network": oon, "out_of_network": oon, "services": hdhp},
+        start_session=7,
+    )
+    _assert_matches(rows[5], sixth)
+
+
+def test_v2_cells_that_cannot_be_used_name_their_column() -> None:
+    cases = {
+        "x,spravato_mdsi,2027-02-01,self_pay,,,,,,,,no,9,,": "start_session: the course has 8 sessions",
+        "x,custom,2027-02-01,self_pay,,,,,,,,no,3,,": "start_session: a custom course has no numbered sessions",
+        "x,iv6,2027-02-01,self_pay,,,,,,,,no,two,,": "start_session: 'two' is not a whole number",
+        "x,iv6,2027-02-01,self_pay,,,,,,,,no,,Michigan,": "patient_state: 'MICHIGAN' is not a US state",
+        "x,iv6,2027-02-01,commercial,in,0,0,0,,0,,no,,,gold_plan": "plan_preset: 'gold_plan' is not a plan preset",
+        "x,iv6,13/1/2027,self_pay,,,,,,,,no,,,": "start_date: '13/1/2027' is not a date",
+        "x,iv6,2027-02-01,commercial,in,0,0,0,,0,1-Jna,no,,,": "plan_year_start: '1-Jna'",
+        "x,iv6,2027-02-01,commercial,in,0,0,0,,0,Feb-29,no,,,": "plan_year_start: 'Feb-29'",
+    }
+    out = _v2_batch(*cases)
+    assert out.bad == len(cases)
+    for row, words in zip(out.rows, cases.values(), strict=True):
+        assert words in str(row["error"]), row["error"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "month_day"),
+    [("1-Jan", "01-01"), ("01-jan", "01-01"), ("Jan-01", "01-01"), ("JUL-1", "07-01"), ("15-March", "03-15")],
+)
+def test_plan_year_starts_in_the_forms_a_spreadsheet_writes(cell: str, month_day: str) -> None:
+    row = "x,spravato_1y,2026-11-02,commercial,in,1000,0,20,5000,0,{},no,,,"
+    (got,) = _v2_batch(row.format(cell)).rows
+    (ref,) = _v2_batch(row.format(month_day)).rows
+    assert got["error"] == "" and got["patient_pays_by_plan_year"] == ref["patient_pays_by_plan_year"]
+
+
+def test_a_results_file_runs_again_to_the_same_results() -> None:
+    first = _v2_batch(*V2_ROWS).csv()
+    again = run_batch(first).csv()
+    assert again == first
+
+
+def test_a_coverage_file_stands_in_for_rows_without_a_plan_preset(tmp_path) -> None:
+    from estimator.batch_input import coverage_from_json
+
+    table = '{"iv_infusion": {"covered": true, "oon_allowed": "350"}, "consult": {"covered": true}}'
+    coverage = coverage_from_json(table, label="coverage file cov.json")
+    rows = _parse(_v2_batch(V2_ROWS[5], V2_ROWS[0], coverage=coverage).csv())
+    assert rows[0]["coverage_used"] == "coverage file cov.json"
+    assert rows[1]["coverage_used"] == "plan preset ppo_copays"  # a row's own preset wins
+    oon = {"deductible": "1000", "coinsurance_pct": "30", "oop_max": "6000"}
+    services = {"iv_infusion": {"covered": True, "oon_allowed": "350"}, "consult": {"covered": True}}
+    cov = {"kind": "commercial", "network": "out", "in_network": oon, "out_of_network": oon, "services": services}
+    _assert_matches(rows[0], _single("iv6_boosters", "2027-03-01", cov, start_session=7))
+
+    path = tmp_path / "patients.csv"
+    path.write_text("\n".join([V2_HEADER, V2_ROWS[5]]) + "\n", encoding="utf-8")
+    cov_path = tmp_path / "cov.json"
+    cov_path.write_text('{"services": ' + table + "}", encoding="utf-8")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    assert run_batch_cli(str(path), None, stdout, stderr, str(cov_path)) == 0
+    (cli_row,) = _parse(stdout.getvalue())
+    assert cli_row["patient_pays_total"] == rows[0]["patient_pays_total"]
+    assert cli_row["coverage_used"] == f"coverage file {cov_path}"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[]", "must be a JSON object"),
+        ("{}", "names no service"),
+        ('{"iv_infusion": {"covered": "maybe"}}', "iv_infusion.covered"),
+        ('{"spravato_drug": {"covered": true, "benefit": "pharmacy"}}', "pharmacy-benefit"),
+        ('{"iv_infusion": {"covered": true, "auth_units": 6}}', "prior_auth"),
+    ],
+)
+def test_bad_coverage_files_are_refused(text: str, words: str) -> None:
+    from estimator.batch_input import coverage_from_json
+
+    with pytest.raises(BatchInputError, match=words):
+        coverage_from_json(text)
+
+
+def test_cli_batch_refuses_a_bad_coverage_file_without_a_traceback(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    path = tmp_path / "patients.csv"
+    path.write_text("\n".join([V2_HEADER, V2_ROWS[0]]) + "\n", encoding="utf-8")
+    cov = tmp_path / "cov.json"
+    cov.write_text('{"iv_infusion": {"covered": true, "network": "sideways"}}', encoding="utf-8")
+    done = run_cli("batch", str(path), "--coverage", str(cov))
+    assert done.returncode == 2 and done.stdout == ""
+    assert "iv_infusion.network" in done.stderr and "Traceback" not in done.stderr

@@ -8,18 +8,16 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from estimator.batch import (
+from estimator.batch import BatchOutput, column_help, run_batch
+from estimator.batch_input import (
     MAX_CSV_BYTES,
     MAX_PRICES_BYTES,
     MEGABYTE,
     OUTPUT_COLUMNS,
     BatchInputError,
-    BatchOutput,
     Prices,
-    column_help,
     example_price_list,
     prices_from_json,
-    run_batch,
     template_csv,
 )
 from ui.common import page_footer, page_header, refused_file_hint
