@@ -174,7 +174,8 @@ def test_scenario_restore_round_trip_for_every_case() -> None:
     from estimator.io import scenario_from_data
     from ui.state import defaults, scenario_dict
 
-    cases = sorted(p for p in Path(CASES_DIR).glob("*.json") if not p.name.endswith(".expected.json"))
+    folders = (Path(CASES_DIR), Path(CASES_DIR) / "v2")
+    cases = sorted(p for d in folders for p in d.glob("*.json") if not p.name.endswith(".expected.json"))
     if not cases:
         pytest.skip("no shared cases")
     for path in cases:

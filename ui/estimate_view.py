@@ -23,7 +23,7 @@ from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_fr
 from estimator.models import Scenario
 from estimator.money import fmt_plain
 from estimator.presets import course_preset, course_presets, plan_presets
-from estimator.reference import latest_decimal, reference
+from estimator.reference import latest_decimal, reference, us_states
 from estimator.result import Result
 from estimator.text import count
 from estimator.timeline import average_per_session, session_rows
@@ -70,7 +70,19 @@ LAYOUT_CSS = (
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 SCENARIO_BOX_MB = MAX_SCENARIO_UPLOAD // 1_000_000  # the same limit as Streamlit takes it (whole MB)
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
-RULE_ORDER = ["service", "covered", "copay", "prior_auth", "deductible_applies", "benefit", "allowed"]
+RULE_ORDER = [
+    "service",
+    "covered",
+    "copay",
+    "prior_auth",
+    "deductible_applies",
+    "benefit",
+    "allowed",
+    "network",
+    "oon_allowed",
+    "auth_units",
+]
+RULE_DETAILS = ("benefit", "allowed", "network", "oon_allowed", "auth_units")  # shown on request
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
 RESEND_KEY = "resend_inputs"  # a section was opened: runs to end that still set the inputs again (_remember_section)
 RESEND_RUNS = 2
@@ -81,6 +93,8 @@ ss = st.session_state
 COURSE_LABELS = {p.id: p.label for p in course_presets()}
 PLAN_LABELS = {p.id: p.label for p in plan_presets()} | {"custom_plan": "My own plan (entered below)"}
 DOSE_LABELS = {56: "56 mg", 84: "84 mg"}
+STATES = us_states()
+STATE_CHOICES = ["", *sorted(STATES, key=STATES.__getitem__)]  # "" = not given; by name, as people look for it
 WEEK9_LABELS = {2: "every 2 weeks", 1: "weekly"}
 NETWORK_LABELS = {"in": "in network", "out": "out of network"}
 KIND_LABELS = {
@@ -319,6 +333,19 @@ def input_section(name: str, label: str | None = None) -> Callable[[Callable[[],
     return wrap
 
 
+def start_session_input() -> None:
+    """Where a course already under way picks up (scenario version 2): session 1 is a new course."""
+    int_input(
+        "Start at session (1 = a new course)",
+        "start_session",
+        1,
+        300,
+        help="For a patient already under way, e.g. a re-quote when the plan year rolls over: the session number "
+        "the patient will be at on the first treatment day. It keeps that session's phase and dose.",
+    )
+    show_problems("protocol.start_session", exact=True)
+
+
 @input_section("course")
 def course_section() -> None:
     st.selectbox(
@@ -345,6 +372,7 @@ def course_section() -> None:
             int_input("Over weeks", "iv_weeks", 1, 8)
         with c3:
             int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
+        start_session_input()
         if ss["iv_n"] > 7 * ss["iv_weeks"]:
             st.caption(
                 f"{ss['iv_n']} infusions over {count(ss['iv_weeks'], 'week')} puts "
@@ -367,6 +395,7 @@ def course_section() -> None:
                 format_func=WEEK9_LABELS.get,
                 persist_state="session",
             )
+        start_session_input()
         st.caption(
             "SPRAVATO is given only in a REMS-certified setting with at least 2 hours of observation; "
             "no driving until the next day. The schedule follows the label; your prescriber decides."
@@ -535,7 +564,20 @@ def insurance_section() -> None:
         with c1:
             pct_input("Out-of-network coinsurance (%)", "oon_coins")
         with c2:
+            money_input(
+                "Out-of-network deductible met so far",
+                "oon_ded_met",
+                help="In the plan year containing the first session.",
+            )
+        c1, c2 = st.columns(2)
+        with c1:
             money_input("Out-of-network out-of-pocket max (0 = none)", "oon_oop")
+        with c2:
+            money_input(
+                "Out-of-network out-of-pocket met so far",
+                "oon_oop_met",
+                help="In the plan year containing the first session.",
+            )
     show_problems("coverage.out_of_network")
     st.markdown("**What the plan covers**")
     st.caption(
@@ -543,16 +585,18 @@ def insurance_section() -> None:
         "coinsurance (scroll the table sideways on narrow screens)."
     )
     details = st.toggle(
-        "Show benefit type and allowed amounts",
+        "Show benefit type, network, allowed amounts and authorized units",
         key="rules_details",
         persist_state="session",
-        help="Benefit: medical or pharmacy. Allowed: the in-network contracted rate per unit (optional).",
+        help="Benefit: medical or pharmacy. Allowed: the in-network contracted rate per unit (optional). Network: "
+        "for a service billed in or out of network unlike the rest (blank: the plan's). OON max: the plan's maximum "
+        "allowed amount per unit out of network. Auth units: how many units the prior authorization approves.",
     )
     st.data_editor(
         ss["rules_base"],
         key=(key := S.editor_key(ss, "rules")),
         placeholder="—",
-        column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in ("benefit", "allowed")],
+        column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in RULE_DETAILS],
         num_rows="dynamic",
         hide_index=True,
         on_change=_save,
@@ -580,6 +624,25 @@ def insurance_section() -> None:
             ),
             "prior_auth": st.column_config.CheckboxColumn(
                 "Prior auth", width=92, default=False, help="Needs prior authorization"
+            ),
+            "network": st.column_config.SelectboxColumn(
+                "Network", options=["in", "out"], width="small", help="Blank: the plan's network (above)"
+            ),
+            "oon_allowed": st.column_config.NumberColumn(
+                "OON max",
+                min_value=0.0,
+                step=0.01,
+                format="dollar",
+                width="small",
+                help="The plan's maximum allowed amount per unit out of network (optional)",
+            ),
+            "auth_units": st.column_config.NumberColumn(
+                "Auth units",
+                min_value=1,
+                max_value=999,
+                step=1,
+                width="small",
+                help="Units the prior authorization approves, e.g. 23 SPRAVATO devices (optional; needs Prior auth)",
             ),
         },
     )
@@ -639,6 +702,15 @@ def programs_section() -> None:
             money_input("Program maximum per calendar year", "wm_max")
     if toggle("SPRAVATO withMe observation rebate", "obs_on"):
         money_input("Rebate maximum per calendar year", "obs_max")
+    st.selectbox(
+        "State where you live",
+        STATE_CHOICES,
+        key="patient_state",
+        format_func=lambda code: STATES.get(code, "Not given"),
+        persist_state="session",
+        help="Some programs are not valid in some states (the observation rebate: MA, MI, MN, RI).",
+    )
+    show_problems("patient_state", exact=True)
     toggle(
         "My plan has a copay accumulator",
         "accum",

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from estimator.io import scenario_from_data
-from estimator.models import LATEST_VERSION, Custom, IvKetamine, Scenario, Spravato
+from estimator.models import LATEST_VERSION, V2_RULE_FIELDS, Custom, IvKetamine, Scenario, Spravato
 from estimator.money import fmt_plain, round_cents
 from estimator.presets import (
     course_preset,
@@ -28,12 +28,21 @@ from estimator.presets import (
     plan_presets,
     program_templates,
 )
-from estimator.reference import latest_decimal
+from estimator.reference import latest_decimal, us_states
 
 State = MutableMapping[str, Any]
 
 PRICE_COLUMNS = ["service", "charge", "code", "description"]
-RULE_COLUMNS = ["service", "covered", "benefit", "copay", "deductible_applies", "allowed", "prior_auth"]
+RULE_COLUMNS = [
+    "service",
+    "covered",
+    "benefit",
+    "copay",
+    "deductible_applies",
+    "allowed",
+    "prior_auth",
+    *V2_RULE_FIELDS,  # network, oon_allowed, auth_units (scenario version 2)
+]
 CUSTOM_COLUMNS = ["day", "phase", "service", "quantity", "session"]
 
 # Every scalar input goes in a shareable link except free text (names, notes): the course, dates and every
@@ -46,6 +55,7 @@ URL_CHOICES: dict[str, frozenset[Any]] = {
     "week9": frozenset({1, 2}),
     "kind": frozenset({"self_pay", "commercial", "medicare", "medicaid"}),
     "fam_type": frozenset({"embedded", "aggregate"}),
+    "patient_state": frozenset({"", *us_states()}),
 }
 
 
@@ -100,10 +110,12 @@ def scalar_defaults(today: dt.date) -> dict[str, Any]:
         "boost": 0,
         "dose": 84,
         "week9": 2,
+        "start_session": 1,
         "once": ["consult"],
         "extra": [],
         "name": "",
         "programs_extra": [],
+        "patient_state": "",
         "packages_extra": [],
         "plan": "self_pay",
         "kind": "self_pay",
@@ -117,8 +129,10 @@ def scalar_defaults(today: dt.date) -> dict[str, Any]:
         "py_start": "01-01",
         "oon_pct": 100.0,
         "oon_ded": 0.0,
+        "oon_ded_met": 0.0,
         "oon_coins": 0.0,
         "oon_oop": 0.0,
+        "oon_oop_met": 0.0,
         "oon_on": False,
         "pa_on": False,
         "pa_until": start + dt.timedelta(days=90),
@@ -225,7 +239,8 @@ def init_state(state: State, today: dt.date, url: dict[str, str] | None = None) 
 # Widget bounds, so a hand-edited link can never put a value into an input that the input would refuse.
 _PCT = (0, 100)
 URL_BOUNDS: dict[str, tuple[float, float]] = {
-    "weeks": (1, 156), "iv_n": (1, 12), "iv_weeks": (1, 8), "boost": (0, 26), "months": (1, 120),
+    "weeks": (1, 156), "iv_n": (1, 12), "iv_weeks": (1, 8), "boost": (0, 26), "start_session": (1, 300),
+    "months": (1, 120),
     "hours": (0, 24), "miles": (0, 10_000), "pkg_sessions": (2, 52), "coins": _PCT, "oon_pct": _PCT,
     "oon_coins": _PCT, "fed": _PCT, "state": _PCT, "apr": _PCT, "ph_coins": _PCT,
 }  # fmt: skip
@@ -412,6 +427,9 @@ def rules_from_param(raw: str) -> pd.DataFrame | None:
                 "deductible_applies": "d" in flags,
                 "allowed": NAN if amounts[1] is None else float(amounts[1]),
                 "prior_auth": "a" in flags,
+                "network": None,
+                "oon_allowed": NAN,
+                "auth_units": NAN,
             }
         )
     if not rows or len({r["service"] for r in rows}) != len(rows):
@@ -587,6 +605,9 @@ def rules_frame(services: dict[str, Any], all_services: list[str]) -> pd.DataFra
                 "deductible_applies": rule.deductible_applies if rule else True,
                 "allowed": _f(rule.allowed) if rule and rule.allowed is not None else NAN,
                 "prior_auth": rule.prior_auth if rule else False,
+                "network": rule.network if rule else None,  # blank: the plan's network
+                "oon_allowed": _f(rule.oon_allowed) if rule and rule.oon_allowed is not None else NAN,
+                "auth_units": float(rule.auth_units) if rule and rule.auth_units is not None else NAN,
             }
         )
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
@@ -661,9 +682,14 @@ def apply_course(state: State, preset_id: str) -> None:
     state["weeks"] = preset.horizon_weeks
     p = preset.protocol
     if isinstance(p, IvKetamine):
-        state.update(iv_n=p.induction_infusions, iv_weeks=p.induction_weeks, boost=p.booster_every_weeks)
+        state.update(
+            iv_n=p.induction_infusions,
+            iv_weeks=p.induction_weeks,
+            boost=p.booster_every_weeks,
+            start_session=p.start_session,
+        )
     elif isinstance(p, Spravato):
-        state.update(dose=p.dose_mg, week9=p.week9_every_weeks)
+        state.update(dose=p.dose_mg, week9=p.week9_every_weeks, start_session=p.start_session)
     else:
         days = [row["day"] for row in custom_rows(current_custom(state))]
         last_week = max(days, default=0) // 7 + 1
@@ -689,8 +715,10 @@ def apply_plan(state: State, preset_id: str) -> None:
         oon_on=oon is not None,
         oon_pct=_f(oon.allowed_pct_of_charge) if oon else 100.0,
         oon_ded=_f(oon.deductible) if oon else 0.0,
+        oon_ded_met=0.0,
         oon_coins=_f(oon.coinsurance_pct) if oon else 0.0,
         oon_oop=_f(oon.oop_max) if oon and oon.oop_max is not None else 0.0,
+        oon_oop_met=0.0,
     )
     services = list(current_prices(state)["service"].dropna())
     replace_table(state, "rules", rules_frame(dict(cov.services), [s for s in services if s]))
@@ -828,6 +856,12 @@ def _text(x: Any) -> str:
     return "" if _blank(x) else str(x)
 
 
+def _whole(x: Any) -> int | str:
+    """A whole-number grid cell (a float column holds 23 as 23.0); anything else goes on as text, which the
+    scenario's validation then names beside the table."""
+    return int(x) if isinstance(x, (int, float)) and float(x).is_integer() else _text(x)
+
+
 def _blank(x: Any) -> bool:
     return x is None or (isinstance(x, float) and pd.isna(x)) or (isinstance(x, str) and not x.strip())
 
@@ -845,6 +879,7 @@ def _protocol(state: State) -> dict[str, Any]:
             "booster_every_weeks": int(state["boost"]),
             "once": once,
             "per_session": extra,
+            "start_session": int(state["start_session"]),
         }
     if isinstance(p, Spravato):
         return {
@@ -854,6 +889,7 @@ def _protocol(state: State) -> dict[str, Any]:
             "week9_every_weeks": int(state["week9"]),
             "once": once,
             "per_session": extra,
+            "start_session": int(state["start_session"]),
         }
     sessions: dict[tuple[int, str, int], list[dict[str, Any]]] = {}
     for row in custom_rows(current_custom(state)):
@@ -877,8 +913,10 @@ def _tier(state: State, prefix: str) -> dict[str, Any]:
         }
     return {
         "deductible": money(state["oon_ded"]),
+        "deductible_met": money(state["oon_ded_met"]),
         "coinsurance_pct": money(state["oon_coins"]),
         "oop_max": money(state["oon_oop"]) if state["oon_oop"] else None,
+        "oop_met": money(state["oon_oop_met"]),
         "allowed_pct_of_charge": money(state["oon_pct"]),
     }
 
@@ -903,6 +941,9 @@ def _coverage(state: State) -> dict[str, Any]:
             "deductible_applies": _ticked(row.get("deductible_applies")),
             "allowed": None if _blank(row.get("allowed")) else money(row["allowed"]),
             "prior_auth": _ticked(row.get("prior_auth")),
+            "network": None if _blank(row.get("network")) else _text(row["network"]),
+            "oon_allowed": None if _blank(row.get("oon_allowed")) else money(row["oon_allowed"]),
+            "auth_units": None if _blank(row.get("auth_units")) else _whole(row["auth_units"]),
         }
     cov["services"] = services
     if any(r["benefit"] == "pharmacy" for r in services.values()):
@@ -950,6 +991,7 @@ def scenario_dict(state: State) -> dict[str, Any]:
         "protocol": _protocol(state),
         "fees": fees,
         "coverage": _coverage(state),
+        "patient_state": state.get("patient_state") or None,
     }
     packages = list(state.get("packages_extra") or [])
     if state.get("pkg_on"):
@@ -1031,6 +1073,8 @@ def matching_course(protocol: Any, horizon_weeks: int) -> str:
         boosters = isinstance(p, IvKetamine) and bool(p.booster_every_weeks)
         if isinstance(protocol, IvKetamine) and boosters != bool(protocol.booster_every_weeks):
             continue
+        if not isinstance(p, Custom) and (p.start_session > 1) != (protocol.start_session > 1):
+            continue  # a course under way matches the continuing presets, a new one the others
         like.append(preset)
     if not like:
         return "custom"
@@ -1046,6 +1090,7 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
         "weeks": s.horizon_weeks,
         "once": list(p.once),
         "name": s.name,
+        "patient_state": s.patient_state or "",
     }
     if isinstance(p, IvKetamine):
         v.update(
@@ -1053,9 +1098,10 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
             iv_weeks=p.induction_weeks,
             boost=p.booster_every_weeks,
             extra=list(p.per_session),
+            start_session=p.start_session,
         )
     elif isinstance(p, Spravato):
-        v.update(dose=p.dose_mg, week9=p.week9_every_weeks, extra=list(p.per_session))
+        v.update(dose=p.dose_mg, week9=p.week9_every_weeks, extra=list(p.per_session), start_session=p.start_session)
     else:
         v["custom_base"] = custom_frame_from(p)
         v["extra"] = []
@@ -1080,8 +1126,10 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
         oon_on=o is not None,
         oon_pct=_f(o.allowed_pct_of_charge) if o else 100.0,
         oon_ded=_f(o.deductible) if o else 0.0,
+        oon_ded_met=_f(o.deductible_met) if o else 0.0,
         oon_coins=_f(o.coinsurance_pct) if o else 0.0,
         oon_oop=_f(o.oop_max) if o and o.oop_max is not None else 0.0,
+        oon_oop_met=_f(o.oop_met) if o else 0.0,
     )
     v["rules_base"] = (
         rules_frame(dict(c.services), [f.service for f in s.fees])
@@ -1170,7 +1218,10 @@ def state_from_scenario(s: Scenario) -> dict[str, Any]:
     v.update(fin_on=f is not None)
     if f:
         v.update(apr=_f(f.apr_pct), months=f.months, fin_amount_on=f.amount is not None, fin_amount=_f(f.amount))
-    v["rules_details"] = any(r.benefit == "pharmacy" or r.allowed is not None for r in c.services.values())
+    v["rules_details"] = any(
+        r.benefit == "pharmacy" or r.allowed is not None or any(getattr(r, f) is not None for f in V2_RULE_FIELDS)
+        for r in c.services.values()
+    )
     for name in TABLES:
         if f"{name}_base" in v:
             v[f"{name}_saved"] = v[f"{name}_base"]
