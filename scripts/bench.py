@@ -45,9 +45,10 @@ FEES = [
 
 
 def full_featured() -> dict[str, Any]:
-    """52 weeks of weekly SPRAVATO (56 sessions) with every feature on."""
+    """52 weeks of weekly SPRAVATO (56 sessions) with every feature on, version 2's included."""
     return {
-        "version": 1,
+        "version": 2,
+        "patient_state": "NY",
         "name": "bench: everything on",
         "start_date": "2026-11-02",
         "horizon_weeks": 52,
@@ -63,19 +64,26 @@ def full_featured() -> dict[str, Any]:
                 "oop_max": "8500",
                 "oop_met": "1200",
             },
+            "out_of_network": {"deductible": "5000", "coinsurance_pct": "40", "oop_max": "17000"},
             "pharmacy": {"deductible": "500", "coinsurance_pct": "25", "max_per_fill": "250"},
             "family": {"type": "embedded", "deductible": "6800", "oop_max": "17000"},
             "services": {
                 "consult": {"covered": True, "copay": "40", "deductible_applies": False},
                 "spravato_drug": {"covered": True, "benefit": "pharmacy", "allowed": "350"},
-                "spravato_observation": {"covered": True, "prior_auth": True, "allowed": "280"},
-                "therapy": {"covered": True, "copay": "30"},
+                "spravato_observation": {"covered": True, "prior_auth": True, "allowed": "280", "auth_units": 40},
+                "therapy": {"covered": True, "copay": "30", "network": "out", "oon_allowed": "150"},
             },
             "prior_auth_until": "2027-09-30",
             "plan_year_start": "07-01",
         },
         "savings_programs": [
-            {"name": "withMe", "services": ["spravato_drug"], "patient_pays_per_session": "10", "annual_max": "7150"}
+            {"name": "withMe", "services": ["spravato_drug"], "patient_pays_per_session": "10", "annual_max": "7150"},
+            {
+                "name": "withMe observation rebate",
+                "services": ["spravato_observation"],
+                "annual_max": "1000",
+                "excluded_states": ["MA", "MI", "MN", "RI"],
+            },
         ],
         "accounts": {
             "fsa_available": "1200",
@@ -91,12 +99,16 @@ def full_featured() -> dict[str, Any]:
 
 
 def mixed(rng: random.Random, i: int) -> dict[str, Any]:
-    """A varied valid scenario: protocols, horizons, coverage kinds and features drawn at random."""
+    """A varied valid scenario: protocols, horizons, coverage kinds and features drawn at random; half of them
+    version 2 files that use its fields (a course under way, per-service network, authorized units, a state)."""
     kind = rng.choice(["self_pay", "commercial", "commercial", "medicare", "medicaid"])
+    v2 = i % 2 == 1
     proto = rng.choice(
         [
             {"type": "iv_ketamine", "booster_every_weeks": rng.choice([0, 4, 6])},
             {"type": "spravato", "dose_mg": rng.choice([56, 84]), "week9_every_weeks": rng.choice([1, 2])},
+            {"type": "spravato", "week9_every_weeks": 2, "once": [], "start_session": rng.randint(2, 40)},
+            {"type": "iv_ketamine", "booster_every_weeks": 4, "once": [], "start_session": rng.randint(2, 20)},
             {"type": "spravato", "indication": "mdsi"},
             {
                 "type": "custom",
@@ -105,8 +117,10 @@ def mixed(rng: random.Random, i: int) -> dict[str, Any]:
             },
         ]
     )
+    if not v2 and "start_session" in proto:
+        proto = {k: v for k, v in proto.items() if k != "start_session"}
     s: dict[str, Any] = {
-        "version": 1,
+        "version": 2 if v2 else 1,
         "start_date": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
         "horizon_weeks": rng.choice([4, 13, 26, 52]),
         "protocol": proto,
@@ -129,6 +143,12 @@ def mixed(rng: random.Random, i: int) -> dict[str, Any]:
                 for sid in ("consult", "spravato_drug", "spravato_observation", "therapy", "iv_infusion")
             },
         )
+        if v2:
+            s["patient_state"] = rng.choice([None, "CA", "MI", "TX"])
+            s["coverage"]["out_of_network"] = {"deductible": "4000", "coinsurance_pct": "40", "oop_max": "12000"}
+            rules = s["coverage"]["services"]
+            rules["therapy"].update(network=rng.choice(["in", "out"]), oon_allowed="120")
+            rules["spravato_drug"].update(prior_auth=True, auth_units=rng.choice([23, 56, 84]))
         if rng.random() < 0.5:
             s["savings_programs"] = [
                 {
@@ -138,6 +158,15 @@ def mixed(rng: random.Random, i: int) -> dict[str, Any]:
                     "annual_max": "7150",
                 }
             ]
+            if v2:
+                s["savings_programs"].append(
+                    {
+                        "name": "withMe observation rebate",
+                        "services": ["spravato_observation"],
+                        "annual_max": "1000",
+                        "excluded_states": ["MA", "MI", "MN", "RI"],
+                    }
+                )
     if rng.random() < 0.3:
         s["accounts"] = {"hsa_available": "2000", "federal_rate_pct": "22"}
     if rng.random() < 0.3:

@@ -22,6 +22,7 @@ from estimator.exports import write_csv
 
 COURSES = ["iv6", "iv6_boosters", "spravato_6m", "spravato_1y", "spravato_mdsi", "custom"]
 KINDS = ["commercial", "commercial", "commercial", "medicare", "medicaid", "self_pay"]
+PLAN_FOR_KIND = {"commercial": "ppo_copays", "medicare": "medicare_medigap_g", "medicaid": "medicaid", "self_pay": ""}
 
 
 def generate(n: int, seed: int = 20260301) -> str:
@@ -45,7 +46,17 @@ def generate(n: int, seed: int = 20260301) -> str:
             "oop_met": rnd.choice([0, 100, 400]) if oop_max else 0,
             "plan_year_start": rnd.choice(["01-01", "01-01", "07-01", "10-01"]),
             "savings_program": rnd.choice(["yes", "no"]),
+            # version 2 columns: a course under way, where the patient lives, the plan's per-service coverage
+            "start_session": rnd.choice(["", "", "9", "19"]),
+            "patient_state": rnd.choice(["", "CA", "MI", "ny"]),
+            "plan_preset": rnd.choice(["", PLAN_FOR_KIND[kind]]),
         }
+        if row["course_preset"] in ("custom", "spravato_mdsi", "iv6"):
+            row["start_session"] = ""  # only courses that go on have a session 9 or 19
+        if rnd.random() < 0.3:  # the forms a spreadsheet saves dates in
+            day = row["start_date"]
+            row["start_date"] = f"{int(day[5:7])}/{int(day[8:10])}/{day[:4]}"
+            row["plan_year_start"] = {"01-01": "1-Jan", "07-01": "Jul-01", "10-01": "1-Oct"}[row["plan_year_start"]]
         if rnd.random() < 0.02:  # a bad row: the batch must keep it with an error
             row[rnd.choice(["start_date", "deductible", "course_preset"])] = rnd.choice(["2026-02-30", "abc", "-5"])
         rows.append(row)
