@@ -68,14 +68,17 @@ StateCode = Annotated[
     AfterValidator(_usps),
     WithJsonSchema({"type": "string", "enum": sorted(us_states()), "description": "USPS code of a state or territory"}),
 ]
+# Bounds come before the bool check in these: after it, pydantic writes them into the JSON Schema as "ge"/"le".
 StartSession = Annotated[
-    Count,
+    int,
     Field(
         ge=1,
         le=300,
         description="Version 2: the protocol's session number the estimate starts at (that session is on start_date)",
     ),
+    BeforeValidator(_not_a_bool),
 ]
+AuthUnits = Annotated[int, Field(ge=1, le=999), BeforeValidator(_not_a_bool)]
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:
@@ -240,8 +243,8 @@ class ServiceRule(_Model):
     oon_allowed: Money | None = Field(
         None, description="Version 2: the plan's maximum allowed amount per unit out of network"
     )
-    auth_units: Count | None = Field(
-        None, ge=1, le=999, description="Version 2: units the prior authorization approves over the whole horizon"
+    auth_units: AuthUnits | None = Field(
+        None, description="Version 2: units the prior authorization approves over the whole horizon"
     )
 
     @model_validator(mode="after")
@@ -390,7 +393,7 @@ LATEST_VERSION = 2
 
 
 class Scenario(_Model):
-    version: Literal[1, 2]
+    version: Literal[1, 2] = Field(description="1, or 2 to use the fields marked 'Version 2' (SPEC §4.9)")
     name: ShortText = ""
     start_date: Annotated[IsoDate, Field(ge=dt.date(1900, 1, 1), le=dt.date(9000, 12, 31))]
     horizon_weeks: Count = Field(26, ge=1, le=156)

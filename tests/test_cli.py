@@ -141,6 +141,29 @@ def test_schema_prints_the_scenario_json_schema() -> None:
     assert {"version", "start_date", "protocol", "fees", "coverage"} <= set(schema["required"])
 
 
+def test_schema_describes_version_2() -> None:
+    schema = json.loads(run_cli("schema").stdout)
+    defs = schema["$defs"]
+    assert schema["properties"]["version"]["enum"] == [1, 2]
+    states = schema["properties"]["patient_state"]["anyOf"][0]["enum"]
+    assert len(states) == 56 and {"MI", "DC", "PR", "VI", "GU", "AS", "MP"} <= set(states)
+    for protocol in ("IvKetamine", "Spravato"):
+        start = defs[protocol]["properties"]["start_session"]
+        assert (start["minimum"], start["maximum"], start["default"]) == (1, 300, 1)
+    assert "start_session" not in defs["Custom"]["properties"]
+    rule = defs["ServiceRule"]["properties"]
+    assert rule["network"]["anyOf"][0]["enum"] == ["in", "out"] and rule["network"]["default"] is None
+    assert rule["auth_units"]["anyOf"][0] == {"maximum": 999, "minimum": 1, "type": "integer"}
+    assert "oon_allowed" in rule
+    excluded = defs["SavingsProgram"]["properties"]["excluded_states"]
+    assert excluded["items"]["enum"] == states and "excluded_states" not in defs["SavingsProgram"]["required"]
+    # every new field says it is version 2, and no bound is written in a form JSON Schema does not know
+    for described in (start, rule["network"], rule["oon_allowed"], rule["auth_units"], excluded):
+        assert described["description"].startswith("Version 2")
+    text = json.dumps({k: v for k, v in defs.items() if k != "Scenario"})
+    assert '"ge"' not in text and '"le"' not in text
+
+
 def test_summary_says_a_zero_apr_plan_has_no_interest(tmp_path: Path) -> None:
     """As on the page and the PDF: at 0 % APR the SPEC's `payment x n - P` is only the payment's rounding."""
     data = SCENARIO | {"financing": {"apr_pct": "0", "months": 7}}
