@@ -196,3 +196,33 @@ def test_variants_carry_the_name_the_estimate_has_in_the_comparison() -> None:
     at.button(key="variant_1").click().run()
     names = [i["name"] for i in at.session_state[COMPARISON_KEY]]
     assert len(names) == 2 and names[1].startswith("PPO + withMe - "), names
+
+
+def test_batch_page_takes_a_coverage_file_for_rows_without_a_plan_preset() -> None:
+    at = _page(BATCH)
+    at.run()
+    csv_text = "\n".join(
+        [
+            ",".join(INPUT_COLUMNS),
+            "r1,iv6_boosters,3/1/2027,commercial,out,1000,0,30,6000,0,1-Jan,no,7,CA,",
+            "r2,iv6,2027-03-01,commercial,in,1000,0,20,6000,0,01-01,no,,,ppo_copays",
+        ]
+    )
+    at.file_uploader(key="batch_csv").upload("patients.csv", csv_text.encode(), "text/csv").run()
+    preview = at.dataframe[-1].value
+    assert list(preview["coverage_used"]) == [
+        "plan preset hdhp_2026 (the default for commercial; name a plan_preset to choose)",
+        "plan preset ppo_copays",
+    ]
+    radio = next(r for r in at.radio if r.label.startswith("Coverage for rows"))
+    radio.set_value("Upload a coverage file (JSON)").run()
+    assert any("Upload a coverage file" in str(i.value) for i in at.info)
+    bad = b'{"iv_infusion": {"covered": true, "benefit": "pharmacy"}}'
+    at.file_uploader(key="batch_coverage").upload("cov.json", bad, "application/json").run()
+    assert [e.value for e in at.error] == ["This coverage file cannot be used."]
+    good = b'{"iv_infusion": {"covered": true, "oon_allowed": "350"}}'
+    at.file_uploader(key="batch_coverage").upload("cov.json", good, "application/json").run()
+    assert not at.exception and not at.error
+    preview = at.dataframe[-1].value
+    assert list(preview["coverage_used"]) == ["uploaded coverage file", "plan preset ppo_copays"]
+    assert list(preview["error"]) == ["", ""]

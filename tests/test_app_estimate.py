@@ -671,3 +671,42 @@ def test_a_cleared_first_treatment_day_is_a_message_not_a_crash() -> None:
     assert not at.exception
     assert plain("this field can't be blank") in " ".join(e.value for e in at.error).lower()
     assert _metric(at, "You pay") == before  # the last good estimate stays
+
+
+def test_a_course_under_way_starts_at_its_session_and_a_bad_start_is_named_beside_the_field() -> None:
+    from ui.common import SCENARIO_KEY
+
+    at = _app().run()
+    at.selectbox(key="course").set_value("spravato_continuing").run()
+    assert not at.exception and at.number_input(key="start_session").value == 13
+    scenario = at.session_state[SCENARIO_KEY]
+    assert scenario.version == 2 and scenario.protocol.start_session == 13 and scenario.protocol.once == []
+    at.number_input(key="start_session").set_value(19).run()
+    assert at.session_state[SCENARIO_KEY].protocol.start_session == 19
+    at.selectbox(key="course").set_value("iv6").run()
+    assert at.number_input(key="start_session").value == 1  # a new course starts at session 1
+    before = _metric(at, "You pay")
+    at.number_input(key="start_session").set_value(7).run()  # six infusions, no boosters
+    messages = [str(e.value).replace("\\", "") for e in at.error]
+    assert any("The course has 6 sessions" in m and "session 6 at most" in m for m in messages), messages
+    assert _metric(at, "You pay") == before  # the last good estimate stays
+
+
+def test_the_patients_state_decides_a_state_restricted_program() -> None:
+    from ui.common import SCENARIO_KEY
+
+    at = _linked({"course": "spravato_6m", "plan": "hdhp_2026", "obs_on": "true"})
+    for name in SECTIONS:
+        at.session_state["sec_" + name] = True
+    at.run()
+    restricted = [str(w.value) for w in at.warning if "residence rule" in str(w.value)]
+    assert len(restricted) == 1 and "Michigan" in restricted[0]
+    with_rebate = _usd(_metric(at, "You pay"))
+    at.selectbox(key="patient_state").set_value("MI").run()
+    assert at.session_state[SCENARIO_KEY].patient_state == "MI"
+    assert not [w for w in at.warning if "residence rule" in str(w.value)]
+    assert any("not valid for residents of Michigan" in str(w.value) for w in at.warning)
+    assert _usd(_metric(at, "You pay")) > with_rebate
+    at.selectbox(key="patient_state").set_value("NY").run()
+    assert _usd(_metric(at, "You pay")) == with_rebate
+    assert not [w for w in at.warning if "residents of" in str(w.value)]

@@ -10,27 +10,48 @@ import streamlit as st
 
 from estimator.batch import BatchOutput, column_help, run_batch
 from estimator.batch_input import (
+    MAX_COVERAGE_BYTES,
     MAX_CSV_BYTES,
     MAX_PRICES_BYTES,
     MEGABYTE,
     OUTPUT_COLUMNS,
     BatchInputError,
+    CoverageTable,
     Prices,
+    coverage_from_json,
     example_price_list,
     prices_from_json,
     template_csv,
 )
+from estimator.presets import default_plan_for_kind
 from ui.common import page_footer, page_header, refused_file_hint
 
 CSV_BOX_MB = MAX_CSV_BYTES // MEGABYTE  # the patients CSV box's limit, as Streamlit takes it
 PRICES_BOX_MB = 1  # the price-list box's own limit (Streamlit takes whole MB); then held to MAX_PRICES_BYTES
 RESULT_STATE = "batch_output"  # (cache key, BatchOutput, results CSV text)
 MONEY_COLUMNS = ["charges", "insurance_pays", "program_pays", "patient_pays_total"]
+# The preview shows what identifies a row and its figures; the CSV has every column.
+PREVIEW_ORDER = [
+    "line",
+    "patient_ref",
+    "course_preset",
+    "start_session",
+    "coverage_kind",
+    "coverage_used",
+    "sessions",
+    *MONEY_COLUMNS,
+    "patient_pays_by_plan_year",
+    "oop_max_reached_on",
+    "warnings",
+    "error",
+]
 PREVIEW_CONFIG = {
     "line": st.column_config.NumberColumn("line", help="Line in your file (the header is line 1)", pinned=True),
     "patient_ref": st.column_config.TextColumn("patient ref", pinned=True),
     "course_preset": st.column_config.TextColumn("course"),
     "coverage_kind": st.column_config.TextColumn("coverage"),
+    "start_session": st.column_config.TextColumn("start session"),
+    "coverage_used": st.column_config.TextColumn("coverage used", width="medium"),
     "sessions": st.column_config.NumberColumn("sessions", format="%d"),
     "charges": st.column_config.NumberColumn("charges", format="dollar"),
     "insurance_pays": st.column_config.NumberColumn("insurance pays", format="dollar"),
@@ -110,8 +131,44 @@ def _choose_prices() -> tuple[Prices | None, str]:
     return prices, key
 
 
-def _estimate(raw: bytes, prices: Prices, key: str) -> tuple[BatchOutput, str] | None:
-    """Run the batch with a progress bar, once per (file, price list)."""
+def _choose_coverage() -> tuple[CoverageTable | None, str] | None:
+    """What the plan covers for rows without a plan_preset, and a key that changes when it does (None: not ready)."""
+    defaults = ", ".join(f"{p.label} for {kind}" for kind, p in default_plan_for_kind().items() if kind != "self_pay")
+    choice = st.radio(
+        "Coverage for rows without a plan_preset",
+        ["The plan preset for the row's coverage kind", "Upload a coverage file (JSON)"],
+        horizontal=True,
+        help="A row's plan_preset column always wins. The presets cover what such plans usually cover: " + defaults,
+    )
+    if choice.startswith("The plan preset"):
+        st.caption("Defaults: " + defaults + ". Each row's results say which coverage it used.")
+        return None, "presets"
+    upload = st.file_uploader(
+        'Coverage JSON, per service: {"spravato_drug": {"covered": true, "prior_auth": true}, ...}',
+        type=["json"],
+        max_upload_size=PRICES_BOX_MB,
+        key="batch_coverage",
+    )
+    if upload is None:
+        st.info("Upload a coverage file, or use the plan presets.", icon=":material/info:")
+        refused_file_hint(PRICES_BOX_MB, ".json")
+        return None
+    raw = upload.getvalue()
+    if len(raw) > MAX_COVERAGE_BYTES:
+        st.error(f"The coverage file is larger than {MAX_COVERAGE_BYTES:,} bytes.", icon=":material/error:")
+        return None
+    try:
+        coverage = coverage_from_json(raw, label="uploaded coverage file")
+    except BatchInputError as e:
+        _problem("This coverage file cannot be used.", str(e))
+        return None
+    return coverage, hashlib.sha256(raw).hexdigest()
+
+
+def _estimate(
+    raw: bytes, prices: Prices, coverage: CoverageTable | None, key: str
+) -> tuple[BatchOutput, str] | None:
+    """Run the batch with a progress bar, once per (file, price list, coverage)."""
     cached = st.session_state.get(RESULT_STATE)
     if cached and cached[0] == key:
         return cached[1], cached[2]
@@ -121,7 +178,7 @@ def _estimate(raw: bytes, prices: Prices, key: str) -> tuple[BatchOutput, str] |
         bar.progress(done / total if total else 1.0, text=f"Estimated {done:,} of {total:,} rows")
 
     try:
-        output = run_batch(raw, prices, progress)
+        output = run_batch(raw, prices, progress, coverage)
     except BatchInputError as e:
         bar.empty()
         _problem("This file cannot be used.", str(e))
@@ -178,12 +235,14 @@ def _results(output: BatchOutput, text: str) -> None:
         st.markdown("**Rows to fix** (one line per problem)")
         st.dataframe(_problems(output), hide_index=True, column_config=PREVIEW_CONFIG)
     st.markdown("**All rows**")
-    st.dataframe(frame, hide_index=True, column_config=PREVIEW_CONFIG, placeholder="-")
+    st.dataframe(frame, hide_index=True, column_config=PREVIEW_CONFIG, column_order=PREVIEW_ORDER, placeholder="-")
+    st.caption("The results CSV also has every other input column.")
     st.caption(
         "Amounts are for the treatment course only (no travel, tax savings or payment plans). Each row's plan "
         "numbers are used for its network; out of network the plan is taken to allow the full charge (no "
-        "balance bill). Every service the course bills is treated as covered: check the plan's actual coverage "
-        "for each patient."
+        "balance bill) unless the coverage gives a maximum per service. What each service's coverage is comes "
+        "from the row's plan preset, the coverage file or the preset for its kind ('coverage used'): check it "
+        "against each patient's benefits. The results CSV repeats every input column, so it can be run again."
     )
 
 
@@ -212,7 +271,10 @@ with st.expander("What each column means"):
 st.subheader("2. Choose the clinic price list")
 prices, prices_key = _choose_prices()
 
-st.subheader("3. Upload the patients CSV")
+st.subheader("3. Choose what the plans cover")
+coverage_choice = _choose_coverage()
+
+st.subheader("4. Upload the patients CSV")
 upload = st.file_uploader(
     f"Patients CSV (up to {CSV_BOX_MB} MB, about 25,000 rows)",
     type=["csv"],
@@ -229,11 +291,14 @@ elif upload.size > MAX_CSV_BYTES:
     )
 elif prices is None:
     st.info("Choose a price list above to estimate the file.", icon=":material/info:")
+elif coverage_choice is None:
+    st.info("Choose the coverage above to estimate the file.", icon=":material/info:")
 else:
     raw = upload.getvalue()
-    done = _estimate(raw, prices, hashlib.sha256(raw).hexdigest() + ":" + prices_key)
+    coverage, coverage_key = coverage_choice
+    done = _estimate(raw, prices, coverage, ":".join([hashlib.sha256(raw).hexdigest(), prices_key, coverage_key]))
     if done is not None:
-        st.subheader("4. Results")
+        st.subheader("5. Results")
         _results(*done)
 
 page_footer()
