@@ -37,6 +37,7 @@ SCHEDULE_COLUMNS = [
     "balance_bill",
     "write_off",
     "covered",
+    "network",
     "plan_year",
     "running_total_you_pay",
 ]
@@ -67,6 +68,7 @@ def schedule_rows(result: Result) -> list[dict[str, object]]:
                     "balance_bill": ln.balance_bill,
                     "write_off": ln.write_off,
                     "covered": "yes" if ln.covered else "no",
+                    "network": {"in": "in network", "out": "out of network"}.get(ln.network or "", ""),
                     "plan_year": ln.plan_year.isoformat(),
                     "running_total_you_pay": running,
                 }

@@ -576,11 +576,14 @@ def course_words(scenario: Scenario) -> tuple[str, str]:
             schedule = "Twice a week for 4 weeks (label schedule)"
         else:
             every = "every week" if p.week9_every_weeks == 1 else f"every {p.week9_every_weeks} weeks"
-            schedule = f"Weeks 1-4 twice a week (first session 56 mg), weeks 5-8 weekly, then {every} (label schedule)"
+            first = " (first session 56 mg)" if p.start_session == 1 else ""
+            schedule = f"Weeks 1-4 twice a week{first}, weeks 5-8 weekly, then {every} (label schedule)"
     else:
         assert isinstance(p, Custom)
         kind = "Custom course"
         schedule = count(len(p.sessions), "planned session")
+    if not isinstance(p, Custom) and p.start_session > 1:
+        schedule += f"; this estimate continues the course from session {p.start_session}"
     return kind, schedule
 
 

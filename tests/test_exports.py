@@ -61,6 +61,22 @@ def test_schedule_csv_rows_totals_and_injection_safety() -> None:
     assert sum(Decimal(r["insurance_pays"]) for r in rows) == result.totals.plan_pays
     for row in rows:  # no text cell can start a formula
         assert not any(str(v).startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+    # the tier each covered line used, blank where a line is not covered (SPEC §4.9 line network): the consult
+    # has no coverage rule; infusions and therapy are covered in network
+    assert [(r["service"], r["network"]) for r in rows[:3]] == [
+        ("consult", ""),
+        ("iv_infusion", "in network"),
+        ("therapy", "in network"),
+    ]
+    services = {"iv_infusion": {"covered": True}, "therapy": {"covered": True, "network": "out"}}
+    oon = {"deductible": "0", "coinsurance_pct": "40"}
+    coverage = _scenario()["coverage"] | {"services": services, "out_of_network": oon}
+    split = list(csv.DictReader(io.StringIO(schedule_csv(_result(version=2, coverage=coverage)))))
+    assert {r["service"]: r["network"] for r in split} == {
+        "consult": "",
+        "iv_infusion": "in network",
+        "therapy": "out of network",
+    }
 
 
 def test_ics_has_one_event_per_visit_and_no_patient_details() -> None:

@@ -322,3 +322,14 @@ def test_user_typed_program_names_print_as_typed_and_quiet_years_are_one_line() 
     assert "New years start on Jan 1, 2027, Jan 1, 2028 and Jan 1, 2029; self-pay prices" in text
     # the program pays nothing here (self-pay isn't eligible): no column of $0.00
     assert result.totals.program_pays == 0 and "Charge You pay" in text and "Program You pay" not in text
+
+
+def test_a_course_under_way_says_where_it_continues_from() -> None:
+    from estimator.pdf import course_words
+
+    scenario = _insured_year()
+    under_way = scenario.model_copy(update={"protocol": course_preset("spravato_continuing").protocol})
+    kind, schedule = course_words(under_way)
+    assert "first session 56 mg" not in schedule  # only session 1 is 56 mg, and this course starts at 13
+    assert schedule.endswith("; this estimate continues the course from session 13")
+    assert "first session 56 mg" in course_words(scenario)[1]
