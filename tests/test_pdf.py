@@ -329,7 +329,7 @@ def test_a_course_under_way_says_where_it_continues_from() -> None:
 
     scenario = _insured_year()
     under_way = scenario.model_copy(update={"protocol": course_preset("spravato_continuing").protocol})
-    kind, schedule = course_words(under_way)
+    _, schedule = course_words(under_way)
     assert "first session 56 mg" not in schedule  # only session 1 is 56 mg, and this course starts at 13
     assert schedule.endswith("; this estimate continues the course from session 13")
     assert "first session 56 mg" in course_words(scenario)[1]

@@ -15,15 +15,15 @@ from typing import Any
 
 import pytest
 
-from estimator.engine import estimate
 from estimator.io import ScenarioError, scenario_from_data
-from estimator.result import result_to_json
+from tests import test_rules as rules
 from tests.conftest import run_cli
+from tests.test_rules import all_lines, codes, fees, lines_for, run
 
 D = Decimal
-# A Monday. Day offsets: 3 = 03-05, 4 = 03-06, 7 = 03-09, 10 = 03-12, 14 = 03-16, 17 = 03-19, 21 = 03-23,
-# 28 = 03-30, 35 = 04-06, 42 = 04-13, 56 = 04-27, 84 = 05-25, 112 = 06-22, 140 = 07-20, 168 = 08-17.
-START = "2026-03-02"
+# Scenarios start on test_rules.START, 2026-03-02, a Monday. Day offsets: 3 = 03-05, 4 = 03-06, 7 = 03-09,
+# 10 = 03-12, 14 = 03-16, 17 = 03-19, 21 = 03-23, 28 = 03-30, 35 = 04-06, 42 = 04-13, 56 = 04-27, 84 = 05-25,
+# 112 = 06-22, 140 = 07-20, 168 = 08-17.
 
 # ---------------------------------------------------------------- helpers
 
@@ -40,35 +40,9 @@ def custom(*sessions: tuple[int, list[Any]], once: list[str] | None = None) -> d
     return {"type": "custom", "sessions": out, "once": once or []}
 
 
-def fees(**charges: str) -> list[dict[str, str]]:
-    return [{"service": s, "charge": c} for s, c in charges.items()]
-
-
-def make(
-    protocol: dict[str, Any], fee_list: list[dict[str, str]], coverage: dict[str, Any], **extra: Any
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "version": 2,
-        "start_date": START,
-        "horizon_weeks": 26,
-        "protocol": protocol,
-        "fees": fee_list,
-        "coverage": coverage,
-    }
-    data.update(extra)
-    return data
-
-
-def run(data: dict[str, Any]) -> dict[str, Any]:
-    return result_to_json(estimate(scenario_from_data(data)))
-
-
-def all_lines(res: dict[str, Any]) -> list[dict[str, Any]]:
-    return [ln for s in res["sessions"] for ln in s["lines"]]
-
-
-def lines_for(res: dict[str, Any], service: str) -> list[dict[str, Any]]:
-    return [ln for ln in all_lines(res) if ln["service"] == service]
+def make(protocol: dict[str, Any], fee_list: list[dict[str, str]], coverage: dict[str, Any], **extra: Any) -> dict:
+    """A version 2 scenario (test_rules' helper with the version changed)."""
+    return rules.make(protocol, fee_list, coverage, **({"version": 2} | extra))
 
 
 def check(line: dict[str, Any], **want: Any) -> None:
@@ -80,10 +54,6 @@ def check(line: dict[str, Any], **want: Any) -> None:
             assert line[key] == value, f"quantity: {line[key]} != {value}"
         else:
             assert D(line[key]) == D(value), f"{key}: {line[key]} != {value} in {line}"
-
-
-def codes(res: dict[str, Any]) -> list[tuple[str, str | None]]:
-    return [(w["code"], w["date"]) for w in res["warnings"]]
 
 
 def schedule(res: dict[str, Any]) -> list[tuple[str, str]]:
