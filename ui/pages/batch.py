@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -27,7 +29,9 @@ from estimator.presets import default_plan_for_kind
 from ui.common import page_footer, page_header, refused_file_hint
 
 CSV_BOX_MB = MAX_CSV_BYTES // MEGABYTE  # the patients CSV box's limit, as Streamlit takes it
-PRICES_BOX_MB = 1  # the price-list box's own limit (Streamlit takes whole MB); then held to MAX_PRICES_BYTES
+T = TypeVar("T")
+# The price-list and coverage boxes' own limit (whole MB, as Streamlit takes it); each file then has its byte limit.
+JSON_BOX_MB = 1
 RESULT_STATE = "batch_output"  # (cache key, BatchOutput, results CSV text)
 MONEY_COLUMNS = ["charges", "insurance_pays", "program_pays", "patient_pays_total"]
 # The preview shows what identifies a row and its figures; the CSV has every column.
@@ -79,6 +83,28 @@ def _price_table(prices: Prices) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _json_upload(
+    label: str, key: str, what: str, instead: str, limit: int, parse: Callable[[bytes], T]
+) -> tuple[T, str] | None:
+    """A small JSON file from its upload box, parsed, and a key that changes with its content; None (with the
+    reason shown) while there is none or it cannot be used."""
+    upload = st.file_uploader(label, type=["json"], max_upload_size=JSON_BOX_MB, key=key)
+    if upload is None:
+        st.info(f"Upload a {what}, or {instead}.", icon=":material/info:")
+        refused_file_hint(JSON_BOX_MB, ".json")
+        return None
+    if upload.size > limit:
+        st.error(f"The {what} is larger than {limit:,} bytes.", icon=":material/error:")
+        return None
+    raw = upload.getvalue()
+    try:
+        value = parse(raw)
+    except BatchInputError as e:
+        _problem(f"This {what} cannot be used.", str(e))
+        return None
+    return value, hashlib.sha256(raw).hexdigest()
+
+
 def _choose_prices() -> tuple[Prices | None, str]:
     """The price list for every row, and a key that changes when it does."""
     choice = st.radio(
@@ -92,26 +118,17 @@ def _choose_prices() -> tuple[Prices | None, str]:
         key = "example"
         st.caption("Example figures from published typical ranges, not any clinic's prices.")
     else:
-        upload = st.file_uploader(
+        uploaded = _json_upload(
             'Price list JSON: {"fees": [{"service", "code", "description", "charge"}, ...], "packages": [...]}',
-            type=["json"],
-            max_upload_size=PRICES_BOX_MB,
-            key="batch_prices",
+            "batch_prices",
+            "price list",
+            "use the example list",
+            MAX_PRICES_BYTES,
+            prices_from_json,
         )
-        if upload is None:
-            st.info("Upload a price list, or use the example list.", icon=":material/info:")
-            refused_file_hint(PRICES_BOX_MB, ".json")
+        if uploaded is None:
             return None, ""
-        if upload.size > MAX_PRICES_BYTES:
-            st.error(f"The price list is larger than {MAX_PRICES_BYTES:,} bytes.", icon=":material/error:")
-            return None, ""
-        raw = upload.getvalue()
-        try:
-            prices = prices_from_json(raw)
-        except BatchInputError as e:
-            _problem("This price list cannot be used.", str(e))
-            return None, ""
-        key = hashlib.sha256(raw).hexdigest()
+        prices, key = uploaded
     n_fees, n_packages = len(prices.fees), len(prices.packages)
     label = f"Prices used ({n_fees} service{'s' * (n_fees != 1)}, {n_packages} package{'s' * (n_packages != 1)})"
     with st.expander(label):
@@ -143,26 +160,14 @@ def _choose_coverage() -> tuple[CoverageTable | None, str] | None:
     if choice.startswith("The plan preset"):
         st.caption("Defaults: " + defaults + ". Each row's results say which coverage it used.")
         return None, "presets"
-    upload = st.file_uploader(
+    return _json_upload(
         'Coverage JSON, per service: {"spravato_drug": {"covered": true, "prior_auth": true}, ...}',
-        type=["json"],
-        max_upload_size=PRICES_BOX_MB,
-        key="batch_coverage",
+        "batch_coverage",
+        "coverage file",
+        "use the plan presets",
+        MAX_COVERAGE_BYTES,
+        lambda raw: coverage_from_json(raw, label="uploaded coverage file"),
     )
-    if upload is None:
-        st.info("Upload a coverage file, or use the plan presets.", icon=":material/info:")
-        refused_file_hint(PRICES_BOX_MB, ".json")
-        return None
-    raw = upload.getvalue()
-    if len(raw) > MAX_COVERAGE_BYTES:
-        st.error(f"The coverage file is larger than {MAX_COVERAGE_BYTES:,} bytes.", icon=":material/error:")
-        return None
-    try:
-        coverage = coverage_from_json(raw, label="uploaded coverage file")
-    except BatchInputError as e:
-        _problem("This coverage file cannot be used.", str(e))
-        return None
-    return coverage, hashlib.sha256(raw).hexdigest()
 
 
 def _estimate(
