@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from estimator.adjudication import plan_year_of
 from estimator.engine import estimate
 from estimator.io import scenario_from_data, scenario_from_json
+from estimator.reference import us_states
 from estimator.result import result_to_json
 
 D = Decimal
@@ -101,6 +102,13 @@ OPT_TIERS = maybe(TIERS)
 ONCE = st.lists(st.sampled_from(("consult", "follow_up", "therapy")), max_size=2, unique=True)
 PER_SESSION = st.lists(st.sampled_from(("therapy", "follow_up")), max_size=2, unique=True)
 BOOSTERS = st.one_of(st.just(0), st.integers(1, 26))
+MAX_START = 60  # start_session of a course that goes on for ever (the SPEC allows 300; small keeps runs fast)
+STATES = tuple(sorted(us_states()))
+# mostly a few states, so a patient's state is often one a program excludes (withMe: MA, MI, MN, RI)
+STATE = st.one_of(st.sampled_from(("MA", "MI", "MN", "RI", "NY", "PR")), st.sampled_from(STATES))
+EXCLUDED_STATES = st.lists(STATE, max_size=4, unique=True)
+NETWORK = st.sampled_from(("in", "out", None))
+AUTH_UNITS = st.one_of(st.integers(1, 12), st.integers(1, 999))  # small counts run out within the horizon
 CUSTOM_SESSIONS = st.lists(
     st.fixed_dictionaries(
         {
@@ -123,12 +131,13 @@ CUSTOM_SESSIONS = st.lists(
 
 
 @st.composite
-def protocols(draw: st.DrawFn) -> dict[str, Any]:
+def protocols(draw: st.DrawFn, v2: bool = False) -> dict[str, Any]:
+    """A protocol; with `v2` an IV or SPRAVATO course may start part-way through (SPEC §4.9 start_session)."""
     kind = draw(st.sampled_from(("iv_ketamine", "spravato", "custom")))
     once = draw(ONCE)
     per_session = draw(PER_SESSION)
     if kind == "iv_ketamine":
-        return {
+        protocol: dict[str, Any] = {
             "type": kind,
             "induction_infusions": draw(st.integers(1, 12)),
             "induction_weeks": draw(st.integers(1, 8)),
@@ -136,8 +145,10 @@ def protocols(draw: st.DrawFn) -> dict[str, Any]:
             "once": once,
             "per_session": per_session,
         }
-    if kind == "spravato":
-        return {
+        # with no boosters the course has induction_infusions sessions, and can only start at one of them
+        last = protocol["induction_infusions"] if protocol["booster_every_weeks"] == 0 else MAX_START
+    elif kind == "spravato":
+        protocol = {
             "type": kind,
             "indication": draw(st.sampled_from(("trd", "mdsi"))),
             "dose_mg": draw(st.sampled_from((56, 84))),
@@ -145,7 +156,12 @@ def protocols(draw: st.DrawFn) -> dict[str, Any]:
             "once": once,
             "per_session": per_session,
         }
-    return {"type": kind, "sessions": draw(CUSTOM_SESSIONS), "once": once}
+        last = 8 if protocol["indication"] == "mdsi" else MAX_START  # mdsi: the 8 induction sessions only
+    else:
+        return {"type": kind, "sessions": draw(CUSTOM_SESSIONS), "once": once}
+    if v2 and draw(st.integers(0, 2)) > 0:
+        protocol["start_session"] = draw(st.one_of(st.just(1), st.just(last), st.integers(1, last)))
+    return protocol
 
 
 def billed(protocol: dict[str, Any]) -> list[str]:
@@ -161,9 +177,14 @@ def billed(protocol: dict[str, Any]) -> list[str]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, program_counts: bool | None = None) -> dict[str, Any]:
-    """A valid scenario dict. `program_counts` fixes every program's counts_toward_accumulators (None: random)."""
-    protocol = draw(protocols())
+def scenarios(draw: st.DrawFn, program_counts: bool | None = None, v2: bool = True) -> dict[str, Any]:
+    """A valid scenario dict. `program_counts` fixes every program's counts_toward_accumulators (None: random).
+
+    With `v2` (the default) a version 2 scenario that uses the SPEC §4.9 fields often: a course's start_session,
+    a rule's network (the tier it names may be null: that service is then not covered), oon_allowed and auth_units,
+    the patient's state and programs' excluded_states. Without it a plain version 1 scenario with none of them.
+    """
+    protocol = draw(protocols(v2))
     services = billed(protocol)
     start = draw(st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)))
     horizon = draw(st.one_of(st.integers(1, 30), st.integers(1, 156)))
@@ -230,6 +251,13 @@ def scenarios(draw: st.DrawFn, program_counts: bool | None = None) -> dict[str, 
         if draw(st.booleans()):
             rule["allowed"] = draw(money(0, 2000))
         rule["prior_auth"] = draw(st.booleans())
+        if v2:
+            if rule.get("benefit") != "pharmacy" and draw(st.booleans()):
+                rule["network"] = draw(NETWORK)  # pharmacy lines are always in network: no network on them
+            if draw(st.integers(0, 2)) == 0:
+                rule["oon_allowed"] = draw(maybe(money(0, 2000)))
+            if rule["prior_auth"] and draw(st.booleans()):
+                rule["auth_units"] = draw(AUTH_UNITS)
         rules[s] = rule
     coverage["services"] = rules
     if draw(st.booleans()):
@@ -253,9 +281,11 @@ def scenarios(draw: st.DrawFn, program_counts: bool | None = None) -> dict[str, 
                     "counts_toward_accumulators": draw(st.booleans()) if program_counts is None else program_counts,
                 }
             )
+            if v2 and draw(st.booleans()):
+                programs[-1]["excluded_states"] = draw(EXCLUDED_STATES)
 
     data: dict[str, Any] = {
-        "version": 1,
+        "version": 2 if v2 else 1,
         "name": "generated",
         "start_date": start.isoformat(),
         "horizon_weeks": horizon,
@@ -265,6 +295,8 @@ def scenarios(draw: st.DrawFn, program_counts: bool | None = None) -> dict[str, 
         "coverage": coverage,
         "savings_programs": programs,
     }
+    if v2 and draw(st.integers(0, 3)) > 0:
+        data["patient_state"] = draw(maybe(STATE))
     if draw(st.booleans()):
         data["accounts"] = {
             "fsa_available": draw(money(0, 3300)),
@@ -364,10 +396,13 @@ def test_money_is_conserved_on_every_line(data: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- (b) the OOP maximum
 
 
-def _in_network(line: dict[str, Any], data: dict[str, Any]) -> bool:
-    """A covered line adjudicated in network: the pharmacy benefit always, medical lines when network is in."""
+def _tier_of(line: dict[str, Any], data: dict[str, Any]) -> str:
+    """The tier a covered line is adjudicated in (SPEC §4.9): the pharmacy benefit always in network, a medical line
+    its rule's network, or coverage.network when that is null. The result line says it too, and must agree."""
     rule = data["coverage"]["services"].get(line["service"], {})
-    return rule.get("benefit") == "pharmacy" or data["coverage"]["network"] == "in"
+    if rule.get("benefit") == "pharmacy":
+        return "in"
+    return rule.get("network") or data["coverage"]["network"]
 
 
 @given(scenarios(program_counts=True))
@@ -387,7 +422,8 @@ def test_patient_share_within_a_plan_year_never_exceeds_the_oop_maximum(data: di
     for ln in lines(res):
         if not ln["covered"]:
             continue
-        tier = "in" if _in_network(ln, data) else "out"
+        tier = ln["network"]
+        assert tier == _tier_of(ln, data), ln
         year = by_year.setdefault(ln["plan_year"], {"in": D(0), "out": D(0)})
         year[tier] += share(amounts(ln))
     for year, sums in by_year.items():
@@ -400,7 +436,8 @@ def test_patient_share_within_a_plan_year_never_exceeds_the_oop_maximum(data: di
         fam_cap = limit(cov.get("family"), year) if cov.get("in_network") is not None else None
         if fam_cap is not None:
             assert sums["in"] <= fam_cap, (year, "family", sums["in"], fam_cap)
-    # and a plan year marked as having reached the OOP maximum really spent it (network tier, family included)
+    # and a plan year marked as having reached the OOP maximum really spent it (network tier, family included);
+    # `oop_reached_on` follows coverage.network also when some services use the other tier (SPEC §4.9)
     for year in res["by_plan_year"]:
         if year["oop_reached_on"] is not None:
             tier_key = cov["network"]
@@ -492,3 +529,81 @@ def test_results_do_not_depend_on_key_order(data: dict[str, Any], seed: int) -> 
     note(json.dumps(shuffled))
     assert run(shuffled) == expected
     assert result_to_json(estimate(scenario_from_json(json.dumps(shuffled)))) == expected
+
+
+# ---------------------------------------------------------------- (f) version 2 (SPEC §4.9)
+
+
+@given(scenarios(v2=False))
+def test_a_version_1_file_read_as_version_2_gives_the_same_result(data: dict[str, Any]) -> None:
+    assert data["version"] == 1
+    expected = run(data)
+    as_v2 = copy.deepcopy(data)
+    as_v2["version"] = 2
+    assert run(as_v2) == expected
+    assert result_to_json(estimate(scenario_from_json(json.dumps(as_v2)))) == expected
+
+
+@given(scenarios())
+def test_a_line_names_its_tier_exactly_when_it_is_covered(data: dict[str, Any]) -> None:
+    for ln in lines(run(data)):
+        note(str(ln))
+        if not ln["covered"]:
+            assert ln["network"] is None, ln
+            continue
+        assert ln["network"] in ("in", "out"), ln
+        rule = data["coverage"]["services"][ln["service"]]
+        if rule.get("benefit") == "pharmacy":
+            assert ln["network"] == "in", ln
+        assert ln["network"] == _tier_of(ln, data), ln
+        tier = data["coverage"]["in_network" if ln["network"] == "in" else "out_of_network"]
+        assert tier is not None or rule.get("benefit") == "pharmacy", ln  # a medical line's tier exists
+
+
+def _passes_earlier_checks(day: str, service: str, data: dict[str, Any]) -> bool:
+    """A line of `service` on `day` passes every check of SPEC §4.4 step 2 that comes before authorized units."""
+    cov = data["coverage"]
+    rule = cov["services"].get(service)
+    if cov["kind"] == "self_pay" or rule is None or not rule["covered"]:
+        return False
+    until = cov.get("prior_auth_until")
+    if rule["prior_auth"] and until is not None and day > until:  # ISO dates compare as strings
+        return False
+    if rule.get("benefit") == "pharmacy":
+        return True
+    tier = rule.get("network") or cov["network"]
+    return cov["in_network" if tier == "in" else "out_of_network"] is not None
+
+
+@given(scenarios())
+def test_authorized_units_are_never_exceeded(data: dict[str, Any]) -> None:
+    res = run(data)
+    dated = [(s["date"], ln) for s in res["sessions"] for ln in s["lines"]]  # processing order
+    exhausted = {w["date"]: w["message"] for w in res["warnings"] if w["code"] == "prior_auth_units_exhausted"}
+    first_short_dates: set[str] = set()
+    for service, rule in data["coverage"]["services"].items():
+        units = rule.get("auth_units")
+        if units is None:
+            continue
+        own = [(day, ln) for day, ln in dated if ln["service"] == service]
+        assert sum(ln["quantity"] for _, ln in own if ln["covered"]) <= units, service
+        # a line that passes the earlier checks but is not covered ran out of units: no later line is covered
+        short = [
+            i for i, (day, ln) in enumerate(own) if not ln["covered"] and _passes_earlier_checks(day, service, data)
+        ]
+        if short:
+            first = short[0]
+            assert not any(ln["covered"] for _, ln in own[first:]), service
+            day = own[first][0]
+            first_short_dates.add(day)
+            assert day in exhausted and f"'{service}'" in exhausted[day], (service, day, exhausted)
+        # and exactly: units are taken in processing order from the lines that pass the earlier checks
+        left = units
+        for day, ln in own:
+            if not _passes_earlier_checks(day, service, data):
+                assert not ln["covered"], ln
+                continue
+            fits = ln["quantity"] <= left
+            left = left - ln["quantity"] if fits else 0
+            assert ln["covered"] == fits, (service, day, ln, left)
+    assert set(exhausted) == first_short_dates  # the warning is dated each service's first line that did not fit
