@@ -213,12 +213,16 @@ class Adjudicator:
         self._units_left[service] = 0
         if service not in self._units_warned:  # the first line that does not fit; once per service
             self._units_warned.add(service)
+            short = (
+                "they were all used by the sessions before this date"
+                if left == 0
+                else f"this session needs {quantity} and only {left} {'is' if left == 1 else 'are'} left"
+            )
             self.warnings.add(
                 "prior_auth_units_exhausted",
-                f"The prior authorization for '{service}' approves {count(rule.auth_units, 'unit')}, which run out "
-                f"on this date ({count(left, 'unit')} left, {quantity} needed): from here on '{service}' is counted "
-                "as not covered (you pay the full charge). Ask the clinic to renew the authorization for more units "
-                "before this date.",
+                f"The prior authorization for '{service}' approves {count(rule.auth_units, 'unit')}: {short}. From "
+                f"this date on, '{service}' is counted as not covered (you pay the full charge). Ask the clinic to "
+                "renew the authorization for more units before this date.",
                 day,
             )
         return False
@@ -283,6 +287,6 @@ class Adjudicator:
         self.warnings.add(
             "oop_max_reached",
             f"You reach the {where} out-of-pocket maximum for the plan year starting {year.isoformat()}: "
-            "covered services after this date cost you nothing more until the plan year ends.",
+            f"covered {where} services after this date cost you nothing more until the plan year ends.",
             day,
         )

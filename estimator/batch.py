@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from estimator.batch_input import (
     INPUT_COLUMNS,
@@ -43,7 +43,7 @@ from estimator.batch_input import column_help as _column_help
 from estimator.engine import estimate
 from estimator.exports import write_csv
 from estimator.io import ScenarioError, problems_from, scenario_from_data
-from estimator.models import LATEST_VERSION, Custom, Scenario, Tier
+from estimator.models import LATEST_VERSION, Custom, Scenario, StateCode, Tier
 from estimator.presets import (
     CoursePreset,
     PlanPreset,
@@ -62,6 +62,7 @@ _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 
 ProgressFn = Callable[[int, int], None]
+_STATE: TypeAdapter[str] = TypeAdapter(StateCode)
 
 
 def column_help() -> list[dict[str, str]]:
@@ -103,6 +104,16 @@ class RowContext:
             program=template.program.model_dump() if template else None,
             coverage=coverage,
         )
+
+
+def _problems_in(validate: Callable[[Any], object], data: Any) -> list[str]:
+    """What a model finds wrong in one part of a row's scenario, checked before the whole scenario is, so that the
+    row's first pass reports it beside the other cells' problems ("column: why", or just "why" for a bare value)."""
+    try:
+        validate(data)
+    except ValidationError as e:
+        return [f"{_column_for(p.loc)}: {p.message}" if p.loc else p.message for p in problems_from(e)]
+    return []
 
 
 def _column_order(problem: str) -> int:
@@ -153,8 +164,17 @@ def scenario_data(cells: dict[str, str], ctx: RowContext) -> tuple[dict[str, Any
         )
         problems.append(f"course_preset: {what} (use one of {', '.join(ctx.courses)})")
     start_session = whole_number_cell(cells, "start_session", problems)
-    if start_session is not None and course is not None and isinstance(course.protocol, Custom):
-        problems.append("start_session: a custom course has no numbered sessions; leave start_session blank")
+    protocol = course.protocol.model_dump() if course is not None else {}
+    if start_session is not None and course is not None:
+        if isinstance(course.protocol, Custom):
+            problems.append("start_session: a custom course has no numbered sessions; leave start_session blank")
+        else:
+            # A course under way: its first session here is not the first visit, so nothing is billed once.
+            protocol.update(start_session=start_session, once=[] if start_session > 1 else protocol["once"])
+            problems += _problems_in(type(course.protocol).model_validate, protocol)
+    patient_state = cells.get("patient_state", "").upper() or None
+    if patient_state is not None:
+        problems += [f"patient_state: {why}" for why in _problems_in(_STATE.validate_python, patient_state)]
     start = date_cell(cells, "start_date", problems)
     kind = choice_cell(
         cells, "coverage_kind", {k: k for k in _KINDS}, problems, "self_pay, commercial, medicare, medicaid"
@@ -194,13 +214,10 @@ def scenario_data(cells: dict[str, str], ctx: RowContext) -> tuple[dict[str, Any
     if insured:
         coverage["network"] = network
         coverage["in_network"] = tier
-        if network == "out":
-            coverage["out_of_network"] = tier
+        if network == "out" or any(rule.network == "out" for rule in services.values()):
+            coverage["out_of_network"] = tier  # the row's figures serve both tiers
         coverage["services"] = {sid: rule.model_dump() for sid, rule in services.items()}
-    protocol = course.protocol.model_dump()
-    if start_session is not None:
-        # A course under way: its first session here is not the first visit, so nothing is billed once.
-        protocol.update(start_session=start_session, once=[] if start_session > 1 else protocol["once"])
+    under_way = protocol.get("start_session", 1) > 1
     programs = [ctx.program] if program_cell in _YES and ctx.program is not None else []
     data = {
         "version": LATEST_VERSION,
@@ -209,10 +226,10 @@ def scenario_data(cells: dict[str, str], ctx: RowContext) -> tuple[dict[str, Any
         "horizon_weeks": course.horizon_weeks,
         "protocol": protocol,
         "fees": ctx.fees,
-        "packages": ctx.packages,
+        "packages": [] if under_way else ctx.packages,  # a package is bought at a course's start
         "coverage": coverage,
         "savings_programs": programs,
-        "patient_state": cells.get("patient_state", "").upper() or None,
+        "patient_state": patient_state,
     }
     return data, coverage_used
 

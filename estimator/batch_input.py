@@ -61,8 +61,8 @@ COLUMN_HELP: dict[str, str] = {
     "plan_year_start": "Month and day the plan year starts: MM-DD, 1-Jan or Jan-01 [01-01]",
     "savings_program": "yes = SPRAVATO withMe (medication) as last published; no [no]",
     "start_session": (
-        "For a course under way, the session the patient will be at on start_date [1 = a new course]; "
-        "IV and SPRAVATO courses only; such a row bills no one-time services (consult)"
+        "For a course under way, the session the patient will be at on start_date; IV and SPRAVATO courses only; "
+        "such a row bills no one-time services (consult) and no package [blank = where the course preset starts]"
     ),
     "patient_state": "Where the patient lives, two-letter USPS code such as MI [blank = not given]",
     "plan_preset": (
@@ -224,7 +224,12 @@ class CoverageTable:
 def coverage_from_json(raw: bytes | str, label: str = "coverage file") -> CoverageTable:
     """A services table as in SPEC §4.3 ({"service id": {"covered": true, ...}}), bare or under "services"."""
     data = _json_object(raw, MAX_COVERAGE_BYTES, "coverage file", '{"spravato_drug": {"covered": true}, ...}')
-    if set(data) == {"services"} and isinstance(data["services"], dict):
+    if "services" in data:  # a coverage block: only its table is used, so nothing else may stand beside it
+        if set(data) != {"services"} or not isinstance(data["services"], dict):
+            raise BatchInputError(
+                "give only the per-service table, {\"services\": {...}} or the table itself: the deductible, "
+                "coinsurance and other plan figures come from each row's columns"
+            )
         data = data["services"]
     try:
         services = _SERVICES.validate_python(data)

@@ -62,8 +62,17 @@ _TYPE_HINTS = {
 }
 
 
+# Fields one kind of object has and another not, said for the one that lacks them.
+_NOT_HERE = {
+    "start_session": "a custom course has no numbered sessions (start_session is for IV and SPRAVATO courses)",
+}
+
+
 def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
+    loc = err.get("loc") or ("",)
+    if kind == "extra_forbidden" and loc[-1] in _NOT_HERE:
+        return _NOT_HERE[str(loc[-1])]
     if kind in _FRIENDLY:
         return _FRIENDLY[kind]
     family = kind.split("_", 1)[0]

@@ -13,11 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from estimator.money import CENT
 from estimator.reference import us_states
@@ -95,13 +96,11 @@ class _Model(BaseModel):
 MDSI_SESSIONS = 8  # the label's twice-weekly 4 weeks; use beyond them was not studied
 
 
-def _check_start(start: int, sessions: int | None, what: str) -> None:
+def _check_start(start: int, sessions: int | None, why: str) -> None:
     """Version 2: a course can only start at a session it has."""
     if sessions is not None and start > sessions:
-        raise field_error(
-            "start_session",
-            f"the course has {sessions} sessions ({sessions} {what}), so it can start at session {sessions} at most",
-        )
+        message = f"the course has {sessions} sessions ({why}), so it can start at session {sessions} at most"
+        raise field_error("start_session", message)
 
 
 
@@ -120,7 +119,7 @@ class IvKetamine(_Model):
 
     @model_validator(mode="after")
     def _start_within_course(self) -> IvKetamine:
-        _check_start(self.start_session, self.session_count(), "induction infusions and no boosters")
+        _check_start(self.start_session, self.session_count(), "its induction infusions, with no boosters")
         return self
 
 
@@ -139,7 +138,7 @@ class Spravato(_Model):
 
     @model_validator(mode="after")
     def _start_within_course(self) -> Spravato:
-        _check_start(self.start_session, self.session_count(), "sessions for acute suicidal ideation (mdsi)")
+        _check_start(self.start_session, self.session_count(), "twice a week for 4 weeks, for acute suicidal ideation")
         return self
 
 
@@ -411,8 +410,15 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _cross_field(self) -> Scenario:
         newer = v2_fields_used(self) if self.version == 1 else []
-        if newer:
-            raise field_error(newer[0], 'this field is new in version 2: set "version": 2 to use it')
+        if newer:  # every one named, each at its own place
+            message = PydanticCustomError("cross_field", 'this field is new in version 2: set "version": 2 to use it')
+            raise ValidationError.from_exception_data(
+                "Scenario",
+                [
+                    InitErrorDetails(type=message, loc=tuple(int(p) if p.isdigit() else p for p in path.split(".")))
+                    for path in newer
+                ],
+            )
         priced = [f.service for f in self.fees]
         if len(priced) != len(set(priced)):
             dup = next(s for s in priced if priced.count(s) > 1)

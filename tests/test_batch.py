@@ -341,9 +341,11 @@ def _single(course_id: str, start: str, coverage: dict, *, start_session: int = 
     """The single estimate of the scenario a batch row describes, built by hand."""
     course = course_preset(course_id)
     protocol = course.protocol.model_dump()
-    if start_session > 1:
-        protocol.update(start_session=start_session, once=[])
     prices = example_prices()
+    packages = [p.model_dump() for p in prices.scenario_packages()]
+    if start_session > 1:  # a course under way: no one-time services, no package bought at the start
+        protocol.update(start_session=start_session, once=[])
+        packages = []
     return estimate(
         scenario_from_data(
             {
@@ -352,7 +354,7 @@ def _single(course_id: str, start: str, coverage: dict, *, start_session: int = 
                 "horizon_weeks": course.horizon_weeks,
                 "protocol": protocol,
                 "fees": [f.model_dump() for f in prices.scenario_fees()],
-                "packages": [p.model_dump() for p in prices.scenario_packages()],
+                "packages": packages,
                 "coverage": coverage,
                 "savings_programs": list(programs),
                 "patient_state": state,
@@ -369,9 +371,12 @@ def test_six_v2_rows_with_one_bad_keep_every_row_and_repeat_the_inputs() -> None
     for row, source in zip(rows, V2_ROWS, strict=True):
         assert [row[c] for c in INPUT_COLUMNS] == source.split(","), row  # every input cell, as read
     bad = rows[4]
-    # mdsi has 8 sessions; ZZ is no state; a Medicare preset on a commercial row: each names its column
-    assert "start_session: the course has 8 sessions" not in bad["error"]  # the preset mismatch is found first
-    assert bad["error"].startswith("plan_preset:") and "medicare plan but coverage_kind is commercial" in bad["error"]
+    # mdsi has 8 sessions; ZZ is no state; a Medicare preset on a commercial row: all found in one pass, each
+    # naming its column, in the file's column order
+    assert [p.split(":")[0] for p in out.rows[4]["problems"]] == ["start_session", "patient_state", "plan_preset"]
+    assert "start_session: the course has 8 sessions" in bad["error"]
+    assert "patient_state: 'ZZ' is not a US state" in bad["error"]
+    assert "plan_preset: medicare_b_2026 is a medicare plan but coverage_kind is commercial" in bad["error"]
     assert bad["sessions"] == bad["coverage_used"] == ""
     assert [r["coverage_used"] for r in rows] == [
         "plan preset ppo_copays",
@@ -503,3 +508,40 @@ def test_cli_batch_refuses_a_bad_coverage_file_without_a_traceback(tmp_path) -> 
     done = run_cli("batch", str(path), "--coverage", str(cov))
     assert done.returncode == 2 and done.stdout == ""
     assert "iv_infusion.network" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_service_billed_out_of_network_on_an_in_network_row_uses_the_rows_figures_for_that_tier() -> None:
+    from estimator.batch_input import coverage_from_json
+
+    coverage = coverage_from_json('{"iv_infusion": {"covered": true, "network": "out", "oon_allowed": "250"}}')
+    row = "r3,iv_boosters_continuing,3/1/2027,commercial,in,500,0,20,3000,0,07-01,no,9,CA,"
+    (out,) = _parse(_v2_batch(row, coverage=coverage).csv())
+    tier = {"deductible": "500", "coinsurance_pct": "20", "oop_max": "3000"}
+    services = {"iv_infusion": {"covered": True, "network": "out", "oon_allowed": "250"}}
+    cov = {
+        "kind": "commercial",
+        "plan_year_start": "07-01",
+        "in_network": tier,
+        "out_of_network": tier,
+        "services": services,
+    }
+    single = _single("iv_boosters_continuing", "2027-03-01", cov, start_session=9, state="CA")
+    _assert_matches(out, single)
+    lines = [ln for s in single.sessions for ln in s.lines]
+    assert all(ln.covered and ln.network == "out" for ln in lines)  # covered, out of network, not dropped
+    assert Decimal(out["insurance_pays"]) > 0
+
+
+def test_a_course_under_way_is_charged_without_the_packages_bought_at_a_courses_start() -> None:
+    (row,) = _parse(_v2_batch("d,iv_boosters_continuing,2027-01-04,self_pay,,,,,,,,no,,,").csv())
+    fee = next(f.charge for f in example_prices().scenario_fees() if f.service == "iv_infusion")
+    assert example_prices().scenario_packages()  # the example list has an induction package...
+    assert Decimal(row["charges"]) == fee * int(row["sessions"])  # ...which a booster patient does not get
+
+
+def test_a_whole_coverage_block_is_refused_with_what_to_give_instead() -> None:
+    from estimator.batch_input import coverage_from_json
+
+    block = '{"kind": "commercial", "in_network": {"deductible": "500"}, "services": {"consult": {"covered": true}}}'
+    with pytest.raises(BatchInputError, match="give only the per-service table"):
+        coverage_from_json(block)

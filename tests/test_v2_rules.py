@@ -1007,3 +1007,65 @@ def test_the_next_program_pays_when_the_first_is_excluded_by_state() -> None:
     check(all_lines(res)[0], program_pays="40", patient_pays="20")
     assert codes(res) == [("savings_program_ineligible", None)]
     assert "Massachusetts" in res["warnings"][0]["message"]
+
+
+def test_a_version_1_file_using_several_version_2_fields_names_each_one() -> None:
+    data = make(
+        spravato(start_session=5),
+        fees(consult="1", spravato_drug="1", spravato_observation="1"),
+        {
+            "kind": "commercial",
+            "in_network": {},
+            "services": {"spravato_drug": {"covered": True, "prior_auth": True, "auth_units": 3}},
+        },
+        version=1,
+        patient_state="MI",
+    )
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_data(data)
+    assert [p.loc for p in err.value.problems] == [
+        "patient_state",
+        "protocol.start_session",
+        "coverage.services.spravato_drug.auth_units",
+    ]
+    assert all(p.message == 'this field is new in version 2: set "version": 2 to use it' for p in err.value.problems)
+
+
+def test_start_session_on_a_custom_course_says_custom_courses_have_no_numbered_sessions() -> None:
+    protocol = {"type": "custom", "sessions": [{"day": 0, "services": [{"service": "therapy"}]}], "start_session": 2}
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_data(make(protocol, fees(therapy="100"), {"kind": "self_pay"}))
+    (problem,) = err.value.problems
+    assert problem.loc == "protocol.start_session"
+    assert problem.message.startswith("a custom course has no numbered sessions")
+
+
+def test_the_units_warning_says_whether_units_were_used_up_or_too_few_are_left() -> None:
+    def warning(units: int) -> str:
+        rule = {"covered": True, "prior_auth": True, "auth_units": units}
+        cov = {
+            "kind": "commercial",
+            "in_network": {},
+            "services": {"spravato_drug": rule, "spravato_observation": rule},
+        }
+        data = make(spravato(dose_mg=56), fees(consult="1", spravato_drug="1", spravato_observation="1"), cov)
+        return next(w["message"] for w in run(data)["warnings"] if w["code"] == "prior_auth_units_exhausted")
+
+    # 56 mg = 2 devices a session: 10 units last five sessions exactly; 9 leave 1 for the fifth, which needs 2
+    assert "approves 10 units: they were all used by the sessions before this date" in warning(10)
+    assert "approves 9 units: this session needs 2 and only 1 is left" in warning(9)
+    assert "renew the authorization" in warning(9)
+
+
+def test_the_oop_warning_names_the_network_whose_services_cost_nothing_more() -> None:
+    cov = {
+        "kind": "commercial",
+        "network": "out",
+        "in_network": {"coinsurance_pct": "20", "oop_max": "100"},
+        "out_of_network": {"coinsurance_pct": "40", "oop_max": "9000"},
+        "services": {"spravato_drug": {"covered": True}, "spravato_observation": {"covered": True, "network": "in"}},
+    }
+    res = run(make(spravato(), fees(consult="0", spravato_drug="375", spravato_observation="300"), cov))
+    in_network, out_of_network = [w["message"] for w in res["warnings"] if w["code"] == "oop_max_reached"]
+    assert "covered in-network services after this date cost you nothing more" in in_network
+    assert "covered out-of-network services after this date cost you nothing more" in out_of_network
