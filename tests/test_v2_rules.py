@@ -1069,3 +1069,13 @@ def test_the_oop_warning_names_the_network_whose_services_cost_nothing_more() ->
     in_network, out_of_network = [w["message"] for w in res["warnings"] if w["code"] == "oop_max_reached"]
     assert "covered in-network services after this date cost you nothing more" in in_network
     assert "covered out-of-network services after this date cost you nothing more" in out_of_network
+
+
+def test_a_saved_scenario_file_is_written_as_version_2_and_reads_back_to_the_same_result() -> None:
+    from estimator.io import scenario_from_json, scenario_to_json
+
+    v1 = scenario_from_data(make(iv(booster_every_weeks=4), fees(iv_infusion="500"), {"kind": "self_pay"}, version=1))
+    text = scenario_to_json(v1)
+    assert json.loads(text)["version"] == 2
+    assert run(json.loads(text)) == run(v1.model_dump(mode="json"))
+    assert scenario_from_json(text).protocol == v1.protocol
