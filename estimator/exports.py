@@ -9,15 +9,19 @@ from decimal import Decimal
 
 from estimator.result import Result
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula, full-width forms included (some read ＝ as =).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_LINE_BREAKS = str.maketrans(dict.fromkeys("\r\n\x0b\x0c\x85\u2028\u2029", " "))
 
 
 def csv_safe(value: object) -> str:
-    """A text cell that a spreadsheet will not run as a formula (prefixes a quote when needed)."""
+    """A text cell that a spreadsheet will neither run as a formula (a quote is put before a formula start) nor
+    split into rows (line breaks inside become spaces: a bare CR is not quoted by the csv module, and a reader
+    that splits on it would start a new row with whatever follows). Every CSV writer goes through this."""
     text = "" if value is None else str(value)
     if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+        text = "'" + text
+    return text.translate(_LINE_BREAKS)
 
 
 SCHEDULE_COLUMNS = [
