@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO, TextIO
 
 from estimator.engine import estimate
 from estimator.financing import interest_words
@@ -14,6 +17,7 @@ from estimator.io import ScenarioError, scenario_from_json
 from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.result import Result, result_to_json
+from estimator.text import printable
 
 MAX_FILE_BYTES = 5_000_000
 
@@ -22,7 +26,7 @@ def summary_text(scenario: Scenario, result: Result) -> str:
     """A short human-readable table of the estimate."""
     t = result.totals
     rows = [
-        ("Scenario", scenario.name or "(unnamed)"),
+        ("Scenario", printable(scenario.name) or "(unnamed)"),
         ("Sessions / visits", f"{t.sessions} / {t.visits}"),
         ("Total charges", fmt_usd(t.charges)),
         ("Insurance pays", fmt_usd(t.plan_pays)),
@@ -40,7 +44,7 @@ def summary_text(scenario: Scenario, result: Result) -> str:
         rows.append(("Monthly payment", f"{fmt_usd(f.monthly_payment)} (interest {interest})"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
-    lines += [f"! {w.code}{' ' + str(w.date) if w.date else ''}: {w.message}" for w in result.warnings]
+    lines += [f"! {w.code}{' ' + str(w.date) if w.date else ''}: {printable(w.message)}" for w in result.warnings]
     lines.append("This is an estimate, not medical, legal or tax advice. In crisis, call or text 988.")
     return "\n".join(lines)
 
@@ -49,18 +53,63 @@ def _dumps(data: object) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def run_jsonl(stdin: TextIO, stdout: TextIO) -> None:
-    """One scenario per input line to one result per output line; bad lines give an errors object."""
-    for raw in stdin:  # a blank line is an invalid scenario too, so output lines stay in step with input lines
-        try:
-            out = result_to_json(estimate(scenario_from_json(raw)))
-        except ScenarioError as e:
-            out = {"errors": [{"loc": p.loc, "message": p.message} for p in e.problems]}
-        stdout.write(_dumps(out))
-        stdout.write("\n")
+def _lines(stdin: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """Input lines as bytes; None for a line over `limit` bytes, which is skipped unread past the limit, so a huge
+    line costs no more memory than the limit does."""
+    while True:
+        line = stdin.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while True:  # the rest of the oversized line, a chunk at a time
+                rest = stdin.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+        else:
+            yield line
+
+
+def _errors(message: str) -> dict[str, object]:
+    return {"errors": [{"loc": "", "message": message}]}
+
+
+def run_jsonl(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """One scenario per input line to one result per output line; a line that is not a valid scenario (too large,
+    not UTF-8, not JSON, invalid) gives an errors object on its own line and the others go on, in order."""
+    for raw in _lines(stdin, MAX_FILE_BYTES):  # a blank line is an invalid scenario too: output stays in step
+        if raw is None:
+            out = _errors(f"the line is larger than {MAX_FILE_BYTES:,} bytes (the most a scenario file may have)")
+        else:
+            try:
+                out = result_to_json(estimate(scenario_from_json(raw.decode("utf-8"))))
+            except UnicodeDecodeError:
+                out = _errors("the line is not UTF-8 text")
+            except ScenarioError as e:
+                out = {"errors": [{"loc": p.loc, "message": p.message} for p in e.problems]}
+        stdout.write(_dumps(out).encode("utf-8") + b"\n")
+
+
+def _utf8(stream: TextIO) -> TextIO:
+    """The stream written as UTF-8 whatever the locale (a cp1252 console can't encode a name in another script)."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    return stream
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; a reader that stops early (`| head`) ends it quietly with status 141."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit: point stdout at nothing first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    out, err = _utf8(sys.stdout), _utf8(sys.stderr)
     parser = argparse.ArgumentParser(prog="python -m estimator", description="Ketamine & SPRAVATO cost estimator")
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help="estimate a scenario file (or --jsonl from stdin)")
@@ -79,36 +128,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "schema":
-        print(json.dumps(Scenario.model_json_schema(), indent=2))
+        print(json.dumps(Scenario.model_json_schema(), indent=2), file=out)
         return 0
     if args.command == "batch":
         from estimator.batch import run_batch_cli
 
-        return run_batch_cli(args.csv, args.prices, sys.stdout, sys.stderr, args.coverage)
+        return run_batch_cli(args.csv, args.prices, out, err, args.coverage)
     if args.jsonl:
-        run_jsonl(sys.stdin, sys.stdout)
+        if args.summary or args.file:
+            est.error("--jsonl reads scenarios from stdin and writes JSON lines: give no FILE and no --summary")
+        out.flush()
+        run_jsonl(sys.stdin.buffer, sys.stdout.buffer)
         return 0
     if not args.file:
-        print("estimate: give a scenario FILE.json or --jsonl", file=sys.stderr)
-        return 2
+        est.error("give a scenario FILE.json, or --jsonl to read scenarios from stdin")
     try:
         with open(args.file, "rb") as fh:
             text = fh.read(MAX_FILE_BYTES + 1)
     except OSError as e:
-        print(f"{args.file}: cannot read the file ({e.strerror})", file=sys.stderr)
+        print(f"{args.file}: cannot read the file ({e.strerror})", file=err)
         return 2
     if len(text) > MAX_FILE_BYTES:
-        print(f"{args.file}: the file is larger than {MAX_FILE_BYTES:,} bytes", file=sys.stderr)
+        print(f"{args.file}: the file is larger than {MAX_FILE_BYTES:,} bytes", file=err)
         return 2
     try:
         scenario = scenario_from_json(text)
     except ScenarioError as e:
         for p in e.problems:
-            print(str(p), file=sys.stderr)
+            print(str(p), file=err)
         return 2
     result = estimate(scenario)
     if args.summary:
-        print(summary_text(scenario, result))
+        print(summary_text(scenario, result), file=out)
     else:
-        print(json.dumps(result_to_json(result), indent=2, ensure_ascii=False))
+        print(json.dumps(result_to_json(result), indent=2, ensure_ascii=False), file=out)
+    out.flush()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -48,3 +49,13 @@ def friendly_dates(text: str, *, keep: Sequence[str] = ()) -> str:
 def join_words(items: Sequence[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# Characters that reorder the text shown around them (a name can make a terminal line read differently).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """User text for a terminal: control characters (escape sequences, NUL, bell) and bidirectional overrides
+    left out, so a scenario's name can't move the cursor, clear the screen or reorder what is printed."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
