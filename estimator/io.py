@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -119,18 +120,43 @@ def strip_bom(text: str | bytes) -> str | bytes:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_json(text: str | bytes) -> Any:
-    """Parse JSON as data only; raises ValueError with a plain-English reason.
+class _DuplicateKey(ValueError):
+    pass
 
-    Files are untrusted: a deeply nested document raises RecursionError in the parser and a huge integer
-    trips Python's digit limit; both are reported as bad files, never as crashes."""
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key is given twice (a JSON parser would silently keep the last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                shown = json.dumps(key, ensure_ascii=False)
+                raise _DuplicateKey(f"the key {shown} is given more than once in one object")
+            seen.add(key)
+    return obj
+
+
+def parse_json(text: str | bytes, *, exact: bool = False) -> Any:
+    """Parse JSON as data only; raises ValueError with a plain-English reason. `exact` reads numbers with a
+    fraction as Decimal (for amounts), not float.
+
+    Files are untrusted: a key given twice is refused, a deeply nested document raises RecursionError in the
+    parser and a huge integer trips Python's digit limit; all are reported as bad files, never as crashes."""
     text = strip_bom(text)
     if not text.strip():
         raise ValueError("it is empty")
     try:
-        return json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+        return json.loads(
+            text.decode("utf-8") if isinstance(text, bytes) else text,
+            object_pairs_hook=_unique_keys,
+            parse_float=Decimal if exact else float,
+        )
     except json.JSONDecodeError as e:
-        raise ValueError(f"it is not valid JSON ({e.msg.lower()} at line {e.lineno}, column {e.colno})") from None
+        # e.msg may end in "starting at" ("Unterminated string starting at"): the place reads as its own part
+        raise ValueError(f"it is not valid JSON ({e.msg.lower()}; line {e.lineno}, column {e.colno})") from None
+    except _DuplicateKey as e:
+        raise ValueError(str(e)) from None
     except UnicodeDecodeError:
         raise ValueError("it is not a text (UTF-8) JSON file") from None
     except RecursionError:
@@ -140,21 +166,16 @@ def parse_json(text: str | bytes) -> Any:
 
 
 def scenario_from_json(text: str | bytes) -> Scenario:
-    """Validate a scenario JSON document; raises ScenarioError (also for malformed JSON)."""
-    text = strip_bom(text)
+    """Validate a scenario JSON document; raises ScenarioError (also for malformed JSON or a key given twice)."""
     try:
-        return Scenario.model_validate_json(text)
-    except ValidationError as e:
-        problems = problems_from(e)
-        try:
-            doc = parse_json(text)
-        except ValueError as je:
-            raise ScenarioError([Problem("", f"the file can't be read: {je}")]) from None
-        if isinstance(doc, dict) and doc.get("type") == "clinic_profile":
-            raise ScenarioError([Problem("", _NOT_A_SCENARIO)]) from None
-        if not isinstance(doc, dict):
-            raise ScenarioError([Problem("", "the file must hold one scenario, a JSON object {...}")]) from None
-        raise ScenarioError(problems) from None
+        doc = parse_json(text, exact=True)
+    except ValueError as e:
+        raise ScenarioError([Problem("", f"the file can't be read: {e}")]) from None
+    if isinstance(doc, dict) and doc.get("type") == "clinic_profile":
+        raise ScenarioError([Problem("", _NOT_A_SCENARIO)])
+    if not isinstance(doc, dict):
+        raise ScenarioError([Problem("", "the file must hold one scenario, a JSON object {...}")])
+    return scenario_from_data(doc)
 
 
 def scenario_to_json(scenario: Scenario) -> str:

@@ -30,8 +30,22 @@ def _to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT).copy_abs()
 
 
-Money = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=2, allow_inf_nan=False), AfterValidator(_to_cents)]
-Pct = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, allow_inf_nan=False)]
+def _ascii_number(value: object) -> object:
+    """Numbers are written with the digits 0-9: Decimal() also reads other scripts' digits ("٢٠٠٠٠" is 20000), which
+    a person checking the file would not read as the amount the estimate uses."""
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError("use the digits 0-9 for numbers, for example 1500 or 1500.00")
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=10_000_000, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_ascii_number),
+    AfterValidator(_to_cents),
+]
+Pct = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, allow_inf_nan=False), BeforeValidator(_ascii_number)]
+Amount = Annotated[Decimal, BeforeValidator(_ascii_number)]  # a non-money decimal (miles, hours)
 ServiceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
 Kind = Literal["self_pay", "commercial", "medicare", "medicaid"]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
@@ -341,14 +355,14 @@ class Accounts(_Model):
 
 
 class Travel(_Model):
-    round_trip_miles: Decimal = Field(Decimal("0"), ge=0, le=100_000, decimal_places=2, allow_inf_nan=False)
+    round_trip_miles: Amount = Field(Decimal("0"), ge=0, le=100_000, decimal_places=2, allow_inf_nan=False)
     mileage_rate: Money | None = None
     parking_per_visit: Money = Decimal("0.00")
     rideshare_per_visit: Money = Decimal("0.00")
 
 
 class TimeOff(_Model):
-    hours_per_visit: Decimal = Field(ge=0, le=24, decimal_places=2, allow_inf_nan=False)
+    hours_per_visit: Amount = Field(ge=0, le=24, decimal_places=2, allow_inf_nan=False)
     hourly_wage: Money
 
 
