@@ -338,6 +338,7 @@ class BatchOutput:
     rows: list[dict[str, object]]
     good: int
     bad: int
+    note: str = ""  # how the file was read, when the user should know (a Windows-1252 file)
 
     def csv(self) -> str:
         return results_csv(self.rows)
@@ -388,13 +389,13 @@ def run_batch(
     coverage: CoverageTable | None = None,
 ) -> BatchOutput:
     """A CSV upload to its result rows; raises BatchInputError when the file as a whole is unusable."""
-    text = decode_csv(raw) if isinstance(raw, bytes) else raw
+    text, note = decode_csv(raw) if isinstance(raw, bytes) else (raw, "")
     if isinstance(raw, str) and len(raw.encode("utf-8")) > MAX_CSV_BYTES:
         raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files")
     parsed = read_rows(text)
     out = list(iter_results(parsed.rows, prices or example_price_list(), progress, coverage))
     bad = sum(1 for r in out if r["error"])
-    return BatchOutput(out, len(out) - bad, bad)
+    return BatchOutput(out, len(out) - bad, bad, note)
 
 
 def _read_head(path: str, limit: int, what: str) -> bytes:
@@ -431,12 +432,15 @@ def run_batch_cli(
                 raise BatchInputError(f"{coverage_path}: {e}") from None
         raw = _read_head(csv_path, MAX_CSV_BYTES, "the file")
         try:
-            parsed = read_rows(decode_csv(raw))
+            text, note = decode_csv(raw)
+            parsed = read_rows(text)
         except BatchInputError as e:
             raise BatchInputError(f"{csv_path}: {e}") from None
     except BatchInputError as e:
         print(str(e), file=stderr)
         return 2
+    if note:
+        print(f"{csv_path}: {note}", file=stderr)
     good, bad = stream_results_csv(parsed.rows, prices, stdout, coverage=coverage)
     print(f"{good + bad} rows: {good} estimated, {bad} with errors", file=stderr)
     return 0

@@ -248,14 +248,27 @@ def coverage_from_json(raw: bytes | str, label: str = "coverage file") -> Covera
 # ---------------------------------------------------------------- reading the CSV
 
 
-def decode_csv(raw: bytes) -> str:
-    """Text of an uploaded CSV: UTF-8 (with or without BOM), else Windows-1252 as spreadsheets save it."""
+# A UTF-8 character of two to four bytes: a file holding one is UTF-8 somewhere, so it is never read as Windows-1252.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+WINDOWS_NOTE = "The file is not UTF-8, so it was read as Windows-1252 (as Excel saves 'CSV'); check names with accents."
+
+
+def decode_csv(raw: bytes) -> tuple[str, str]:
+    """Text of an uploaded CSV and a note for the user: UTF-8 (with or without BOM); Windows-1252, as spreadsheets
+    save it, only for a file with no UTF-8 in it anywhere (and the note says so); a file mixing the two is refused,
+    since either reading would change some of its names."""
     if len(raw) > MAX_CSV_BYTES:
         raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as e:
+        if raw.startswith(b"\xef\xbb\xbf") or _UTF8_MULTIBYTE.search(raw):
+            line = raw[: e.start].count(b"\n") + 1
+            raise BatchInputError(
+                f"the file mixes text encodings (UTF-8, and another from line {line}); save it again as "
+                "'CSV UTF-8' and upload that"
+            ) from None
+        return raw.decode("cp1252", errors="replace"), WINDOWS_NOTE
 
 
 @dataclass(slots=True)

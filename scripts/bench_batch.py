@@ -91,7 +91,7 @@ def run(n: int) -> None:
             marks.append((done, _rss_mb()))
 
     t0 = time.perf_counter()
-    parsed = read_rows(decode_csv(raw))
+    parsed = read_rows(decode_csv(raw)[0])
     t1 = time.perf_counter()
     sink = _Sink()
     good, bad = stream_results_csv(parsed.rows, prices, sink, progress)

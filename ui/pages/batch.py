@@ -212,6 +212,8 @@ def _problems(output: BatchOutput) -> pd.DataFrame:
 
 def _results(output: BatchOutput, text: str) -> None:
     total = output.good + output.bad
+    if output.note:
+        st.info(output.note, icon=":material/info:")
     c1, c2, c3 = st.columns(3)
     c1.metric("Rows", f"{total:,}", border=True)
     c2.metric("Estimated", f"{output.good:,}", border=True)
