@@ -52,7 +52,7 @@ def usd(value: object) -> str:
     return fmt_usd(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:&"
 
 
 _AUTOLINK = re.compile(r"(://|(?i:www)\.|@)")
