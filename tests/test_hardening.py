@@ -274,7 +274,6 @@ def test_a_batch_file_mixing_encodings_is_refused_and_a_windows_file_is_read_and
     assert text.startswith("patient_ref") and note == ""
 
 
-
 # ---------------------------------------------------------------- 7. character references in shown text
 
 
@@ -293,3 +292,46 @@ def test_a_character_reference_in_a_name_is_shown_as_typed_not_decoded() -> None
     at.run()
     shown = [str(w.value) for w in at.warning if "E" in str(w.value) and "not available" in str(w.value)]
     assert shown and all("\\&lt;E\\&gt;" in w for w in shown), shown
+
+
+# ---------------------------------------------------------------- 6. the server log after clearing tick boxes
+
+
+def test_cleared_tick_boxes_leave_nothing_in_the_server_log() -> None:
+    """Select the coverage table's tick boxes and press Delete: Streamlit's editor logged 18 tracebacks (~72 KB)
+    on every later rerun, trying to put None into the table's bool columns."""
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("streamlit.elements.widgets.data_editor")
+    handler = Keep(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state["sec_insurance"] = True
+        at.query_params["plan"] = "ppo_copays"
+        at.run()
+        key = next(d.key for d in at.data_editor if d.key.startswith("rules_editor"))
+        rows = len(at.session_state["rules_base"])
+        cleared = {"covered": None, "deductible_applies": None, "prior_auth": None}
+        at.session_state[key] = {
+            "edited_rows": dict.fromkeys(range(rows), cleared),
+            "added_rows": [],
+            "deleted_rows": [],
+        }
+        at.run()
+        at.run()
+        at.run()
+    finally:
+        logger.removeHandler(handler)
+    assert not at.exception
+    assert records == [], [r.getMessage() for r in records]
+    services = at.session_state["current_scenario"].coverage.services
+    assert not any(r.covered or r.prior_auth or r.deductible_applies for r in services.values())

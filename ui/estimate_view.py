@@ -1125,6 +1125,8 @@ def render() -> None:
     S.init_state(ss, dt.date.today(), st.query_params.to_dict())
     if ss.get(RESEND_KEY):
         S.resend_inputs(ss)
+    for name in S.TABLES:
+        S.settle_cleared_ticks(ss, name)
     S.remount_tables(ss)
     scenario, result, problems = current()
     ss[STALE_KEY] = bool(problems)

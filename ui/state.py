@@ -795,6 +795,22 @@ def is_current_section(state: State, name: str, key: str) -> bool:
     return key == section_key(state, name)
 
 
+def settle_cleared_ticks(state: State, name: str) -> None:
+    """Give a table a fresh editor when its edits hold a cleared tick box.
+
+    A tick box cleared with Delete (or a paste) reaches the editor's state as None, which Streamlit's editor cannot
+    put into the table's bool column: it logged a warning with a traceback for each such cell on every later rerun.
+    The edit is kept (a cleared box is unticked, `apply_editor_delta`) and the fresh editor starts without it."""
+    delta = state.get(editor_key(state, name))
+    if not isinstance(delta, dict):
+        return
+    base = state[f"{name}_base"]
+    ticks = {c for c in base.columns if pd.api.types.is_bool_dtype(base[c].dtype)}
+    rows = [*(delta.get("edited_rows") or {}).values(), *(delta.get("added_rows") or [])]
+    if any(col in ticks and _blank(value) for row in rows for col, value in row.items()):
+        fresh_editor(state, name)
+
+
 def fresh_editor(state: State, name: str) -> None:
     """Keep the table as edited and give it a fresh editor (a new key), which the browser draws from the saved
     table instead of from edits it may have lost (see `estimate_view._remember_section`)."""
