@@ -650,6 +650,7 @@ def test_cleared_tick_boxes_in_the_coverage_table_are_unticked_not_a_crash() -> 
     assert at.session_state["current_scenario"].coverage.services["consult"].covered
     key = next(d.key for d in at.data_editor if d.key.startswith("rules_editor"))
     consult = list(at.session_state["rules_base"]["service"]).index("consult")
+    copay = Decimal(str(at.session_state["rules_base"]["copay"][consult])).quantize(Decimal("0.01"))
     cleared = {"covered": None, "deductible_applies": None, "prior_auth": None, "copay": None}
     at.session_state[key] = {"edited_rows": {consult: cleared}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -660,7 +661,6 @@ def test_cleared_tick_boxes_in_the_coverage_table_are_unticked_not_a_crash() -> 
     # The consult was a copay; now it is the patient's to pay in full (the preset covers no IV line, so nothing
     # else moves).
     charge = next(f.charge for f in at.session_state["current_scenario"].fees if f.service == "consult")
-    copay = Decimal(str(at.session_state["rules_base"]["copay"][consult])).quantize(Decimal("0.01"))
     assert _usd(_metric(at, "You pay")) - before == charge - copay
 
 
