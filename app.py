@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Ketamine & SPRAVATO cost estimator", page_icon=":material/calculate:", layout="wide")
+from ui.icon import page_icon
+
+st.set_page_config(page_title="Ketamine & SPRAVATO cost estimator", page_icon=page_icon(), layout="wide")
 
 PAGES = [
     st.Page("ui/pages/estimate.py", title="Estimate", icon=":material/calculate:", default=True),

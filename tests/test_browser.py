@@ -385,3 +385,20 @@ def test_four_scenarios_fit_a_phone_on_the_compare_page(page: object, app_url: s
     assert state["page"] <= 360, state
     assert state["scrolled"] > 0, state  # the example scenarios' first table is wider than 360 px
     assert abs(state["after"] - state["before"]) < 1, state
+
+
+def test_nothing_any_page_loads_comes_from_outside_the_computer(page: object, app_url: str) -> None:
+    """The page icon was a Material icon name, which made the browser fetch it from Google's font servers."""
+    require_chromium()
+    outside: list[str] = []
+
+    def note(request: object) -> None:
+        url = request.url  # type: ignore[attr-defined]
+        if not url.startswith((app_url, "data:", "blob:", "about:")):
+            outside.append(url)
+
+    page.on("request", note)  # type: ignore[attr-defined]
+    for path in ("", "compare", "good_faith_estimate", "batch", "sources"):
+        page.goto(f"{app_url}/{path}", wait_until="networkidle")  # type: ignore[attr-defined]
+        page.wait_for_selector('[data-testid="stMainBlockContainer"]')  # type: ignore[attr-defined]
+    assert outside == []
