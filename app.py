@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.errors import run_safely
 from ui.icon import page_icon
 
 st.set_page_config(page_title="Ketamine & SPRAVATO cost estimator", page_icon=page_icon(), layout="wide")
@@ -14,4 +15,4 @@ PAGES = [
     st.Page("ui/pages/sources.py", title="Sources", icon=":material/menu_book:"),
 ]
 
-st.navigation(PAGES, position="top").run()
+run_safely(st.navigation(PAGES, position="top").run)

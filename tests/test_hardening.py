@@ -335,3 +335,53 @@ def test_cleared_tick_boxes_leave_nothing_in_the_server_log() -> None:
     assert records == [], [r.getMessage() for r in records]
     services = at.session_state["current_scenario"].coverage.services
     assert not any(r.covered or r.prior_auth or r.deductible_applies for r in services.values())
+
+
+# ---------------------------------------------------------------- an unexpected error on a page
+
+
+def test_an_unexpected_page_error_logs_where_it_happened_never_its_message() -> None:
+    """A crash message that held patient text reached the server console in full."""
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    def crashing_page() -> None:
+        from ui.errors import run_safely
+
+        def page() -> None:
+            raise ValueError("Jane Doe, born 1980-01-01, F33.1, owes $4,000")
+
+        run_safely(page)
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record) + (str(record.exc_info) if record.exc_info else ""))
+
+    handler = Keep()
+    for name in ("estimator.app", "streamlit"):
+        logging.getLogger(name).addHandler(handler)
+    try:
+        at = AppTest.from_function(crashing_page, default_timeout=30).run()
+    finally:
+        for name in ("estimator.app", "streamlit"):
+            logging.getLogger(name).removeHandler(handler)
+    assert not at.exception
+    assert next(e.value for e in at.error).startswith("Something went wrong on this page")
+    assert any(r.startswith("page error: ValueError in ") for r in records), records
+    assert not any("Jane" in r or "F33" in r or "4,000" in r for r in records), records
+
+
+def test_where_an_error_happened_names_the_projects_own_line_and_not_the_message() -> None:
+    from ui.errors import where
+
+    def fail() -> None:
+        raise KeyError("Jane Doe")
+
+    try:
+        fail()
+    except KeyError as error:
+        line = error.__traceback__.tb_next.tb_lineno  # type: ignore[union-attr]
+        assert where(error) == f"KeyError in fail (tests/test_hardening.py:{line})"
