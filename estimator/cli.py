@@ -49,8 +49,14 @@ def summary_text(scenario: Scenario, result: Result) -> str:
     return "\n".join(lines)
 
 
+# Characters that some line readers (Python's str.splitlines among them) take as the end of a line: written as
+# JSON escapes, so a name holding one can never split a result line in two.
+_LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _dumps(data: object) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    """One JSON line, UTF-8 text kept as it is but for the line ends above."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).translate(_LINE_ENDS)
 
 
 def _lines(stdin: BinaryIO, limit: int) -> Iterator[bytes | None]:

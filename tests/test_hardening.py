@@ -385,3 +385,18 @@ def test_where_an_error_happened_names_the_projects_own_line_and_not_the_message
     except KeyError as error:
         line = error.__traceback__.tb_next.tb_lineno  # type: ignore[union-attr]
         assert where(error) == f"KeyError in fail (tests/test_hardening.py:{line})"
+
+
+def test_a_json_line_never_holds_a_character_line_readers_split_on() -> None:
+    """Found by the CLI fuzzer: a field named with U+0085 came back raw in the error's `loc`, and a reader that
+    splits lines on it (Python's str.splitlines) read two lines for one."""
+    import io as _io
+
+    from estimator.cli import run_jsonl
+
+    line = json.dumps(SCENARIO | {"\x85\u2028\u2029": None}, ensure_ascii=False).encode("utf-8")
+    out = _io.BytesIO()
+    run_jsonl(_io.BytesIO(line + b"\n" + line + b"\n"), out)
+    text = out.getvalue().decode("utf-8")
+    assert len(text.splitlines()) == 2
+    assert json.loads(text.splitlines()[0])["errors"][0]["loc"] == "\x85\u2028\u2029"
