@@ -137,6 +137,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def _exact_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly. An exponent far beyond any amount, day or count (1e999999)
+    is refused here: turned into a whole number for a count it would take minutes."""
+    number = Decimal(text)
+    if not -40 <= number.adjusted() <= 40:
+        raise ValueError(text)
+    return number
+
+
 def parse_json(text: str | bytes, *, exact: bool = False) -> Any:
     """Parse JSON as data only; raises ValueError with a plain-English reason. `exact` reads numbers with a
     fraction as Decimal (for amounts), not float.
@@ -150,7 +159,7 @@ def parse_json(text: str | bytes, *, exact: bool = False) -> Any:
         return json.loads(
             text.decode("utf-8") if isinstance(text, bytes) else text,
             object_pairs_hook=_unique_keys,
-            parse_float=Decimal if exact else float,
+            parse_float=_exact_number if exact else float,
         )
     except json.JSONDecodeError as e:
         # e.msg may end in "starting at" ("Unterminated string starting at"): the place reads as its own part
