@@ -93,7 +93,8 @@ def run_jsonl(stdin: BinaryIO, stdout: BinaryIO) -> None:
                 out = _errors("the line is not UTF-8 text")
             except ScenarioError as e:
                 out = {"errors": [{"loc": p.loc, "message": p.message} for p in e.problems]}
-        stdout.write(_dumps(out).encode("utf-8") + b"\n")
+        # backslashreplace writes a lone surrogate (a key "\ud800" quoted in a message) as its JSON escape
+        stdout.write(_dumps(out).encode("utf-8", "backslashreplace") + b"\n")
 
 
 def _utf8(stream: TextIO) -> TextIO:
@@ -161,7 +162,7 @@ def _main(argv: Sequence[str] | None) -> int:
         scenario = scenario_from_json(text)
     except ScenarioError as e:
         for p in e.problems:
-            print(str(p), file=err)
+            print(printable(str(p)), file=err)  # a field path can be any key the file has
         return 2
     result = estimate(scenario)
     if args.summary:
