@@ -11,17 +11,22 @@ from estimator.result import Result
 
 # What a spreadsheet may read as the start of a formula, full-width forms included (some read ＝ as =).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_LINE_BREAKS = str.maketrans(dict.fromkeys("\r\n\x0b\x0c\x85\u2028\u2029", " "))
+# Line breaks inside a cell become spaces; other control characters go (a leading NUL hid a formula start from
+# the check below, and LibreOffice then computed it).
+_CONTROLS = (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0))  # tab stays
+_CELL_TEXT = str.maketrans(
+    dict.fromkeys("\r\n\x0b\x0c\x85\u2028\u2029", " ") | dict.fromkeys(map(chr, _CONTROLS))
+)
 
 
 def csv_safe(value: object) -> str:
     """A text cell that a spreadsheet will neither run as a formula (a quote is put before a formula start) nor
     split into rows (line breaks inside become spaces: a bare CR is not quoted by the csv module, and a reader
-    that splits on it would start a new row with whatever follows). Every CSV writer goes through this."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
-    return text.translate(_LINE_BREAKS)
+    that splits on it would start a new row with whatever follows); control characters are left out. Every CSV
+    writer goes through this."""
+    raw = "" if value is None else str(value)
+    text = raw.translate(_CELL_TEXT)
+    return "'" + text if raw.startswith(_FORMULA_START) or text.startswith(_FORMULA_START) else text
 
 
 SCHEDULE_COLUMNS = [
