@@ -248,21 +248,40 @@ def coverage_from_json(raw: bytes | str, label: str = "coverage file") -> Covera
 # ---------------------------------------------------------------- reading the CSV
 
 
-# A UTF-8 character of two to four bytes: a file holding one is UTF-8 somewhere, so it is never read as Windows-1252.
+# A UTF-8 character of two to four bytes, and the ranges in which one is a real sign of UTF-8 text: letters with
+# accents, Greek, Cyrillic, Hebrew, Arabic, punctuation, currency, CJK and Hangul. A Windows-1252 file can hold a
+# byte pair that is valid UTF-8 by chance ("É–" is C9 96, U+0256), but it falls outside these.
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_TEXT_RANGES = ((0xA0, 0x24F), (0x370, 0x6FF), (0x2000, 0x20CF), (0x3000, 0x9FFF), (0xAC00, 0xD7AF))
 WINDOWS_NOTE = "The file is not UTF-8, so it was read as Windows-1252 (as Excel saves 'CSV'); check names with accents."
 
 
+def _has_utf8_text(raw: bytes) -> bool:
+    for m in _UTF8_MULTIBYTE.finditer(raw):
+        try:
+            code = ord(m.group().decode("utf-8"))
+        except (UnicodeDecodeError, TypeError):
+            continue
+        if any(lo <= code <= hi for lo, hi in _TEXT_RANGES):
+            return True
+    return False
+
+
 def decode_csv(raw: bytes) -> tuple[str, str]:
-    """Text of an uploaded CSV and a note for the user: UTF-8 (with or without BOM); Windows-1252, as spreadsheets
-    save it, only for a file with no UTF-8 in it anywhere (and the note says so); a file mixing the two is refused,
-    since either reading would change some of its names."""
+    """Text of an uploaded CSV and a note for the user: UTF-8 (with or without BOM) or UTF-16 with its BOM (Excel's
+    "Unicode text"); Windows-1252, as spreadsheets save it, only for a file with no UTF-8 text in it anywhere (and
+    the note says so); a file mixing the two is refused, since either reading would change some of its names."""
     if len(raw) > MAX_CSV_BYTES:
         raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), ""
+        except UnicodeDecodeError:
+            raise BatchInputError("the file starts as UTF-16 text but is not; save it again as 'CSV UTF-8'") from None
     try:
         return raw.decode("utf-8-sig"), ""
     except UnicodeDecodeError as e:
-        if raw.startswith(b"\xef\xbb\xbf") or _UTF8_MULTIBYTE.search(raw):
+        if raw.startswith(b"\xef\xbb\xbf") or _has_utf8_text(raw):
             line = raw[: e.start].count(b"\n") + 1
             raise BatchInputError(
                 f"the file mixes text encodings (UTF-8, and another from line {line}); save it again as "
@@ -351,6 +370,8 @@ def money_cell(cells: dict[str, str], col: str, problems: list[str], default: st
     if col == "coinsurance_pct":
         text = text.removesuffix("%")
     try:
+        if not _NUMBER.fullmatch(text):  # Decimal() also reads other scripts' digits and "3_00"
+            raise InvalidOperation
         value = Decimal(text)
     except InvalidOperation:
         problems.append(f"{col}: {show_cell(raw)} is not a number")
@@ -359,6 +380,9 @@ def money_cell(cells: dict[str, str], col: str, problems: list[str], default: st
         problems.append(f"{col}: {show_cell(raw)} is not a number")
         return None
     return value
+
+
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # a plain number as written in a cell, digits 0-9
 
 
 def choice_cell(cells: dict[str, str], col: str, allowed: dict[str, str], problems: list[str], hint: str) -> str | None:
@@ -381,8 +405,8 @@ def whole_number_cell(cells: dict[str, str], col: str, problems: list[str]) -> i
     return int(raw)
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # M/D/YYYY, as US spreadsheets write dates
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")  # M/D/YYYY, as US spreadsheets write dates
 
 
 def date_cell(cells: dict[str, str], col: str, problems: list[str]) -> dt.date | None:
@@ -417,8 +441,8 @@ _MONTHS = (
     "november",
     "december",
 )
-_DAY_MONTH = re.compile(r"(\d{1,2})-([a-z]{3,9})")  # 1-Jan: how a spreadsheet shows 01-01 once it took it for a date
-_MONTH_DAY = re.compile(r"([a-z]{3,9})-(\d{1,2})")  # Jan-01
+_DAY_MONTH = re.compile(r"([0-9]{1,2})-([a-z]{3,9})")  # 1-Jan: how a spreadsheet shows 01-01 once it took it for a date
+_MONTH_DAY = re.compile(r"([a-z]{3,9})-([0-9]{1,2})")  # Jan-01
 
 
 def _month_number(name: str) -> int | None:

@@ -33,7 +33,7 @@ def _to_cents(value: Decimal) -> Decimal:
 def _ascii_number(value: object) -> object:
     """Numbers are written with the digits 0-9: Decimal() also reads other scripts' digits ("٢٠٠٠٠" is 20000), which
     a person checking the file would not read as the amount the estimate uses."""
-    if isinstance(value, str) and not value.isascii():
+    if isinstance(value, str) and (not value.isascii() or "_" in value):  # Decimal() reads "3_00" as 300 too
         raise ValueError("use the digits 0-9 for numbers, for example 1500 or 1500.00")
     return value
 
