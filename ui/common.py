@@ -52,7 +52,7 @@ def usd(value: object) -> str:
     return fmt_usd(value if isinstance(value, Decimal) else Decimal(str(value)))
 
 
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:&"
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:&="  # "=" under a line makes it a heading
 
 
 _AUTOLINK = re.compile(r"(://|(?i:www)\.|@)")
@@ -68,6 +68,7 @@ def plain(text: object) -> str:
     """User or data text made safe for Streamlit's Markdown: every special character escaped, and web or e-mail
     addresses broken by an invisible space so they are not turned into links."""
     text = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u200b" + m.group(0)[-1], str(text))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # Markdown reads a bare CR as a line end too
     out = []
     for ch in text:
         if ch in _MD_SPECIAL:
