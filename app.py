@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui.errors import run_safely
+from ui.errors import redact_streamlit_logs, run_safely
 from ui.icon import page_icon
 
+redact_streamlit_logs()
 st.set_page_config(page_title="Ketamine & SPRAVATO cost estimator", page_icon=page_icon(), layout="wide")
 
 PAGES = [
