@@ -33,7 +33,8 @@ SCENARIO = {
         "once": [],
         "sessions": [
             {"day": 0, "phase": "x\r=1+1", "services": [{"service": "iv_infusion"}]},
-            {"day": 7, "phase": "treatment", "services": [{"service": "iv_infusion"}]},
+            {"day": 7, "phase": "\x00=2+2", "services": [{"service": "iv_infusion"}]},
+            {"day": 10, "phase": "\uff1d3+3", "services": [{"service": "iv_infusion"}]},
         ],
     },
     "fees": [{"service": "iv_infusion", "code": "99205\r=1+1", "description": "a\nb", "charge": "500"}],
@@ -71,10 +72,12 @@ def _no_live_cell(text: str, rows: int) -> list[list[str]]:
 def test_a_carriage_return_in_a_code_or_phase_neither_splits_the_row_nor_starts_a_formula() -> None:
     result = estimate(scenario_from_json(json.dumps(SCENARIO)))
     text = schedule_csv(result)
-    parsed = _no_live_cell(text, 1 + 2)
+    parsed = _no_live_cell(text, 1 + 3)
     header = parsed[0]
     assert parsed[1][header.index("code")] == "99205 =1+1"
     assert parsed[1][header.index("phase")] == "x =1+1"
+    assert parsed[2][header.index("phase")] == "'=2+2"  # a leading NUL hid the formula start (review)
+    assert parsed[3][header.index("phase")] == "'\uff1d3+3"
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
@@ -105,6 +108,7 @@ def test_libreoffice_reads_the_exports_without_computing_a_formula(tmp_path: Pat
             "soffice",
             f"-env:UserInstallation=file://{tmp_path}/profile",
             "--headless",
+            "--infilter=CSV:44,34,76,1",  # read as UTF-8, so the full-width cells reach Calc as themselves
             "--convert-to",
             "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false",
             "--outdir",
@@ -118,10 +122,10 @@ def test_libreoffice_reads_the_exports_without_computing_a_formula(tmp_path: Pat
     assert done.returncode == 0, done.stderr
     rendered = (tmp_path / "out" / "schedule.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(rendered, newline="")))
-    assert len(rows) == 3, rows  # the header and two lines: nothing split
+    assert len(rows) == 4, rows  # the header and three lines: nothing split
     cells = [c for row in rows for c in row]
-    assert "2" not in cells  # '=1+1' was never computed
-    assert any("=1+1" in c for c in cells)  # and the text is still there
+    assert not {"2", "4", "6"} & set(cells)  # '=1+1', '=2+2' and '＝3+3' were never computed
+    assert any("=1+1" in c for c in cells) and any("\uff1d3+3" in c for c in cells)  # the text is still there
 
 
 # ---------------------------------------------------------------- 2, 3. --jsonl: per-line limit, undecodable bytes
@@ -142,7 +146,7 @@ def test_jsonl_keeps_every_line_with_a_bad_byte_and_oversized_lines_under_a_stri
     assert sorted(bad) == [499, 700, 900]
     assert "UTF-8" in bad[499]["errors"][0]["message"]
     assert "5,000,000 bytes" in bad[700]["errors"][0]["message"]
-    assert all(json.loads(line)["totals"]["sessions"] == 2 for i, line in enumerate(out) if i not in bad)
+    assert all(json.loads(line)["totals"]["sessions"] == 3 for i, line in enumerate(out) if i not in bad)
 
 
 def test_jsonl_reads_huge_lines_in_bounded_memory(tmp_path: Path) -> None:
@@ -400,3 +404,103 @@ def test_a_json_line_never_holds_a_character_line_readers_split_on() -> None:
     text = out.getvalue().decode("utf-8")
     assert len(text.splitlines()) == 2
     assert json.loads(text.splitlines()[0])["errors"][0]["loc"] == "\x85\u2028\u2029"
+
+
+# ---------------------------------------------------------------- from the review of the fixes
+
+
+def test_a_huge_exponent_is_refused_at_once_not_computed_for_minutes() -> None:
+    """'1e999999999' read exactly became a whole number of a billion digits for horizon_weeks: the CLI hung."""
+    for text in ('{"horizon_weeks": 1e999999999}', '{"version": 2, "fees": [{"charge": 1e-999999999}]}'):
+        done = _cli("estimate", "--jsonl", stdin=(text + "\n").encode())  # a hang fails by the timeout
+        assert done.returncode == 0 and b"far too long" in done.stdout, done.stdout
+
+
+def test_a_lone_surrogate_in_a_duplicate_key_is_an_errors_line_not_a_traceback() -> None:
+    done = _cli("estimate", "--jsonl", stdin=b'{"\\ud800":1,"\\ud800":2}\n{}\n')
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    lines = done.stdout.decode("utf-8").splitlines()
+    assert len(lines) == 2 and all(json.loads(line)["errors"] for line in lines)
+
+
+def test_error_lines_on_the_terminal_leave_out_control_characters(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(SCENARIO | {"\x1b]0;pwned\x07\x1b[2J\u202eevil": 1}), encoding="utf-8")
+    done = _cli("estimate", str(path))
+    assert done.returncode == 2
+    assert b"\x1b" not in done.stderr and b"\x07" not in done.stderr and "\u202e".encode() not in done.stderr
+    assert b"]0;pwned[2Jevil: this field is not expected here" in done.stderr
+
+
+def test_an_error_in_a_widget_callback_is_logged_without_its_message() -> None:
+    """Callbacks run before the page, outside run_safely: Streamlit logged their whole exception."""
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    def page_with_a_failing_button() -> None:
+        import streamlit as st
+
+        from ui.errors import redact_streamlit_logs
+
+        redact_streamlit_logs()
+
+        def fail() -> None:
+            raise ValueError("patient Jane Doe, diagnosis F33.1")
+
+        st.button("Go", on_click=fail)
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage() + (repr(record.exc_info) if record.exc_info else ""))
+
+    at = AppTest.from_function(page_with_a_failing_button, default_timeout=30).run()
+    loggers = [logging.getLogger(n) for n in list(logging.Logger.manager.loggerDict) if n.startswith("streamlit")]
+    handler = Keep()
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        at.button[0].click().run()
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    assert records, "Streamlit logs an error raised in a callback"
+    assert any("ValueError in fail" in r and "details withheld" in r for r in records), records
+    assert not any("Jane" in r or "F33" in r for r in records), records
+
+
+def test_batch_cells_take_the_digits_0_9_only() -> None:
+    header = ",".join(INPUT_COLUMNS)
+    rows = [
+        "b,spravato_6m,\u0663/\u0662/\u0662\u0660\u0662\u0666,commercial,in,1500,0,20,,0,,no",
+        "c,spravato_6m,2026-03-02,commercial,in,\uff11\uff15\uff10\uff10,0,2_0,,0,,no",
+    ]
+    out = run_batch("\n".join([header, *rows]) + "\n")
+    assert out.bad == 2
+    assert str(out.rows[0]["error"]).startswith("start_date:")
+    assert "deductible:" in str(out.rows[1]["error"]) and "coinsurance_pct:" in str(out.rows[1]["error"])
+    data = copy.deepcopy(SCENARIO)
+    data["fees"][0]["charge"] = "3_00"
+    with pytest.raises(ScenarioError, match="digits 0-9"):
+        scenario_from_json(json.dumps(data))
+
+
+def test_a_windows_file_with_byte_pairs_that_look_like_utf8_is_read_and_utf16_is_read_too() -> None:
+    header = "patient_ref,course_preset,start_date,coverage_kind\n"
+    # É– is C9 96 and ß’ DF 92, valid UTF-8 by chance; the é of José is not, so the file is not UTF-8
+    text = header + "José,iv6,2027-01-04,self_pay\nRENÉ–ANNE ß’,iv6,2027-01-04,self_pay\n"
+    decoded, note = decode_csv(text.encode("cp1252"))
+    assert decoded == text and note
+    decoded, note = decode_csv(text.encode("utf-16"))  # Excel's "Unicode text", with its BOM
+    assert decoded == text and note == ""
+
+
+def test_user_text_never_becomes_a_heading() -> None:
+    from ui.common import plain
+
+    for text in ("Prog\n=", "Prog\r===", "Prog\r\n---"):
+        shown = plain(text)
+        assert "\\=" in shown or "\\-" in shown, shown
+        assert "\r" not in shown
