@@ -504,3 +504,15 @@ def test_user_text_never_becomes_a_heading() -> None:
         shown = plain(text)
         assert "\\=" in shown or "\\-" in shown, shown
         assert "\r" not in shown
+
+
+def test_the_shipped_config_keeps_data_local_and_csv_safe() -> None:
+    """Streamlit's own table download wrote a batch reference '=HYPERLINK(...)' as it was (review): it is off, so
+    every CSV comes from the app's own writers; usage statistics and error details stay off too."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["address"] == "127.0.0.1"
