@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,14 +96,35 @@ def test_every_csv_writer_neutralizes_every_text_cell() -> None:
     assert parsed[1][1] == "'\uff1dHYPERLINK(1)"
 
 
+def _batch_export() -> str:
+    """A batch results CSV whose references start formulas, plain and full-width (cells can't hold line breaks)."""
+    refs = ["=1+1", "@SUM(2;2)", "+3+3", "\uff1d3+3"]
+    rows = "".join(f"{ref},iv6,2027-01-04,self_pay\n" for ref in refs)
+    return run_batch("patient_ref,course_preset,start_date,coverage_kind\n" + rows).csv()
+
+
+def _schedule_export() -> str:
+    return schedule_csv(estimate(scenario_from_json(json.dumps(SCENARIO))))
+
+
 @pytest.mark.skipif(
     shutil.which("soffice") is None and not os.environ.get("CI"), reason="LibreOffice is not installed (CI installs it)"
 )
-def test_libreoffice_reads_the_exports_without_computing_a_formula(tmp_path: Path) -> None:
-    """A spreadsheet program, not only Python's csv module: LibreOffice computed '=1+1' from the old schedule CSV."""
-    result = estimate(scenario_from_json(json.dumps(SCENARIO)))
-    source = tmp_path / "schedule.csv"
-    source.write_text(schedule_csv(result), encoding="utf-8")
+@pytest.mark.parametrize(
+    ("export", "column", "shown"),
+    [
+        (_schedule_export, "phase", ["x =1+1", "'=2+2", "'\uff1d3+3"]),
+        (_schedule_export, "code", ["99205 =1+1"] * 3),
+        (_batch_export, "patient_ref", ["'=1+1", "'@SUM(2;2)", "'+3+3", "'\uff1d3+3"]),
+    ],
+)
+def test_libreoffice_reads_the_exports_without_computing_a_formula(
+    export: Any, column: str, shown: list[str], tmp_path: Path
+) -> None:
+    """A spreadsheet program, not only Python's csv module: LibreOffice computed '=1+1' from the old schedule CSV.
+    Every cell comes back as the text written, on its own row: none computed, none split."""
+    source = tmp_path / "export.csv"
+    source.write_text(export(), encoding="utf-8")
     done = subprocess.run(
         [
             "soffice",
@@ -120,12 +142,9 @@ def test_libreoffice_reads_the_exports_without_computing_a_formula(tmp_path: Pat
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    rendered = (tmp_path / "out" / "schedule.csv").read_text(encoding="utf-8")
-    rows = list(csv.reader(io.StringIO(rendered, newline="")))
-    assert len(rows) == 4, rows  # the header and three lines: nothing split
-    cells = [c for row in rows for c in row]
-    assert not {"2", "4", "6"} & set(cells)  # '=1+1', '=2+2' and '＝3+3' were never computed
-    assert any("=1+1" in c for c in cells) and any("\uff1d3+3" in c for c in cells)  # the text is still there
+    rendered = (tmp_path / "out" / "export.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(rendered, newline="")))
+    assert [row[column] for row in rows] == shown
 
 
 # ---------------------------------------------------------------- 2, 3. --jsonl: per-line limit, undecodable bytes
