@@ -9,7 +9,7 @@ from decimal import Decimal
 from estimator.models import Accounts, TimeOff, Travel
 from estimator.money import ZERO, fmt_usd, pct_of, round_cents
 from estimator.reference import decimal_for_year, known_years
-from estimator.warnings import WarningLog
+from estimator.warning_log import WarningLog
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from estimator.models import Coverage, ServiceRule, Tier
 from estimator.money import ZERO, pct_of
 from estimator.text import count
-from estimator.warnings import WarningLog
+from estimator.warning_log import WarningLog
 
 
 def plan_year_of(day: dt.date, month: int, mday: int) -> dt.date:

@@ -42,7 +42,6 @@ from estimator.batch_input import (
 from estimator.batch_input import column_help as _column_help
 from estimator.engine import estimate
 from estimator.exports import write_csv
-from estimator.io import ScenarioError, problems_from, scenario_from_data
 from estimator.models import LATEST_VERSION, Custom, Scenario, StateCode, Tier
 from estimator.presets import (
     CoursePreset,
@@ -53,6 +52,7 @@ from estimator.presets import (
     program_templates,
 )
 from estimator.result import Result
+from estimator.scenario_io import ScenarioError, problems_from, scenario_from_data
 
 PROGRAM_TEMPLATE = "withme_medication"
 

@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from estimator.exports import write_csv
-from estimator.io import parse_json, problems_from
 from estimator.models import Fee, Package, ServiceId, ServiceRule, parse_month_day
 from estimator.presets import PricedFee, PricedPackage, example_prices
+from estimator.scenario_io import parse_json, problems_from
 
 MEGABYTE = 1_000_000  # as Streamlit counts an upload limit: its "2MB" refuses 2,010,000 bytes
 MAX_CSV_BYTES = 2 * MEGABYTE  # about 25,000 typical rows

@@ -13,10 +13,10 @@ from typing import BinaryIO, TextIO
 
 from estimator.engine import estimate
 from estimator.financing import interest_words
-from estimator.io import ScenarioError, scenario_from_json
 from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.result import Result, result_to_json
+from estimator.scenario_io import ScenarioError, scenario_from_json
 from estimator.text import printable
 
 MAX_FILE_BYTES = 5_000_000

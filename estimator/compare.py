@@ -14,11 +14,11 @@ from typing import Any
 
 from estimator.adjudication import plan_year_of
 from estimator.engine import estimate
-from estimator.io import scenario_from_data
 from estimator.models import LATEST_VERSION, Scenario, billed_services
 from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.result import Result
+from estimator.scenario_io import scenario_from_data
 from estimator.timeline import average_per_session
 
 Z = Decimal("0.00")

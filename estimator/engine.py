@@ -24,7 +24,7 @@ from estimator.reference import latest_decimal
 from estimator.result import Line, PhaseTotal, PlanYearTotal, Result, Session, Totals
 from estimator.schedule import build_calendar
 from estimator.text import count, fmt_day, join_words
-from estimator.warnings import Warning, WarningLog
+from estimator.warning_log import Warning, WarningLog
 
 
 def _sum(values: list[Decimal]) -> Decimal:

@@ -18,7 +18,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
-from estimator.io import Problem, parse_json, problems_from
 from estimator.models import LATEST_VERSION, Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
 from estimator.money import ZERO, usd_whole
 from estimator.pdf import (
@@ -38,6 +37,7 @@ from estimator.presets import course_preset, example_prices
 from estimator.pricing import package_flags
 from estimator.reference import latest_decimal
 from estimator.result import Result
+from estimator.scenario_io import Problem, parse_json, problems_from
 from estimator.text import count, fmt_day
 
 CMS_URL = "www.cms.gov/nosurprises"

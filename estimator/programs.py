@@ -9,7 +9,7 @@ from estimator.models import SavingsProgram
 from estimator.money import ZERO
 from estimator.reference import state_name
 from estimator.text import join_words
-from estimator.warnings import WarningLog
+from estimator.warning_log import WarningLog
 
 
 class ProgramBook:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from estimator.accounts import AccountsResult, TimeOffResult, TravelResult
 from estimator.financing import FinancingResult
-from estimator.warnings import Warning
+from estimator.warning_log import Warning
 
 
 @dataclass(slots=True)

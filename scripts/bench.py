@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from estimator import estimate  # noqa: E402
-from estimator.io import scenario_from_data, scenario_from_json  # noqa: E402
 from estimator.result import result_to_json  # noqa: E402
+from estimator.scenario_io import scenario_from_data, scenario_from_json  # noqa: E402
 
 FEES = [
     {"service": "consult", "code": "99205", "charge": "350"},

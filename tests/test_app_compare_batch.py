@@ -171,7 +171,7 @@ def test_batch_bad_file_and_bad_price_list() -> None:
 
 
 def test_compare_shows_dates_and_warnings_the_way_the_estimate_page_does() -> None:
-    from estimator.warnings import CODES, LABELS
+    from estimator.warning_log import CODES, LABELS
 
     assert set(LABELS) == set(CODES)
     base = default_scenario(dt.date(2026, 11, 23))  # 26 weeks of SPRAVATO from late November: two plan years

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from estimator.io import scenario_from_json
 from estimator.presets import (
     course_presets,
     describe_coverage,
@@ -22,6 +21,7 @@ from estimator.presets import (
     program_templates,
 )
 from estimator.reference import reference
+from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR, ROOT, case_path
 from ui.common import plain
 from ui.estimate_view import SECTION_FIELDS
@@ -171,7 +171,7 @@ def test_sources_page_lists_every_reference_value() -> None:
 def test_scenario_restore_round_trip_for_every_case() -> None:
     """Inputs restored from a scenario file describe the same scenario again (so the same totals)."""
     from estimator import estimate
-    from estimator.io import scenario_from_data
+    from estimator.scenario_io import scenario_from_data
     from ui.state import defaults, scenario_dict
 
     folders = (Path(CASES_DIR), Path(CASES_DIR) / "v2")
@@ -195,7 +195,7 @@ def _linked(params: dict[str, str]) -> AppTest:
 def test_a_shared_link_reproduces_the_estimate_on_first_load() -> None:
     """SPRAVATO first year (34 sessions), HDHP preset coverage table, deductible 1,700, 20 %, OOP max 8,500."""
     from estimator import estimate
-    from estimator.io import scenario_from_data
+    from estimator.scenario_io import scenario_from_data
 
     at = _linked(
         {

@@ -23,9 +23,9 @@ from estimator.batch_input import (
     template_csv,
 )
 from estimator.engine import estimate
-from estimator.io import scenario_from_data
 from estimator.models import billed_services
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
+from estimator.scenario_io import scenario_from_data
 from tests.conftest import ROOT
 
 HEADER = ",".join(INPUT_COLUMNS)

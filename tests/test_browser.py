@@ -110,7 +110,7 @@ def _expected_you_pay(params: dict[str, str], **changes: float) -> str:
     import datetime as dt
 
     from estimator import estimate
-    from estimator.io import scenario_from_data
+    from estimator.scenario_io import scenario_from_data
     from ui import state as S
     from ui.common import usd
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from estimator import estimate
-from estimator.io import scenario_from_json
 from estimator.result import result_to_json
+from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR
 
 CASES = sorted(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from estimator import estimate
-from estimator.io import scenario_from_json
 from estimator.result import Result
+from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR, case_path
 from ui.charts import REACHED, RESET, cumulative_caption, cumulative_chart, month_label, monthly_chart
 

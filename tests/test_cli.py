@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from estimator.engine import estimate
-from estimator.io import scenario_from_json
 from estimator.result import result_to_json
+from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR, run_cli
 
 SCENARIO: dict[str, Any] = {

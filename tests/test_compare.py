@@ -21,9 +21,9 @@ from estimator.compare import (
     variants,
 )
 from estimator.engine import estimate
-from estimator.io import scenario_from_data
 from estimator.models import Scenario, billed_services
 from estimator.presets import course_preset, example_prices, plan_preset
+from estimator.scenario_io import scenario_from_data
 
 TODAY = dt.date(2026, 3, 10)
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from estimator import estimate
-from estimator.io import ScenarioError, scenario_from_data
 from estimator.result import result_to_json
+from estimator.scenario_io import ScenarioError, scenario_from_data
 from tests.conftest import ROOT
 
 

@@ -36,11 +36,11 @@ from estimator.gfe import (
     npi_is_valid,
     validate_details,
 )
-from estimator.io import problems_from
 from estimator.models import Coverage, Scenario
 from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset
 from estimator.reference import latest_decimal
+from estimator.scenario_io import problems_from
 
 START = dt.date(2026, 3, 2)
 MADE_ON = dt.date(2026, 2, 25)

@@ -21,7 +21,7 @@ from estimator import estimate
 from estimator.batch import run_batch
 from estimator.batch_input import INPUT_COLUMNS, BatchInputError, decode_csv
 from estimator.exports import csv_safe, schedule_csv, write_csv
-from estimator.io import ScenarioError, parse_json, scenario_from_json
+from estimator.scenario_io import ScenarioError, parse_json, scenario_from_json
 from tests.conftest import ROOT
 
 SCENARIO = {

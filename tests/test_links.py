@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from estimator.io import ScenarioError, scenario_from_data, scenario_from_json
+from estimator.scenario_io import ScenarioError, scenario_from_data, scenario_from_json
 from tests.conftest import CASES_DIR, case_path
 from ui import state as S
 
@@ -396,7 +396,7 @@ def test_two_sessions_on_the_same_day_and_phase_stay_two_when_a_file_is_opened()
     """The grid joins rows of one day and phase into one session; a file holding two such sessions kept them apart
     from the command line but merged them on the page (3 sessions instead of 4, a higher average per session)."""
     from estimator import estimate
-    from estimator.io import scenario_from_data
+    from estimator.scenario_io import scenario_from_data
 
     base = _case("05_iv_partial_coverage_accounts")
     custom = {

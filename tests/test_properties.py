@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 
 from estimator.adjudication import plan_year_of
 from estimator.engine import estimate
-from estimator.io import scenario_from_data, scenario_from_json
 from estimator.reference import us_states
 from estimator.result import result_to_json
+from estimator.scenario_io import scenario_from_data, scenario_from_json
 
 D = Decimal
 AMOUNTS = (

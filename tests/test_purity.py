@@ -20,7 +20,7 @@ MONEY_MODULES = [
     for name in (
         "money",
         "models",
-        "io",
+        "scenario_io",
         "schedule",
         "pricing",
         "adjudication",
@@ -30,7 +30,7 @@ MONEY_MODULES = [
         "engine",
         "result",
         "reference",
-        "warnings",
+        "warning_log",
     )
 ]
 
@@ -99,7 +99,7 @@ def test_an_estimate_computes_only_decimals() -> None:
     from decimal import Decimal
 
     from estimator.engine import estimate
-    from estimator.io import scenario_from_data
+    from estimator.scenario_io import scenario_from_data
 
     scenario = scenario_from_data(
         {

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from estimator.engine import estimate
-from estimator.io import scenario_from_data
 from estimator.result import result_to_json
+from estimator.scenario_io import scenario_from_data
 
 D = Decimal
 START = "2026-03-02"  # a Monday; day 3 = 03-05, day 7 = 03-09, day 8 = 03-10, day 14 = 03-16, day 21 = 03-23

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from estimator.io import ScenarioError, scenario_from_data
+from estimator.scenario_io import ScenarioError, scenario_from_data
 from tests import test_rules as rules
 from tests.conftest import run_cli
 from tests.test_rules import all_lines, codes, fees, lines_for, run
@@ -1072,7 +1072,7 @@ def test_the_oop_warning_names_the_network_whose_services_cost_nothing_more() ->
 
 
 def test_a_saved_scenario_file_is_written_as_version_2_and_reads_back_to_the_same_result() -> None:
-    from estimator.io import scenario_from_json, scenario_to_json
+    from estimator.scenario_io import scenario_from_json, scenario_to_json
 
     v1 = scenario_from_data(make(iv(booster_every_weeks=4), fees(iv_infusion="500"), {"kind": "self_pay"}, version=1))
     text = scenario_to_json(v1)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json
+from estimator.scenario_io import Problem, ScenarioError, scenario_from_data, scenario_from_json
 from tests.conftest import run_cli
 
 VALID: dict[str, Any] = {

@@ -19,12 +19,12 @@ from estimator.adjudication import met_in_unstarted_plan_year
 from estimator.engine import split_quiet_years, typed_names
 from estimator.exports import schedule_csv, sessions_ics
 from estimator.financing import interest_words
-from estimator.io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
 from estimator.models import Scenario
 from estimator.money import fmt_plain
 from estimator.presets import course_preset, course_presets, plan_presets
 from estimator.reference import latest_decimal, reference, us_states
 from estimator.result import Result
+from estimator.scenario_io import Problem, ScenarioError, scenario_from_data, scenario_from_json, scenario_to_json
 from estimator.text import count
 from estimator.timeline import average_per_session, session_rows
 from ui import state as S

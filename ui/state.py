@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from estimator.io import scenario_from_data
 from estimator.models import LATEST_VERSION, V2_RULE_FIELDS, Custom, IvKetamine, Scenario, Spravato
 from estimator.money import fmt_plain, round_cents
 from estimator.presets import (
@@ -29,6 +28,7 @@ from estimator.presets import (
     program_templates,
 )
 from estimator.reference import latest_decimal, us_states
+from estimator.scenario_io import scenario_from_data
 
 State = MutableMapping[str, Any]
 

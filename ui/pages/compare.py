@@ -19,7 +19,7 @@ from estimator.compare import (
     variants,
 )
 from estimator.models import Scenario
-from estimator.warnings import LABELS as WARNING_LABELS
+from estimator.warning_log import LABELS as WARNING_LABELS
 from ui.charts import PAYER_COLORS as ESTIMATE_COLORS
 from ui.common import (
     COMPARISON_KEY,

@@ -35,11 +35,11 @@ from estimator.gfe import (
     period_problem,
     validate_details,
 )
-from estimator.io import Problem
 from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.pdf import course_words, phase_label, unprintable_chars
 from estimator.result import Result
+from estimator.scenario_io import Problem
 from estimator.text import count
 from ui.common import (
     SCENARIO_KEY,
