@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 
 from estimator.models import LATEST_VERSION, Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
 from estimator.money import ZERO, usd_whole
-from estimator.pdf import (
+from estimator.pdf_layout import (
     CRISIS_LINE,
     DISCLAIMER,
     Column,
@@ -35,7 +35,7 @@ from estimator.pdf import (
 )
 from estimator.presets import course_preset, example_prices
 from estimator.pricing import package_flags
-from estimator.reference import latest_decimal
+from estimator.reference import latest_decimal, us_states
 from estimator.result import Result
 from estimator.scenario_io import Problem, parse_json, problems_from
 from estimator.text import count, fmt_day
@@ -45,11 +45,6 @@ CMS_PHONE = "1-800-985-3059"
 MAX_PROFILE_BYTES = 1_000_000  # 1 MB, the uploader's own limit (a profile is a few hundred bytes)
 MAX_DIAGNOSIS_CODES = 12
 
-_STATE_CODES = (
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
-    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI"
-)
-US_STATES = frozenset(re.findall(r"[A-Z]{2}", _STATE_CODES))
 
 # ICD-10-CM: a letter, a digit, a digit or letter, then optionally a dot and 1-4 letters or digits (F33.1, F32.9).
 _ICD10CM = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?")
@@ -146,7 +141,7 @@ class ClinicDetails(_Model):
     @classmethod
     def _state(cls, value: object) -> str:
         code = value.strip().upper() if isinstance(value, str) else ""
-        if code not in US_STATES:
+        if code not in us_states():
             raise ValueError("use the 2-letter postal code of a US state or territory, for example CA or NY")
         return code
 

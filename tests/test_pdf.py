@@ -16,7 +16,8 @@ from estimator.engine import estimate
 from estimator.gfe import ClinicDetails
 from estimator.models import Accounts, Coverage, Fee, Financing, Scenario, TimeOff, Travel
 from estimator.money import fmt_usd
-from estimator.pdf import (
+from estimator.pdf import estimate_pdf
+from estimator.pdf_layout import (
     CRISIS_LINE,
     DISCLAIMER,
     FONT_BOLD,
@@ -25,7 +26,6 @@ from estimator.pdf import (
     Column,
     Doc,
     clean_text,
-    estimate_pdf,
     render_pdf,
     unprintable_chars,
 )

@@ -37,7 +37,8 @@ from estimator.gfe import (
 )
 from estimator.models import Scenario
 from estimator.money import fmt_usd
-from estimator.pdf import course_words, phase_label, unprintable_chars
+from estimator.pdf import course_words
+from estimator.pdf_layout import phase_label, unprintable_chars
 from estimator.result import Result
 from estimator.scenario_io import Problem
 from estimator.text import count
