@@ -24,6 +24,7 @@ from estimator.pdf_layout import (
     service_label,
     usd,
 )
+from estimator.reference import state_name
 from estimator.result import Result, Session
 from estimator.text import count, friendly_dates, pct
 
@@ -219,6 +220,8 @@ def _coverage_section(doc: Doc, scenario: Scenario) -> None:
             pairs.append(("Family", text))
         if cov.prior_auth_until is not None:
             pairs.append(("Prior authorization", f"approved until {day(cov.prior_auth_until)}"))
+    if scenario.patient_state is not None:
+        pairs.append(("Patient lives in", state_name(scenario.patient_state)))
     doc.key_values(pairs)
     if cov.kind != "self_pay":
         rows = []
@@ -227,14 +230,20 @@ def _coverage_section(doc: Doc, scenario: Scenario) -> None:
             if rule is None:
                 rows.append([service_label(scenario, sid), "no information (assumed not covered)", "", "", "", ""])
                 continue
+            benefit = rule.benefit
+            if rule.network is not None:  # version 2: billed in another network than the plan's
+                benefit += ", in network" if rule.network == "in" else ", out of network"
+            if rule.oon_allowed is not None:
+                out = (rule.network or cov.network) == "out"
+                benefit += f" (allowed at most {usd(rule.oon_allowed)} a unit{'' if out else ' out of network'})"
             rows.append(
                 [
                     service_label(scenario, sid),
                     "yes" if rule.covered else "no",
-                    rule.benefit,
+                    benefit,
                     usd(rule.copay) if rule.copay is not None else "—",
                     "yes" if rule.deductible_applies else "no",
-                    ("yes" if rule.prior_auth else "no"),
+                    ("yes" if rule.prior_auth else "no") + (f", {rule.auth_units} units" if rule.auth_units else ""),
                 ]
             )
         doc.subheading("Coverage by service")
@@ -242,7 +251,7 @@ def _coverage_section(doc: Doc, scenario: Scenario) -> None:
             [
                 Column("Service", weight=1.5),
                 Column("Covered"),
-                Column("Benefit", wrap=False),
+                Column("Benefit"),
                 Column("Copay", "RIGHT", wrap=False),
                 Column("Deductible applies", wrap=False),
                 Column("Prior auth", wrap=False),

@@ -333,3 +333,15 @@ def test_a_course_under_way_says_where_it_continues_from() -> None:
     assert "first session 56 mg" not in schedule  # only session 1 is 56 mg, and this course starts at 13
     assert schedule.endswith("; this estimate continues the course from session 13")
     assert "first session 56 mg" in course_words(scenario)[1]
+
+
+def test_the_coverage_table_prints_each_services_version_2_terms() -> None:
+    from estimator.scenario_io import scenario_from_json
+    from tests.conftest import case_path
+
+    scenario = scenario_from_json(case_path("v2/08_spravato_split_network_auth_units").read_bytes())
+    text = _text(estimate_pdf(scenario, estimate(scenario), made_on=MADE_ON))
+    assert "medical, out of network (allowed at most $300.00 a unit)" in text
+    assert "yes, 56 units" in text
+    state = scenario.model_copy(update={"patient_state": "MI"})
+    assert "Patient lives in Michigan" in _text(estimate_pdf(state, estimate(state), made_on=MADE_ON))
