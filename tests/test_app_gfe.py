@@ -269,3 +269,33 @@ def test_a_future_date_of_birth_is_named_beside_the_field_not_listed_as_missing(
     assert not at.exception
     assert any("date of birth is in the future" in e for e in _errors(at)), _errors(at)
     assert not any("date of birth" in _unescape(i.value) for i in at.info if "Still needed" in str(i.value))
+
+
+def test_patient_details_survive_a_visit_to_another_page() -> None:
+    """The page said they stay for the session, but the name, birth date and codes vanished after visiting
+    another page and coming back (their widgets' state was dropped with the page)."""
+    at = _fill(_gfe_page(_scenario()), gfe_primary="Esketamine sessions")
+    at.text_area(key="gfe_separate").input("Therapy elsewhere").run()
+    at.switch_page("ui/pages/estimate.py")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert at.text_input(key="gfe_patient_name").value == PATIENT
+    assert at.date_input(key="gfe_patient_dob").value == dt.date(1985, 4, 12)
+    assert at.text_input(key="gfe_dx").value == "F33.1, F32.9"
+    assert at.text_input(key="gfe_primary").value == "Esketamine sessions"
+    assert at.text_area(key="gfe_separate").value == "Therapy elsewhere"
+    assert "Download Good Faith Estimate (PDF)" in _download_labels(at)
+
+
+def test_an_unavailable_download_says_why_beside_the_button() -> None:
+    at = _fill(_gfe_page(_scenario()), gfe_clinic_npi="1234567890")  # the check digit is wrong
+    assert "Download Good Faith Estimate (PDF)" not in _download_labels(at)
+    reasons = [_unescape(c.value) for c in at.caption if "not available yet" in str(c.value)]
+    assert reasons == ["The PDF is not available yet: fix NPI (10 digits) above."]
+
+
+def test_placeholders_read_as_examples_not_as_values() -> None:
+    at = _gfe_page(_scenario())
+    assert at.text_input(key="gfe_dx").placeholder.startswith("For example")
+    assert at.text_input(key="gfe_primary").placeholder.startswith("Default:")

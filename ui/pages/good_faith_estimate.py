@@ -41,7 +41,7 @@ from estimator.pdf import course_words
 from estimator.pdf_layout import phase_label, unprintable_chars
 from estimator.result import Result
 from estimator.scenario_io import Problem
-from estimator.text import count
+from estimator.text import count, join_words
 from ui.common import (
     SCENARIO_KEY,
     STALE_KEY,
@@ -65,6 +65,18 @@ CLINIC_FIELDS = {
     "npi": ("gfe_clinic_npi", "NPI (10 digits)"),
     "tin": ("gfe_clinic_tin", "TIN / EIN (XX-XXXXXXX)"),
     "phone": ("gfe_clinic_phone", "Phone (optional)"),
+}
+# The label of each field a problem can name (scenario paths as validate_details locates them), said once for the
+# form and for the reason a download is not available.
+FIELD_LABELS = {f"clinic.{field}": label for field, (_, label) in CLINIC_FIELDS.items()} | {
+    "patient.name": "Patient name",
+    "patient.date_of_birth": "Date of birth",
+    "diagnosis_codes": "Diagnosis codes (ICD-10-CM), separated by commas",
+    "primary_service": "Primary service (leave blank for the default)",
+    "period_start": "Period starts",
+    "period_end": "Period ends",
+    "scheduled_date": "Primary service scheduled for",
+    "separate_services": "Items or services to be scheduled separately (optional)",
 }
 PATIENT_NAME = "gfe_patient_name"
 PATIENT_DOB = "gfe_patient_dob"
@@ -171,17 +183,27 @@ def _patient_form(slots: dict[str, Any]) -> dict[str, Any]:
     )
     left, right = st.columns(2)
     with left:
-        name = st.text_input("Patient name", key=PATIENT_NAME, max_chars=200, autocomplete="off") or ""
+        name = (
+            st.text_input(
+                FIELD_LABELS["patient.name"],
+                key=PATIENT_NAME,
+                max_chars=200,
+                autocomplete="off",
+                persist_state="session",
+            )
+            or ""
+        )
         slots["patient.name"] = st.empty()
     with right:
         dob = st.date_input(
-            "Date of birth",
+            FIELD_LABELS["patient.date_of_birth"],
             value=None,
             min_value=dt.date(1900, 1, 1),
             # No max_value: a typed future date would get Streamlit's own "outside allowed range" and come back
             # empty, so the page said "still needed" beside a filled-in date. The model says what is wrong.
             key=PATIENT_DOB,
             format="YYYY-MM-DD",
+            persist_state="session",
         )
         slots["patient.date_of_birth"] = st.empty()
     data: dict[str, Any] = {"name": name}
@@ -201,40 +223,48 @@ def _service_form(slots: dict[str, Any], scenario: Scenario, result: Result) -> 
         st.session_state[SCHEDULED] = first
     months = max_gfe_months()
     dx = st.text_input(
-        "Diagnosis codes (ICD-10-CM), separated by commas",
+        FIELD_LABELS["diagnosis_codes"],
         key=DX,
-        placeholder="F33.1",
+        placeholder="For example F33.1, F32.9",
         autocomplete="off",
+        persist_state="session",
         help="For example F32.9 (major depressive disorder, single episode) or F33.1 (recurrent, moderate).",
     )
     slots["diagnosis_codes"] = st.empty()
     default_primary = default_primary_service(scenario)
     primary = st.text_input(
-        "Primary service (leave blank for the default)",
+        FIELD_LABELS["primary_service"],
         key=PRIMARY,
-        placeholder=default_primary,
+        placeholder=f"Default: {default_primary}",
         max_chars=200,
+        persist_state="session",
     )
     slots["primary_service"] = st.empty()
     c1, c2, c3 = st.columns(3)
     with c1:
-        start = st.date_input("Period starts", key=PERIOD_START, format="YYYY-MM-DD")
+        start = st.date_input(
+            FIELD_LABELS["period_start"], key=PERIOD_START, format="YYYY-MM-DD", persist_state="session"
+        )
         slots["period_start"] = st.empty()
     with c2:
         end = st.date_input(
-            "Period ends",
+            FIELD_LABELS["period_end"],
             key=PERIOD_END,
             format="YYYY-MM-DD",
+            persist_state="session",
             help=f"One Good Faith Estimate covers recurring services for at most {months} months.",
         )
         slots["period_end"] = st.empty()
     with c3:
-        scheduled = st.date_input("Primary service scheduled for", key=SCHEDULED, format="YYYY-MM-DD")
+        scheduled = st.date_input(
+            FIELD_LABELS["scheduled_date"], key=SCHEDULED, format="YYYY-MM-DD", persist_state="session"
+        )
         slots["scheduled_date"] = st.empty()
     separate = st.text_area(
-        "Items or services to be scheduled separately (optional)",
+        FIELD_LABELS["separate_services"],
         key=SEPARATE,
         max_chars=2000,
+        persist_state="session",
         height=80,
         placeholder="For example: medication management visits with another provider",
     )
@@ -338,8 +368,9 @@ def _downloads(
     clinic: ClinicDetails | None,
     patient: PatientDetails | None,
     request: GfeRequest | None,
-    ready: bool,
+    problems: list[Problem],
 ) -> None:
+    ready = not problems
     c1, c2 = st.columns(2)
     if ready and clinic is not None and patient is not None and request is not None:
         made_on = dt.date.today()
@@ -362,6 +393,8 @@ def _downloads(
             help="Fill in the details above first.",
             width="stretch",
         )
+        fields = list(dict.fromkeys(FIELD_LABELS.get(p.loc, "the details") for p in problems))
+        c1.caption(plain(f"The PDF is not available yet: fix {join_words(fields)} above."))
     if clinic is not None:
         c2.download_button(
             "Save clinic profile",
@@ -427,7 +460,7 @@ def main() -> None:
     _glyph_note(clinic_raw, patient_raw)
 
     _preview(scenario, result, request.diagnosis_codes if request is not None else ())
-    _downloads(scenario, result, clinic, patient, request, ready=not problems)
+    _downloads(scenario, result, clinic, patient, request, problems)
 
 
 main()
