@@ -292,7 +292,7 @@ def test_an_unavailable_download_says_why_beside_the_button() -> None:
     at = _fill(_gfe_page(_scenario()), gfe_clinic_npi="1234567890")  # the check digit is wrong
     assert "Download Good Faith Estimate (PDF)" not in _download_labels(at)
     reasons = [_unescape(c.value) for c in at.caption if "not available yet" in str(c.value)]
-    assert reasons == ["The PDF is not available yet: fix NPI (10 digits) above."]
+    assert reasons == ["The PDF is not available yet: complete or correct the NPI above."]
 
 
 def test_placeholders_read_as_examples_not_as_values() -> None:

@@ -78,6 +78,24 @@ FIELD_LABELS = {f"clinic.{field}": label for field, (_, label) in CLINIC_FIELDS.
     "scheduled_date": "Primary service scheduled for",
     "separate_services": "Items or services to be scheduled separately (optional)",
 }
+# The same fields named briefly, in lists of what is still needed.
+SHORT_NAMES = {
+    "clinic.name": "clinic name",
+    "clinic.address": "address",
+    "clinic.state": "state",
+    "clinic.location": "location of care",
+    "clinic.npi": "NPI",
+    "clinic.tin": "TIN",
+    "clinic.phone": "phone",
+    "patient.name": "patient name",
+    "patient.date_of_birth": "date of birth",
+    "diagnosis_codes": "diagnosis codes",
+    "primary_service": "primary service",
+    "period_start": "period start",
+    "period_end": "period end",
+    "scheduled_date": "scheduled date",
+    "separate_services": "separately scheduled services",
+}
 PATIENT_NAME = "gfe_patient_name"
 PATIENT_DOB = "gfe_patient_dob"
 DX = "gfe_dx"
@@ -307,20 +325,7 @@ def _show_problems(
         else:
             _error(st, str(p))
     if missing:
-        names = {
-            "clinic.name": "clinic name",
-            "clinic.address": "address",
-            "clinic.state": "state",
-            "clinic.npi": "NPI",
-            "clinic.tin": "TIN",
-            "patient.name": "patient name",
-            "patient.date_of_birth": "date of birth",
-            "diagnosis_codes": "diagnosis codes",
-            "period_start": "period start",
-            "period_end": "period end",
-            "scheduled_date": "scheduled date",
-        }
-        still = ", ".join(dict.fromkeys(names.get(loc, loc) for loc in missing))
+        still = ", ".join(dict.fromkeys(SHORT_NAMES.get(loc, loc) for loc in missing))
         st.info(plain(f"Still needed for the Good Faith Estimate: {still}."), icon=":material/edit_note:")
 
 
@@ -393,8 +398,8 @@ def _downloads(
             help="Fill in the details above first.",
             width="stretch",
         )
-        fields = list(dict.fromkeys(FIELD_LABELS.get(p.loc, "the details") for p in problems))
-        c1.caption(plain(f"The PDF is not available yet: fix {join_words(fields)} above."))
+        fields = list(dict.fromkeys(SHORT_NAMES.get(p.loc, "details") for p in problems))
+        c1.caption(plain(f"The PDF is not available yet: complete or correct the {join_words(fields)} above."))
     if clinic is not None:
         c2.download_button(
             "Save clinic profile",
