@@ -14,11 +14,14 @@ from typing import Any
 
 from estimator.adjudication import plan_year_of
 from estimator.engine import estimate
-from estimator.models import LATEST_VERSION, Scenario, billed_services
+from estimator.exports import write_csv
+from estimator.models import LATEST_VERSION, IvKetamine, Scenario, Spravato, billed_services
 from estimator.money import fmt_usd
+from estimator.pdf_layout import CRISIS_LINE, DISCLAIMER, Column, Doc, day, render_pdf
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.result import Result
 from estimator.scenario_io import scenario_from_data
+from estimator.text import count, friendly_dates
 from estimator.timeline import average_per_session
 
 Z = Decimal("0.00")
@@ -51,9 +54,24 @@ class Summary:
     you_pay_by_plan_year: tuple[tuple[dt.date, Decimal], ...]
     warning_codes: tuple[str, ...]
     insured: bool = True  # False for self-pay: no insurance, so no out-of-pocket maximum and no plan year
+    course: str = ""  # the kind of course in a few words (from the protocol itself, `short_course`)
+    start: dt.date | None = None  # the first treatment day
+    weeks: int = 0  # the weeks the estimate covers
 
 
 NONE = "—"  # no figure: the dash the pages use for an empty value
+
+
+def short_course(scenario: Scenario) -> str:
+    """The kind of course in a few words, for a table column a phone can show: "SPRAVATO 84 mg, from session 13"."""
+    p = scenario.protocol
+    if isinstance(p, IvKetamine):
+        text = "IV ketamine" + (" with boosters" if p.booster_every_weeks else "")
+    elif isinstance(p, Spravato):
+        text = f"SPRAVATO {p.dose_mg} mg" + (" (suicidal ideation)" if p.indication == "mdsi" else "")
+    else:
+        return "Custom course"
+    return text + (f", from session {p.start_session}" if p.start_session > 1 else "")
 
 
 def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Summary:
@@ -76,11 +94,17 @@ def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Su
         you_pay_by_plan_year=tuple((py.plan_year, py.patient_pays) for py in r.by_plan_year),
         warning_codes=tuple(dict.fromkeys(w.code for w in r.warnings)),
         insured=scenario.coverage.kind != "self_pay",
+        course=short_course(scenario),
+        start=scenario.start_date,
+        weeks=scenario.horizon_weeks,
     )
 
 
 # Figures shown as table rows, in order: (attribute, label). Differences are taken for the numeric ones.
 FIGURES: tuple[tuple[str, str], ...] = (
+    ("course", "Course"),
+    ("start", "Starts"),
+    ("weeks", "Weeks estimated"),
     ("total_charges", "Total charges"),
     ("insurance_pays", "Insurance pays"),
     ("program_pays", "Savings programs pay"),
@@ -129,7 +153,11 @@ def _fmt(key: str, value: Any) -> str:
         }.get(key, NONE)
     if key == "sessions":
         return str(value)
-    if key == "oop_max_reached_on":
+    if key == "course":
+        return str(value) or NONE
+    if key == "weeks":
+        return count(value, "week") if value else NONE
+    if key in ("oop_max_reached_on", "start"):
         return value.isoformat()
     return fmt_usd(value)
 
@@ -210,6 +238,41 @@ def chart_rows(summaries: Sequence[Summary], max_chars: int | None = None) -> li
                 {"scenario": label, "number": number, "payer": payer, "amount": float(amount), "label": fmt_usd(amount)}
             )
     return rows
+
+
+def comparison_csv(summaries: Sequence[Summary]) -> str:
+    """The comparison table as CSV (every text cell formula-safe): one row per figure, one column per scenario,
+    then the differences against scenario 1."""
+    labels = column_labels(summaries)
+    rows: list[dict[str, object]] = list(comparison_table(summaries))
+    if len(summaries) > 1:
+        for row in differences_table(summaries):  # scenario 1's column stays blank in these rows
+            rows.append({**row, "Figure": f"{row['Figure']}, difference against scenario 1"})
+    return write_csv(["Figure", *labels], rows)
+
+
+def comparison_pdf(summaries: Sequence[Summary], *, made_on: dt.date) -> bytes:
+    """The comparison as a printable page: the figures side by side and the differences against scenario 1."""
+    labels = column_labels(summaries)
+
+    def table(doc: Doc, rows: list[dict[str, str]], columns: list[str]) -> None:
+        doc.table_rows(
+            [Column("Figure", weight=1.4), *(Column(label, "RIGHT") for label in columns)],
+            [[friendly_dates(row.get(c, "")) for c in ["Figure", *columns]] for row in rows],
+        )
+
+    def build(doc: Doc) -> None:
+        doc.title_block("Scenario comparison", f"{count(len(summaries), 'scenario')} side by side")
+        doc.key_values([("Made on", day(made_on))])
+        doc.callout(CRISIS_LINE)
+        doc.para(DISCLAIMER, muted=True)
+        doc.heading("The scenarios")
+        table(doc, comparison_table(summaries), labels)
+        if len(summaries) > 1:
+            doc.heading("Differences against scenario 1 (+ means more than scenario 1)")
+            table(doc, differences_table(summaries), labels[1:])
+
+    return render_pdf(build, title="Scenario comparison", footer_text="Scenario comparison", made_on=made_on)
 
 
 # ---------------------------------------------------------------- variants

@@ -226,3 +226,21 @@ def test_batch_page_takes_a_coverage_file_for_rows_without_a_plan_preset() -> No
     preview = at.dataframe[-1].value
     assert list(preview["coverage_used"]) == ["uploaded coverage file", "plan preset ppo_copays"]
     assert list(preview["error"]) == ["", ""]
+
+
+def test_compare_names_the_scenarios_on_its_chart_and_offers_csv_and_pdf() -> None:
+    """The chart's bars were labelled "1" and "2", and nothing could be exported or printed."""
+    at = _page(COMPARE)
+    base = default_scenario(dt.date.today())
+    at.session_state[COMPARISON_KEY] = [
+        {"name": "SPRAVATO plan", "scenario": base},
+        {"name": "IV series", "scenario": variants(base)[0].scenario},
+    ]
+    at.run()
+    assert not at.exception
+    import json
+
+    chart = next(e for e in at.main if getattr(e, "type", "") == "vega_lite_chart")
+    assert json.loads(chart.proto.spec)["encoding"]["y"]["field"] == "scenario"  # "1. SPRAVATO plan", not "1"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Comparison (CSV)", "Printable comparison (PDF)"]

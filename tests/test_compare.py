@@ -117,9 +117,13 @@ def test_tables_and_chart_rows() -> None:
     assert labels == ["1. Same", "2. Same"]  # equal names never collide
     table = comparison_table(summaries)
     assert [r["Figure"] for r in table] == [label for _, label in FIGURES[:-1]] + ["You pay, plan year from 2026-01-01"]
-    assert table[3][labels[0]].startswith("$")
-    assert table[4]["Figure"] == "Net cost after tax savings"
-    assert table[4][labels[0]] == "no HSA/FSA"  # not a copy of "You pay" when there is no account
+    by_figure = {r["Figure"]: r for r in table}
+    assert by_figure["You pay"][labels[0]].startswith("$")
+    assert by_figure["Net cost after tax savings"][labels[0]] == "no HSA/FSA"  # not a copy of "You pay"
+    # what each column is a course of, from when and for how long (issue 17: a course and weeks row)
+    assert by_figure["Course"][labels[0]] == "SPRAVATO 84 mg"  # the example is the SPRAVATO first 6 months
+    assert by_figure["Starts"][labels[0]] == base.start_date.isoformat()
+    assert by_figure["Weeks estimated"][labels[0]] == f"{base.horizon_weeks} weeks"
     diffs = differences_table(summaries)
     assert list(diffs[0]) == ["Figure", "2. Same"]
     assert diffs[3]["2. Same"].startswith("+$")
@@ -260,3 +264,42 @@ def test_self_pay_columns_say_there_is_no_insurance() -> None:
     alone = comparison_table([summarize("B", self_pay), summarize("C", self_pay)])
     assert any(r["Figure"].startswith("You pay, year from") for r in alone)
     assert not any("plan year" in r["Figure"] for r in alone)
+
+
+def test_the_comparison_exports_as_csv_and_pdf() -> None:
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    from estimator.compare import comparison_csv, comparison_pdf
+
+    base = _scenario(name="=HYPERLINK(1) plan")
+    summaries = [summarize(base.name, base), summarize("Out of network", _by_kind(base)["network"])]
+    rows = list(csv.DictReader(io.StringIO(comparison_csv(summaries))))
+    header = next(csv.reader(io.StringIO(comparison_csv(summaries))))
+    assert header == ["Figure", "1. =HYPERLINK(1) plan", "2. Out of network"]  # a label starts with its number
+    by_figure = {r["Figure"]: r for r in rows}
+    assert by_figure["You pay"]["2. Out of network"].startswith("$")
+    assert by_figure["You pay, difference against scenario 1"]["1. =HYPERLINK(1) plan"] == ""
+    # a difference is text starting with + or -, so it is written formula-safe, as every text cell is
+    assert by_figure["You pay, difference against scenario 1"]["2. Out of network"].startswith(("'+$", "'-$", "same"))
+    assert by_figure["Starts"]["2. Out of network"] == base.start_date.isoformat()  # CSV keeps ISO dates
+
+    text = " ".join(
+        (p.extract_text() or "") for p in PdfReader(io.BytesIO(comparison_pdf(summaries, made_on=TODAY))).pages
+    )
+    text = " ".join(text.split())
+    assert "Scenario comparison" in text and "2. Out of network" in text and "988" in text
+    assert "Differences against scenario 1" in text and by_figure["You pay"]["2. Out of network"] in text
+
+
+def test_short_course_names_fit_a_table_column() -> None:
+    from estimator.compare import short_course
+
+    assert short_course(_scenario("iv6")) == "IV ketamine"
+    assert short_course(_scenario("iv6_boosters")) == "IV ketamine with boosters"
+    assert short_course(_scenario("spravato_mdsi")) == "SPRAVATO 84 mg (suicidal ideation)"
+    continuing = course_preset("spravato_continuing").protocol
+    assert short_course(_scenario().model_copy(update={"protocol": continuing})) == "SPRAVATO 84 mg, from session 13"
+    assert short_course(_scenario("custom")) == "Custom course"

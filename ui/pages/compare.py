@@ -12,6 +12,8 @@ from estimator.compare import (
     DEFAULT_NAME,
     Summary,
     chart_rows,
+    comparison_csv,
+    comparison_pdf,
     comparison_table,
     default_scenario,
     differences_table,
@@ -37,7 +39,7 @@ from ui.common import (
 FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callback
 PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
 PAYER_COLORS = list(ESTIMATE_COLORS.values())  # the Estimate page's colours: you, insurance, programs
-LABEL_CHARS = 40  # scenario names are cut to this in chart labels (the cards above show them whole)
+LABEL_CHARS = 24  # chart labels keep the last characters of a name (where variants differ); cards show it whole
 
 
 def _saved() -> list[dict[str, object]]:
@@ -138,14 +140,14 @@ def _summaries(items: list[dict[str, object]]) -> list[Summary]:
 
 
 def _chart(summaries: list[Summary]) -> alt.Chart:
-    """Grouped horizontal bars: one group per scenario, one bar per payer. Groups are labelled by the scenario's
-    number (the cards and table name them), so the bars and the legend keep their width on a phone."""
+    """Grouped horizontal bars: one group per scenario, one bar per payer, each group labelled with its number and
+    name (cut to LABEL_CHARS, keeping the end where variants differ)."""
     data = pd.DataFrame(chart_rows(summaries, LABEL_CHARS))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("number:O", title="Scenario", sort=None),
+            y=alt.Y("scenario:N", title=None, sort=None, axis=alt.Axis(labelLimit=170)),  # bars keep room on a phone
             yOffset=alt.YOffset("payer:N", sort=PAYERS),
             x=alt.X("amount:Q", title="Dollars", axis=alt.Axis(format="$,.0f")),
             color=alt.Color(
@@ -199,7 +201,29 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
     st.html(COMPACT_TABLES_CSS)
     _table(comparison_table(summaries))
     st.altair_chart(_chart(summaries), width="stretch")
-    st.caption("Bars are numbered like the scenarios above; point at a bar for its name and amount.")
+    st.caption("Point at a bar for its amount.")
+    made_on = dt.date.today()
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Comparison (CSV)",
+        comparison_csv(summaries).encode("utf-8"),
+        file_name="comparison.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="compare_csv",
+        width="stretch",
+    )
+    c2.download_button(
+        "Printable comparison (PDF)",
+        lambda: comparison_pdf(summaries, made_on=made_on),
+        file_name="comparison.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        key="compare_pdf",
+        width="stretch",
+    )
     if len(summaries) < 2:
         st.info("Add at least one more scenario to see the differences.", icon=":material/info:")
         return
