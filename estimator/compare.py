@@ -245,9 +245,13 @@ def comparison_csv(summaries: Sequence[Summary]) -> str:
     then the differences against scenario 1."""
     labels = column_labels(summaries)
     rows: list[dict[str, object]] = list(comparison_table(summaries))
-    if len(summaries) > 1:
-        for row in differences_table(summaries):  # scenario 1's column stays blank in these rows
-            rows.append({**row, "Figure": f"{row['Figure']}, difference against scenario 1"})
+    if len(summaries) > 1:  # differences as signed numbers a spreadsheet can add up; scenario 1's column blank
+        names = dict(FIGURES)
+        diffs = differences(summaries)
+        for key in DIFF_FIGURES:
+            row: dict[str, object] = {"Figure": f"{names[key]}, difference against scenario 1"}
+            row |= {label: "" if d[key] is None else d[key] for label, d in zip(labels[1:], diffs, strict=True)}
+            rows.append(row)
     return write_csv(["Figure", *labels], rows)
 
 

@@ -710,3 +710,23 @@ def test_the_patients_state_decides_a_state_restricted_program() -> None:
     at.selectbox(key="patient_state").set_value("NY").run()
     assert _usd(_metric(at, "You pay")) == with_rebate
     assert not [w for w in at.warning if "residents of" in str(w.value)]
+
+
+def test_a_service_set_out_of_network_without_the_plans_oon_benefits_is_pointed_out() -> None:
+    """It counted as not covered with no word on the page (a walkthrough saw You pay jump by $6,240)."""
+    data = json.loads(case_path("v2/08_spravato_split_network_auth_units").read_text())
+    del data["coverage"]["out_of_network"]
+    at = _app()
+    for key, value in state_from_scenario(scenario_from_json(json.dumps(data))).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    assert any("needs the plan's out-of-network benefits" in str(w.value) for w in at.warning)
+    at.toggle(key="oon_on").set_value(True).run()
+    assert not any("needs the plan's out-of-network benefits" in str(w.value) for w in at.warning)
+
+
+def test_a_course_under_way_that_bills_a_first_visit_says_so() -> None:
+    at = _app().run()
+    at.number_input(key="start_session").set_value(3).run()  # Six IV infusions bills the consult once
+    assert any("A course under way usually bills nothing once" in str(c.value) for c in at.caption)

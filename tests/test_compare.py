@@ -282,8 +282,9 @@ def test_the_comparison_exports_as_csv_and_pdf() -> None:
     by_figure = {r["Figure"]: r for r in rows}
     assert by_figure["You pay"]["2. Out of network"].startswith("$")
     assert by_figure["You pay, difference against scenario 1"]["1. =HYPERLINK(1) plan"] == ""
-    # a difference is text starting with + or -, so it is written formula-safe, as every text cell is
-    assert by_figure["You pay, difference against scenario 1"]["2. Out of network"].startswith(("'+$", "'-$", "same"))
+    # a difference is a signed number, which a spreadsheet reads as one (not text behind a formula guard)
+    you_pay_diff = by_figure["You pay, difference against scenario 1"]["2. Out of network"]
+    assert Decimal(you_pay_diff) == summaries[1].you_pay - summaries[0].you_pay
     assert by_figure["Starts"]["2. Out of network"] == base.start_date.isoformat()  # CSV keeps ISO dates
 
     text = " ".join(

@@ -344,6 +344,11 @@ def start_session_input() -> None:
         "the patient will be at on the first treatment day. It keeps that session's phase and dose.",
     )
     show_problems("protocol.start_session", exact=True)
+    if ss["start_session"] > 1 and ss.get("once"):
+        st.caption(
+            "A course under way usually bills nothing once: clear “Billed once, at the first visit” below if the "
+            "patient has had the first evaluation."
+        )
 
 
 @input_section("course")
@@ -647,6 +652,13 @@ def insurance_section() -> None:
         },
     )
     show_problems("coverage.services")
+    oon_rules = [r for r in S.current_rules(ss).to_dict("records") if r.get("network") == "out"]
+    if oon_rules and ss["network"] != "out" and not ss.get("oon_on"):
+        st.warning(
+            "A service set to Network “out” needs the plan's out-of-network benefits: turn on “Plan has "
+            "out-of-network benefits” above, or it counts as not covered.",
+            icon=":material/warning:",
+        )
     rules = S.current_rules(ss)
     if (rules["benefit"] == "pharmacy").any():
         st.markdown("**Pharmacy benefit**")
