@@ -18,7 +18,7 @@ import pytest
 from estimator.scenario_io import ScenarioError, scenario_from_data
 from tests import test_rules as rules
 from tests.conftest import run_cli
-from tests.test_rules import all_lines, codes, fees, lines_for, run
+from tests.test_rules import all_lines, codes, custom, fees, lines_for, run
 
 D = Decimal
 # Scenarios start on test_rules.START, 2026-03-02, a Monday. Day offsets: 3 = 03-05, 4 = 03-06, 7 = 03-09,
@@ -26,18 +26,6 @@ D = Decimal
 # 112 = 06-22, 140 = 07-20, 168 = 08-17.
 
 # ---------------------------------------------------------------- helpers
-
-
-def custom(*sessions: tuple[int, list[Any]], once: list[str] | None = None) -> dict[str, Any]:
-    """A custom protocol: each session is (day, [service id | (service id, quantity)])."""
-    out = []
-    for day, services in sessions:
-        items = [
-            {"service": s, "quantity": 1} if isinstance(s, str) else {"service": s[0], "quantity": s[1]}
-            for s in services
-        ]
-        out.append({"day": day, "services": items})
-    return {"type": "custom", "sessions": out, "once": once or []}
 
 
 def make(protocol: dict[str, Any], fee_list: list[dict[str, str]], coverage: dict[str, Any], **extra: Any) -> dict:
@@ -61,16 +49,9 @@ def schedule(res: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def conserves(line: dict[str, Any]) -> None:
-    """charge = plan + program + patient + write-off; allowed = charge - write-off - balance bill (SPEC §4.4)."""
-    v = {k: D(line[k]) for k in line if k not in ("service", "code", "quantity", "covered", "plan_year", "network")}
-    assert v["charge"] == v["plan_pays"] + v["program_pays"] + v["patient_pays"] + v["write_off"], line
-    assert v["allowed"] == v["charge"] - v["write_off"] - v["balance_bill"], line
-    if line["covered"]:
-        share = v["deductible"] + v["copay"] + v["coinsurance"]
-        assert v["patient_pays"] == share - v["program_pays"] + v["balance_bill"], line
-    else:
-        assert line["network"] is None, line
-        assert v["allowed"] == v["charge"] == v["patient_pays"], line
+    """test_rules' money conservation, and a line names a tier exactly when it is covered (SPEC §4.9)."""
+    rules.conserves(line)
+    assert (line["network"] is None) == (not line["covered"]), line
 
 
 def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
