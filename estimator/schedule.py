@@ -38,17 +38,18 @@ def _devices(dose_mg: int) -> int:
 
 def _numbered(
     day_of: Callable[[int], int], total: int | None, fixed: int, start: int, horizon_days: int
-) -> tuple[list[int], int | None]:
-    """Session numbers from `start` on (SPEC §4.9) whose day, counted from session `start`, is within the horizon,
-    and the first such day of a fixed session (numbered <= `fixed`) that the horizon leaves out. A protocol's
-    days never go down from one session to the next, so the first day past the horizon ends the course."""
+) -> tuple[list[tuple[int, int]], int | None]:
+    """(session number, day counted from session `start`) for the sessions from `start` on (SPEC §4.9) within the
+    horizon, and the first such day of a fixed session (numbered <= `fixed`) that the horizon leaves out. A
+    protocol's days never go down from one session to the next, so the first day past the horizon ends the course."""
     origin = day_of(start)
-    kept: list[int] = []
+    kept: list[tuple[int, int]] = []
     j = start
     while total is None or j <= total:
-        if day_of(j) - origin >= horizon_days:
-            return kept, (day_of(j) - origin if j <= fixed else None)
-        kept.append(j)
+        day = day_of(j) - origin
+        if day >= horizon_days:
+            return kept, (day if j <= fixed else None)
+        kept.append((j, day))
         j += 1
     return kept, None
 
@@ -61,9 +62,8 @@ def _iv(p: IvKetamine, horizon_days: int) -> tuple[list[PlannedSession], int | N
     def day_of(j: int) -> int:
         return (j - 1) * 7 * p.induction_weeks // n if j <= n else last_induction + (j - n) * step
 
-    numbers, cut = _numbered(day_of, p.session_count(), n, p.start_session, horizon_days)
-    origin = day_of(p.start_session)
-    return [PlannedSession(day_of(j) - origin, "induction" if j <= n else "maintenance", lines) for j in numbers], cut
+    numbered, cut = _numbered(day_of, p.session_count(), n, p.start_session, horizon_days)
+    return [PlannedSession(day, "induction" if j <= n else "maintenance", lines) for j, day in numbered], cut
 
 
 def _spravato(p: Spravato, horizon_days: int) -> tuple[list[PlannedSession], int | None]:
@@ -87,9 +87,8 @@ def _spravato(p: Spravato, horizon_days: int) -> tuple[list[PlannedSession], int
         return (("spravato_drug", _devices(dose)), ("spravato_observation", 1), *extra)
 
     fixed = p.session_count() or _SPRAVATO_FIXED  # mdsi: the induction only
-    numbers, cut = _numbered(day_of, p.session_count(), fixed, p.start_session, horizon_days)
-    origin = day_of(p.start_session)
-    return [PlannedSession(day_of(j) - origin, phase(j), lines(j)) for j in numbers], cut
+    numbered, cut = _numbered(day_of, p.session_count(), fixed, p.start_session, horizon_days)
+    return [PlannedSession(day, phase(j), lines(j)) for j, day in numbered], cut
 
 
 def _custom(p: Custom, horizon_days: int) -> tuple[list[PlannedSession], int | None]:
