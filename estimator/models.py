@@ -107,7 +107,7 @@ class _Model(BaseModel):
 
 # ---------------------------------------------------------------- protocols (§4.1)
 
-MDSI_SESSIONS = 8  # the label's twice-weekly 4 weeks; use beyond them was not studied
+SPRAVATO_INDUCTION_SESSIONS = 8  # the label's twice-weekly weeks 1-4: all of an mdsi course (later use not studied)
 
 
 def _check_start(start: int, sessions: int | None, why: str) -> None:
@@ -148,7 +148,7 @@ class Spravato(_Model):
 
     def session_count(self) -> int | None:
         """How many treatment sessions the course has (None: week 9 on goes on for ever)."""
-        return MDSI_SESSIONS if self.indication == "mdsi" else None
+        return SPRAVATO_INDUCTION_SESSIONS if self.indication == "mdsi" else None
 
     @model_validator(mode="after")
     def _start_within_course(self) -> Spravato:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from estimator.models import Custom, IvKetamine, Spravato
+from estimator.models import SPRAVATO_INDUCTION_SESSIONS, Custom, IvKetamine, Spravato
 from estimator.reference import latest_decimal
 
 # Label schedule (SPRAVATO prescribing information): weeks 1-4 twice weekly, 5-8 weekly, 9+ every 1-2 weeks.
-_SPRAVATO_INDUCTION = tuple(int(7 * i) // 2 for i in range(8))  # floor(3.5 i): 0, 3, 7, ... 24
+_SPRAVATO_INDUCTION = tuple(int(7 * i) // 2 for i in range(SPRAVATO_INDUCTION_SESSIONS))  # floor(3.5 i): 0, 3, ... 24
 _SPRAVATO_WEEKLY = (28, 35, 42, 49)
 _SPRAVATO_WEEK9 = 56
 _SPRAVATO_FIXED = len(_SPRAVATO_INDUCTION) + len(_SPRAVATO_WEEKLY)  # weeks 1-8: sessions 1-12
