@@ -25,7 +25,7 @@ from fpdf.enums import XPos, YPos
 
 from estimator.models import Scenario
 from estimator.money import fmt_usd
-from estimator.text import fmt_day
+from estimator.text import BIDI_CONTROLS, fmt_day
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -83,9 +83,6 @@ logging.getLogger("fpdf.output").addFilter(_HideMissingGlyphNames())
 # ---------------------------------------------------------------- text
 
 
-_BIDI_CONTROLS = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-
-
 def clean_text(value: object, *, multiline: bool = False) -> str:
     """Printable plain text: NFC, no control or bidi-override characters; one line unless `multiline`."""
     text = unicodedata.normalize("NFC", "" if value is None else str(value))
@@ -93,7 +90,7 @@ def clean_text(value: object, *, multiline: bool = False) -> str:
     text = "".join(
         ch
         for ch in text
-        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ord(ch) not in _BIDI_CONTROLS and ch != "\u00ad")
+        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS and ch != "\u00ad")
     )
     if not multiline:
         return " ".join(text.split())

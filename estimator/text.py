@@ -51,11 +51,12 @@ def join_words(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-# Characters that reorder the text shown around them (a name can make a terminal line read differently).
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that reorder the text shown around them (a name can make a printed line read differently): left out
+# of user text on the terminal and in printouts.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def printable(text: str) -> str:
     """User text for a terminal: control characters (escape sequences, NUL, bell) and bidirectional overrides
     left out, so a scenario's name can't move the cursor, clear the screen or reorder what is printed."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS)
