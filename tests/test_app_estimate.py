@@ -24,7 +24,7 @@ from estimator.reference import reference
 from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR, ROOT, case_path
 from ui.common import plain
-from ui.estimate_view import SECTION_FIELDS
+from ui.sections import SECTION_FIELDS
 from ui.state import LINK_PHASES, state_from_scenario
 
 APP = str(ROOT / "app.py")
@@ -288,8 +288,8 @@ def test_closed_sections_are_not_drawn_and_keep_their_values() -> None:
 
 def test_the_two_runs_after_a_section_opens_set_the_inputs_again_and_keep_an_edit() -> None:
     """Opening a section has the next two completed runs set every stored input again (see
-    `estimate_view._remember_section`); an edit made in the second of them is what gets set, not the old value."""
-    from ui.estimate_view import RESEND_KEY, RESEND_RUNS
+    `sections._remember_section`); an edit made in the second of them is what gets set, not the old value."""
+    from ui.sections import RESEND_KEY, RESEND_RUNS
 
     at = _app(open_all=False).run()
     at.session_state["sec_insurance"] = True

@@ -170,9 +170,7 @@ def _choose_coverage() -> tuple[CoverageTable | None, str] | None:
     )
 
 
-def _estimate(
-    raw: bytes, prices: Prices, coverage: CoverageTable | None, key: str
-) -> tuple[BatchOutput, str] | None:
+def _estimate(raw: bytes, prices: Prices, coverage: CoverageTable | None, key: str) -> tuple[BatchOutput, str] | None:
     """Run the batch with a progress bar, once per (file, price list, coverage)."""
     cached = st.session_state.get(RESULT_STATE)
     if cached and cached[0] == key:
