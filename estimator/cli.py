@@ -138,7 +138,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(json.dumps(Scenario.model_json_schema(), indent=2), file=out)
         return 0
     if args.command == "batch":
-        from estimator.batch import run_batch_cli
+        from estimator.workflows.batch import run_batch_cli
 
         return run_batch_cli(args.csv, args.prices, out, err, args.coverage)
     if args.jsonl:

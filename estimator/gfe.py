@@ -18,9 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
-from estimator.models import LATEST_VERSION, Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
-from estimator.money import ZERO, usd_whole
-from estimator.pdf_layout import (
+from estimator.documents.pdf_layout import (
     CRISIS_LINE,
     DISCLAIMER,
     Column,
@@ -33,6 +31,8 @@ from estimator.pdf_layout import (
     service_label,
     usd,
 )
+from estimator.models import LATEST_VERSION, Coverage, Custom, IvKetamine, Package, Scenario, Spravato, field_error
+from estimator.money import ZERO, usd_whole
 from estimator.presets import course_preset, example_prices
 from estimator.pricing import package_flags
 from estimator.reference import latest_decimal, us_states

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from estimator.batch import stream_results_csv
-from estimator.batch_input import INPUT_COLUMNS, decode_csv, example_price_list, read_rows
-from estimator.exports import write_csv
+from estimator.documents.exports import write_csv
+from estimator.workflows.batch import stream_results_csv
+from estimator.workflows.batch_input import INPUT_COLUMNS, decode_csv, example_price_list, read_rows
 
 COURSES = ["iv6", "iv6_boosters", "spravato_6m", "spravato_1y", "spravato_mdsi", "custom"]
 KINDS = ["commercial", "commercial", "commercial", "medicare", "medicaid", "self_pay"]

@@ -8,8 +8,8 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from estimator.batch_input import INPUT_COLUMNS
-from estimator.compare import default_scenario, variants
+from estimator.workflows.batch_input import INPUT_COLUMNS
+from estimator.workflows.compare import default_scenario, variants
 from tests.conftest import ROOT
 from ui.common import COMPARISON_KEY, MAX_COMPARE, SCENARIO_KEY, plain
 

@@ -1,4 +1,4 @@
-"""Batch estimates (estimator.batch): rows in, result rows out, no row dropped, CSV safe."""
+"""Batch estimates (estimator.workflows.batch): rows in, result rows out, no row dropped, CSV safe."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from estimator.batch import run_batch, run_batch_cli, stream_results_csv
-from estimator.batch_input import (
+from estimator.engine import estimate
+from estimator.models import billed_services
+from estimator.presets import course_preset, example_prices, plan_preset, program_templates
+from estimator.scenario_io import scenario_from_data
+from estimator.workflows.batch import run_batch, run_batch_cli, stream_results_csv
+from estimator.workflows.batch_input import (
     INPUT_COLUMNS,
     MAX_CSV_BYTES,
     OUTPUT_COLUMNS,
@@ -22,10 +26,6 @@ from estimator.batch_input import (
     read_rows,
     template_csv,
 )
-from estimator.engine import estimate
-from estimator.models import billed_services
-from estimator.presets import course_preset, example_prices, plan_preset, program_templates
-from estimator.scenario_io import scenario_from_data
 from tests.conftest import ROOT
 
 HEADER = ",".join(INPUT_COLUMNS)
@@ -458,7 +458,7 @@ def test_a_results_file_runs_again_to_the_same_results() -> None:
 
 
 def test_a_coverage_file_stands_in_for_rows_without_a_plan_preset(tmp_path) -> None:
-    from estimator.batch_input import coverage_from_json
+    from estimator.workflows.batch_input import coverage_from_json
 
     table = '{"iv_infusion": {"covered": true, "oon_allowed": "350"}, "consult": {"covered": true}}'
     coverage = coverage_from_json(table, label="coverage file cov.json")
@@ -492,7 +492,7 @@ def test_a_coverage_file_stands_in_for_rows_without_a_plan_preset(tmp_path) -> N
     ],
 )
 def test_bad_coverage_files_are_refused(text: str, words: str) -> None:
-    from estimator.batch_input import coverage_from_json
+    from estimator.workflows.batch_input import coverage_from_json
 
     with pytest.raises(BatchInputError, match=words):
         coverage_from_json(text)
@@ -511,7 +511,7 @@ def test_cli_batch_refuses_a_bad_coverage_file_without_a_traceback(tmp_path) -> 
 
 
 def test_a_service_billed_out_of_network_on_an_in_network_row_uses_the_rows_figures_for_that_tier() -> None:
-    from estimator.batch_input import coverage_from_json
+    from estimator.workflows.batch_input import coverage_from_json
 
     coverage = coverage_from_json('{"iv_infusion": {"covered": true, "network": "out", "oon_allowed": "250"}}')
     row = "r3,iv_boosters_continuing,3/1/2027,commercial,in,500,0,20,3000,0,07-01,no,9,CA,"
@@ -540,7 +540,7 @@ def test_a_course_under_way_is_charged_without_the_packages_bought_at_a_courses_
 
 
 def test_a_whole_coverage_block_is_refused_with_what_to_give_instead() -> None:
-    from estimator.batch_input import coverage_from_json
+    from estimator.workflows.batch_input import coverage_from_json
 
     block = '{"kind": "commercial", "in_network": {"deductible": "500"}, "services": {"consult": {"covered": true}}}'
     with pytest.raises(BatchInputError, match="give only the per-service table"):

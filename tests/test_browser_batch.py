@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-from estimator.batch_input import INPUT_COLUMNS
+from estimator.workflows.batch_input import INPUT_COLUMNS
 
 ROWS = [
     "br-1,spravato_6m,2026-03-02,commercial,in,1700,0,20,8500,0,01-01,yes",

@@ -1,4 +1,4 @@
-"""Comparison summaries and one-click variants (estimator.compare)."""
+"""Comparison summaries and one-click variants (estimator.workflows.compare)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from estimator.compare import (
+from estimator.engine import estimate
+from estimator.models import Scenario, billed_services
+from estimator.presets import course_preset, example_prices, plan_preset
+from estimator.scenario_io import scenario_from_data
+from estimator.workflows.compare import (
     DIFF_FIGURES,
     FIGURES,
     chart_rows,
@@ -20,10 +24,6 @@ from estimator.compare import (
     summarize,
     variants,
 )
-from estimator.engine import estimate
-from estimator.models import Scenario, billed_services
-from estimator.presets import course_preset, example_prices, plan_preset
-from estimator.scenario_io import scenario_from_data
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -272,7 +272,7 @@ def test_the_comparison_exports_as_csv_and_pdf() -> None:
 
     from pypdf import PdfReader
 
-    from estimator.compare import comparison_csv, comparison_pdf
+    from estimator.workflows.compare import comparison_csv, comparison_pdf
 
     base = _scenario(name="=HYPERLINK(1) plan")
     summaries = [summarize(base.name, base), summarize("Out of network", _by_kind(base)["network"])]
@@ -296,7 +296,7 @@ def test_the_comparison_exports_as_csv_and_pdf() -> None:
 
 
 def test_short_course_names_fit_a_table_column() -> None:
-    from estimator.compare import short_course
+    from estimator.workflows.compare import short_course
 
     assert short_course(_scenario("iv6")) == "IV ketamine"
     assert short_course(_scenario("iv6_boosters")) == "IV ketamine with boosters"

@@ -11,7 +11,7 @@ from typing import Any
 from icalendar import Calendar
 
 from estimator import estimate
-from estimator.exports import SCHEDULE_COLUMNS, csv_safe, schedule_csv, sessions_ics
+from estimator.documents.exports import SCHEDULE_COLUMNS, csv_safe, schedule_csv, sessions_ics
 from estimator.result import Result
 from estimator.scenario_io import scenario_from_data
 from estimator.timeline import average_per_session, cumulative_points, monthly_by_payer, session_rows

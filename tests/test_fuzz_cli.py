@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estimator.batch import run_batch_cli
-from estimator.batch_input import INPUT_COLUMNS, TEMPLATE_ROWS
 from estimator.cli import main, run_jsonl
+from estimator.workflows.batch import run_batch_cli
+from estimator.workflows.batch_input import INPUT_COLUMNS, TEMPLATE_ROWS
 from tests.test_hardening import SCENARIO
 
 BASE = json.dumps(SCENARIO)

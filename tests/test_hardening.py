@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from estimator import estimate
-from estimator.batch import run_batch
-from estimator.batch_input import INPUT_COLUMNS, BatchInputError, decode_csv
-from estimator.exports import csv_safe, schedule_csv, write_csv
+from estimator.documents.exports import csv_safe, schedule_csv, write_csv
 from estimator.scenario_io import ScenarioError, parse_json, scenario_from_json
+from estimator.workflows.batch import run_batch
+from estimator.workflows.batch_input import INPUT_COLUMNS, BatchInputError, decode_csv
 from tests.conftest import ROOT
 
 SCENARIO = {

@@ -1,4 +1,4 @@
-"""The printable estimate (estimator.pdf): contents, plain-text safety, Unicode, and the table layout rules."""
+"""The printable estimate (estimator.documents.pdf): contents, plain-text safety, Unicode, the table layout rules."""
 
 from __future__ import annotations
 
@@ -12,12 +12,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from estimator.engine import estimate
-from estimator.gfe import ClinicDetails
-from estimator.models import Accounts, Coverage, Fee, Financing, Scenario, TimeOff, Travel
-from estimator.money import fmt_usd
-from estimator.pdf import estimate_pdf
-from estimator.pdf_layout import (
+from estimator.documents.pdf import estimate_pdf
+from estimator.documents.pdf_layout import (
     CRISIS_LINE,
     DISCLAIMER,
     FONT_BOLD,
@@ -29,6 +25,10 @@ from estimator.pdf_layout import (
     render_pdf,
     unprintable_chars,
 )
+from estimator.engine import estimate
+from estimator.gfe import ClinicDetails
+from estimator.models import Accounts, Coverage, Fee, Financing, Scenario, TimeOff, Travel
+from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.text import fmt_day, friendly_dates
 
@@ -325,7 +325,7 @@ def test_user_typed_program_names_print_as_typed_and_quiet_years_are_one_line() 
 
 
 def test_a_course_under_way_says_where_it_continues_from() -> None:
-    from estimator.pdf import course_words
+    from estimator.documents.pdf import course_words
 
     scenario = _insured_year()
     under_way = scenario.model_copy(update={"protocol": course_preset("spravato_continuing").protocol})

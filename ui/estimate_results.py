@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from estimator.adjudication import met_in_unstarted_plan_year
+from estimator.documents.exports import schedule_csv, sessions_ics
 from estimator.engine import split_quiet_years, typed_names
-from estimator.exports import schedule_csv, sessions_ics
 from estimator.financing import interest_words
 from estimator.models import Scenario
 from estimator.money import fmt_plain
@@ -261,7 +261,7 @@ def downloads(scenario: Scenario, result: Result) -> None:
     )
     c1, c2 = st.columns(2)
     try:
-        from estimator.pdf import estimate_pdf
+        from estimator.documents.pdf import estimate_pdf
     except ImportError:  # the printable estimate ships in its own module
         estimate_pdf = None
     if estimate_pdf is not None:

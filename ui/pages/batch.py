@@ -1,4 +1,4 @@
-"""Batch page: a CSV of patients in, a CSV of estimates out (counselors). Calculation in estimator.batch."""
+"""Batch page: a CSV of patients in, a CSV of estimates out (counselors). Calculation in estimator.workflows.batch."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from estimator.batch import BatchOutput, column_help, run_batch
-from estimator.batch_input import (
+from estimator.presets import default_plan_for_kind
+from estimator.workflows.batch import BatchOutput, column_help, run_batch
+from estimator.workflows.batch_input import (
     MAX_COVERAGE_BYTES,
     MAX_CSV_BYTES,
     MAX_PRICES_BYTES,
@@ -25,7 +26,6 @@ from estimator.batch_input import (
     prices_from_json,
     template_csv,
 )
-from estimator.presets import default_plan_for_kind
 from ui.common import page_footer, page_header, refused_file_hint
 
 CSV_BOX_MB = MAX_CSV_BYTES // MEGABYTE  # the patients CSV box's limit, as Streamlit takes it

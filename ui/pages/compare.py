@@ -1,4 +1,4 @@
-"""Compare page: two to four saved scenarios side by side, and one-click variants. Calculation in estimator.compare."""
+"""Compare page: two to four saved scenarios side by side, and one-click variants (estimator.workflows.compare)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from estimator.compare import (
+from estimator.models import Scenario
+from estimator.warning_log import LABELS as WARNING_LABELS
+from estimator.workflows.compare import (
     DEFAULT_NAME,
     Summary,
     chart_rows,
@@ -20,8 +22,6 @@ from estimator.compare import (
     summarize,
     variants,
 )
-from estimator.models import Scenario
-from estimator.warning_log import LABELS as WARNING_LABELS
 from ui.charts import PAYER_COLORS as ESTIMATE_COLORS
 from ui.common import (
     COMPARISON_KEY,

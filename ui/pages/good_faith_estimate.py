@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from estimator.documents.pdf import course_words
+from estimator.documents.pdf_layout import phase_label, unprintable_chars
 from estimator.engine import estimate
 from estimator.gfe import (
     MAX_PROFILE_BYTES,
@@ -37,8 +39,6 @@ from estimator.gfe import (
 )
 from estimator.models import Scenario
 from estimator.money import fmt_usd
-from estimator.pdf import course_words
-from estimator.pdf_layout import phase_label, unprintable_chars
 from estimator.result import Result
 from estimator.scenario_io import Problem
 from estimator.text import count, join_words

@@ -1,5 +1,5 @@
-"""PDF page machinery shared by the printable estimate (estimator.pdf) and the Good Faith Estimate (estimator.gfe):
-fonts (fpdf2 and the fonts shipped in estimator/fonts), the page furniture, tables, and the wording both print.
+"""PDF page machinery shared by the printable estimate (documents.pdf), the Good Faith Estimate and the comparison
+printout: fonts (fpdf2 and the fonts shipped in estimator/fonts), the page furniture and tables.
 
 Layout rules every table here follows: it fits one Letter page width (numbers and codes are measured and never
 wrap or clip; text columns take the rest and wrap at spaces), a page break never splits a row, and the header
@@ -27,7 +27,7 @@ from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.text import BIDI_CONTROLS, fmt_day
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"  # estimator/fonts, shared with the page icon
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 FAMILY = "DejaVu"

@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from estimator.adjudication import plan_year_of
+from estimator.documents.exports import write_csv
+from estimator.documents.pdf_layout import CRISIS_LINE, DISCLAIMER, Column, Doc, day, render_pdf
 from estimator.engine import estimate
-from estimator.exports import write_csv
 from estimator.models import LATEST_VERSION, IvKetamine, Scenario, Spravato, billed_services
 from estimator.money import fmt_usd
-from estimator.pdf_layout import CRISIS_LINE, DISCLAIMER, Column, Doc, day, render_pdf
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.result import Result
 from estimator.scenario_io import scenario_from_data

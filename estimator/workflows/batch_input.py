@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from estimator.exports import write_csv
+from estimator.documents.exports import write_csv
 from estimator.models import Fee, Package, ServiceId, ServiceRule, parse_month_day
 from estimator.presets import PricedFee, PricedPackage, example_prices
 from estimator.scenario_io import parse_json, problems_from

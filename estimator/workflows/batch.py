@@ -14,7 +14,20 @@ from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from estimator.batch_input import (
+from estimator.documents.exports import write_csv
+from estimator.engine import estimate
+from estimator.models import LATEST_VERSION, Custom, Scenario, StateCode, Tier
+from estimator.presets import (
+    CoursePreset,
+    PlanPreset,
+    course_presets,
+    default_plan_for_kind,
+    plan_presets,
+    program_templates,
+)
+from estimator.result import Result
+from estimator.scenario_io import ScenarioError, problems_from, scenario_from_data
+from estimator.workflows.batch_input import (
     INPUT_COLUMNS,
     MAX_COVERAGE_BYTES,
     MAX_CSV_BYTES,
@@ -39,20 +52,7 @@ from estimator.batch_input import (
     show_cell,
     whole_number_cell,
 )
-from estimator.batch_input import column_help as _column_help
-from estimator.engine import estimate
-from estimator.exports import write_csv
-from estimator.models import LATEST_VERSION, Custom, Scenario, StateCode, Tier
-from estimator.presets import (
-    CoursePreset,
-    PlanPreset,
-    course_presets,
-    default_plan_for_kind,
-    plan_presets,
-    program_templates,
-)
-from estimator.result import Result
-from estimator.scenario_io import ScenarioError, problems_from, scenario_from_data
+from estimator.workflows.batch_input import column_help as _column_help
 
 PROGRAM_TEMPLATE = "withme_medication"
 

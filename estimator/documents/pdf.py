@@ -1,4 +1,4 @@
-"""The printable estimate (pure: a function of the scenario and its result), laid out with estimator.pdf_layout."""
+"""The printable estimate (pure: a function of the scenario and its result), laid out with documents.pdf_layout."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from estimator.engine import split_quiet_years, typed_names
-from estimator.financing import interest_words, total_repaid
-from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
-from estimator.money import ZERO, fmt_plain, round_cents
-from estimator.pdf_layout import (
+from estimator.documents.pdf_layout import (
     CRISIS_LINE,
     DISCLAIMER,
     KIND_LABELS,
@@ -24,6 +20,10 @@ from estimator.pdf_layout import (
     service_label,
     usd,
 )
+from estimator.engine import split_quiet_years, typed_names
+from estimator.financing import interest_words, total_repaid
+from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
+from estimator.money import ZERO, fmt_plain, round_cents
 from estimator.reference import state_name
 from estimator.result import Result, Session
 from estimator.text import count, friendly_dates, pct
