@@ -18,6 +18,15 @@ from estimator.money import fmt_usd
 from estimator.result import Result, result_to_json
 from estimator.scenario_io import ScenarioError, scenario_from_json
 from estimator.text import printable
+from estimator.wording import (
+    INSURANCE_PAYS,
+    MONTHLY_PAYMENT,
+    NET_COST_AFTER_TAX,
+    PROGRAMS_PAY,
+    SHORT_DISCLAIMER,
+    TOTAL_CHARGES,
+    YOU_PAY,
+)
 
 MAX_FILE_BYTES = 5_000_000
 
@@ -28,24 +37,24 @@ def summary_text(scenario: Scenario, result: Result) -> str:
     rows = [
         ("Scenario", printable(scenario.name) or "(unnamed)"),
         ("Sessions / visits", f"{t.sessions} / {t.visits}"),
-        ("Total charges", fmt_usd(t.charges)),
-        ("Insurance pays", fmt_usd(t.plan_pays)),
-        ("Savings programs pay", fmt_usd(t.program_pays)),
-        ("You pay", fmt_usd(t.patient_pays)),
+        (TOTAL_CHARGES, fmt_usd(t.charges)),
+        (INSURANCE_PAYS, fmt_usd(t.plan_pays)),
+        (PROGRAMS_PAY, fmt_usd(t.program_pays)),
+        (YOU_PAY, fmt_usd(t.patient_pays)),
     ]
     for py in result.by_plan_year:
         reached = f", OOP max reached {py.oop_reached_on}" if py.oop_reached_on else ""
         rows.append((f"  plan year from {py.plan_year}", fmt_usd(py.patient_pays) + reached))
     if result.accounts:
-        rows.append(("After tax savings", fmt_usd(result.accounts.net_cost)))
+        rows.append((NET_COST_AFTER_TAX, fmt_usd(result.accounts.net_cost)))
     if result.financing and scenario.financing:
         f = result.financing
         interest = interest_words(f, scenario.financing.apr_pct, scenario.financing.months)
-        rows.append(("Monthly payment", f"{fmt_usd(f.monthly_payment)} (interest {interest})"))
+        rows.append((MONTHLY_PAYMENT, f"{fmt_usd(f.monthly_payment)} (interest {interest})"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     lines += [f"! {w.code}{' ' + str(w.date) if w.date else ''}: {printable(w.message)}" for w in result.warnings]
-    lines.append("This is an estimate, not medical, legal or tax advice. In crisis, call or text 988.")
+    lines.append(SHORT_DISCLAIMER)
     return "\n".join(lines)
 
 

@@ -60,3 +60,22 @@ def printable(text: str) -> str:
     """User text for a terminal: control characters (escape sequences, NUL, bell) and bidirectional overrides
     left out, so a scenario's name can't move the cursor, clear the screen or reorder what is printed."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS)
+
+
+def clean_text(value: object, *, multiline: bool = False) -> str:
+    """Printable plain text: NFC, no control or bidi-override characters; one line unless `multiline`."""
+    text = unicodedata.normalize("NFC", "" if value is None else str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    text = "".join(
+        ch
+        for ch in text
+        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS and ch != "\u00ad")
+    )
+    if not multiline:
+        return " ".join(text.split())
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if ln or (out and out[-1]):
+            out.append(ln)
+    return "\n".join(out).strip("\n")

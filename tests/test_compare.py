@@ -272,7 +272,8 @@ def test_the_comparison_exports_as_csv_and_pdf() -> None:
 
     from pypdf import PdfReader
 
-    from estimator.workflows.compare import comparison_csv, comparison_pdf
+    from estimator.documents.comparison_pdf import comparison_pdf
+    from estimator.workflows.compare import comparison_csv
 
     base = _scenario(name="=HYPERLINK(1) plan")
     summaries = [summarize(base.name, base), summarize("Out of network", _by_kind(base)["network"])]
@@ -296,7 +297,7 @@ def test_the_comparison_exports_as_csv_and_pdf() -> None:
 
 
 def test_short_course_names_fit_a_table_column() -> None:
-    from estimator.workflows.compare import short_course
+    from estimator.wording import short_course
 
     assert short_course(_scenario("iv6")) == "IV ketamine"
     assert short_course(_scenario("iv6_boosters")) == "IV ketamine with boosters"

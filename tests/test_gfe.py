@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from pypdf import PdfReader
 
+from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.engine import estimate
 from estimator.gfe import (
     CMS_PHONE,
@@ -26,10 +27,8 @@ from estimator.gfe import (
     course_fits_period,
     default_period,
     example_self_pay_scenario,
-    frequency,
     gfe_ineligibility,
     gfe_items,
-    gfe_pdf,
     gfe_total,
     latest_period_end,
     max_gfe_months,
@@ -41,6 +40,7 @@ from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset
 from estimator.reference import latest_decimal
 from estimator.scenario_io import problems_from
+from estimator.wording import frequency
 
 START = dt.date(2026, 3, 2)
 MADE_ON = dt.date(2026, 2, 25)

@@ -14,14 +14,11 @@ from pypdf import PdfReader
 
 from estimator.documents.pdf import estimate_pdf
 from estimator.documents.pdf_layout import (
-    CRISIS_LINE,
-    DISCLAIMER,
     FONT_BOLD,
     FONT_DIR,
     FONT_REGULAR,
     Column,
     Doc,
-    clean_text,
     render_pdf,
     unprintable_chars,
 )
@@ -30,7 +27,8 @@ from estimator.gfe import ClinicDetails
 from estimator.models import Accounts, Coverage, Fee, Financing, Scenario, TimeOff, Travel
 from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
-from estimator.text import fmt_day, friendly_dates
+from estimator.text import clean_text, fmt_day, friendly_dates
+from estimator.wording import CRISIS_LINE, DISCLAIMER
 
 START = dt.date(2026, 3, 2)
 MADE_ON = dt.date(2026, 2, 25)
@@ -325,7 +323,7 @@ def test_user_typed_program_names_print_as_typed_and_quiet_years_are_one_line() 
 
 
 def test_a_course_under_way_says_where_it_continues_from() -> None:
-    from estimator.documents.pdf import course_words
+    from estimator.wording import course_words
 
     scenario = _insured_year()
     under_way = scenario.model_copy(update={"protocol": course_preset("spravato_continuing").protocol})

@@ -9,6 +9,7 @@ import streamlit as st
 from estimator.money import fmt_usd
 from estimator.text import fmt_day as fmt_day  # re-exported: the pages take the date style from here
 from estimator.text import friendly_dates as friendly_dates
+from estimator.wording import CRISIS_LINE, DISCLAIMER
 
 # Session-state contract between pages.
 SCENARIO_KEY = "current_scenario"  # estimator.models.Scenario last validated on the Estimate page
@@ -21,14 +22,10 @@ STALE_NOTE = (
 COMPARISON_KEY = "comparison"  # list[dict(name=str, scenario=Scenario)], at most MAX_COMPARE
 MAX_COMPARE = 4
 
-DISCLAIMER = (
-    "This is an estimate, not medical, legal or tax advice. Your clinic's bill and your plan's "
-    "decisions may differ; check with both before you start."
-)
 # Streamlit stacks columns below this width; pages rearrange a few things for phones there.
 PHONE_MEDIA = "@media (max-width: 640px)"
 WIDE_MEDIA = "@media (min-width: 641px)"
-CRISIS = "If you are in crisis or thinking about suicide, call or text **988** (Suicide & Crisis Lifeline, US)."
+CRISIS = CRISIS_LINE.replace("988", "**988**")  # the number stands out on the page
 
 
 def page_header(title: str, intro: str = "") -> None:
@@ -42,7 +39,7 @@ def page_header(title: str, intro: str = "") -> None:
 def page_footer() -> None:
     """The disclaimer repeated at the bottom of every page."""
     st.divider()
-    st.caption(DISCLAIMER + " " + CRISIS.replace("**", ""))
+    st.caption(DISCLAIMER + " " + CRISIS_LINE)
 
 
 def usd(value: object) -> str:

@@ -18,6 +18,17 @@ from estimator.result import Result
 from estimator.scenario_io import scenario_to_json
 from estimator.text import count
 from estimator.timeline import average_per_session, session_rows
+from estimator.wording import (
+    AVERAGE_PER_SESSION,
+    INSURANCE_PAYS,
+    MONTHLY_PAYMENT,
+    NET_COST_AFTER_TAX,
+    NO_FIGURE,
+    PROGRAMS_PAY,
+    TRAVEL,
+    YOU_PAY,
+    year_word,
+)
 from ui.charts import cumulative_caption, cumulative_chart, monthly_chart
 from ui.common import (
     COMPARISON_KEY,
@@ -56,22 +67,22 @@ def metrics(scenario: Scenario, result: Result) -> None:
     evaluations = len(result.sessions) - t.sessions
     cells = st.columns(2) + st.columns(2) + st.columns(2)
     cells[0].metric(
-        "You pay", usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is shown apart."
+        YOU_PAY, usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is shown apart."
     )
     if result.accounts:
         cells[1].metric(
-            "Net cost after tax savings",
+            NET_COST_AFTER_TAX,
             usd(result.accounts.net_cost),
             border=True,
             help="Treatment and travel, less the tax you save paying with HSA/FSA money.",
         )
     else:
-        cells[1].metric("Net cost after tax savings", "—", border=True, help="Turn on HSA/FSA in section 5.")
-    cells[2].metric("Insurance pays", usd(t.plan_pays), border=True)
-    cells[3].metric("Savings programs pay", usd(t.program_pays), border=True)
+        cells[1].metric(NET_COST_AFTER_TAX, NO_FIGURE, border=True, help="Turn on HSA/FSA in section 5.")
+    cells[2].metric(INSURANCE_PAYS, usd(t.plan_pays), border=True)
+    cells[3].metric(PROGRAMS_PAY, usd(t.program_pays), border=True)
     cells[4].metric(
-        "Average per session",
-        usd(avg) if avg is not None else "—",
+        AVERAGE_PER_SESSION,
+        usd(avg) if avg is not None else NO_FIGURE,
         border=True,
         help=f"What you pay for treatment{', the first-visit evaluation included,' if evaluations else ''} "
         f"divided by {t.sessions} treatment sessions.",
@@ -79,7 +90,7 @@ def metrics(scenario: Scenario, result: Result) -> None:
     if result.financing and scenario.financing:
         f = result.financing
         cells[5].metric(
-            "Monthly payment",
+            MONTHLY_PAYMENT,
             usd(f.monthly_payment),
             border=True,
             help=f"{scenario.financing.months} months; interest "
@@ -87,7 +98,7 @@ def metrics(scenario: Scenario, result: Result) -> None:
             + ".",
         )
     else:
-        cells[5].metric("Monthly payment", "—", border=True, help="Turn on a payment plan in section 7.")
+        cells[5].metric(MONTHLY_PAYMENT, NO_FIGURE, border=True, help="Turn on a payment plan in section 7.")
     lines = [
         count(t.sessions, "treatment session")
         + (" and the first-visit evaluation" if evaluations > 0 else "")
@@ -95,10 +106,10 @@ def metrics(scenario: Scenario, result: Result) -> None:
     ]
     for py in result.by_plan_year:
         reached = f"; out-of-pocket maximum reached {fmt_day(py.oop_reached_on)}" if py.oop_reached_on else ""
-        year = "Plan year" if scenario.coverage.kind != "self_pay" else "Year"
+        year = year_word(scenario.coverage.kind != "self_pay")
         lines.append(f"{year} from {fmt_day(py.plan_year)}: you pay {usd(py.patient_pays)}{reached}.")
     if result.travel:
-        lines.append(f"Travel: {usd(result.travel.total)} for {result.travel.visits} visits.")
+        lines.append(f"{TRAVEL}: {usd(result.travel.total)} for {count(result.travel.visits, 'visit')}.")
     if result.time_off:
         hours = fmt_plain(result.time_off.hours)
         lines.append(f"Time off: {hours} hours, about {usd(result.time_off.total)} in wages.")
@@ -216,7 +227,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
         df = pd.DataFrame(
             {
                 "Date": [r.date for r in rows],
-                "You pay": [float(r.you_pay) for r in rows],
+                YOU_PAY: [float(r.you_pay) for r in rows],
                 "Paid so far (course)": [float(r.running_total) for r in rows],
                 "Insurance": [float(r.insurance) for r in rows],
                 "Program": [float(r.program) for r in rows],
@@ -230,7 +241,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             df,
             hide_index=True,
             width="stretch",
-            column_config={c: money_col for c in ["Charge", "Insurance", "Program", "You pay", "Paid so far (course)"]}
+            column_config={c: money_col for c in ["Charge", "Insurance", "Program", YOU_PAY, "Paid so far (course)"]}
             | {"Date": st.column_config.DateColumn(format="MMM D, YYYY")},
         )
     elif stale:

@@ -8,15 +8,14 @@ import io
 from decimal import Decimal
 
 from estimator.result import Result
+from estimator.wording import NETWORKS
 
 # What a spreadsheet may read as the start of a formula, full-width forms included (some read ＝ as =).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # Line breaks inside a cell become spaces; other control characters go (a leading NUL hid a formula start from
 # the check below, and LibreOffice then computed it).
 _CONTROLS = (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, *range(0x80, 0x85), *range(0x86, 0xA0))  # tab stays
-_CELL_TEXT = str.maketrans(
-    dict.fromkeys("\r\n\x0b\x0c\x85\u2028\u2029", " ") | dict.fromkeys(map(chr, _CONTROLS))
-)
+_CELL_TEXT = str.maketrans(dict.fromkeys("\r\n\x0b\x0c\x85\u2028\u2029", " ") | dict.fromkeys(map(chr, _CONTROLS)))
 
 
 def csv_safe(value: object) -> str:
@@ -77,7 +76,7 @@ def schedule_rows(result: Result) -> list[dict[str, object]]:
                     "balance_bill": ln.balance_bill,
                     "write_off": ln.write_off,
                     "covered": "yes" if ln.covered else "no",
-                    "network": {"in": "in network", "out": "out of network"}.get(ln.network or "", ""),
+                    "network": NETWORKS.get(ln.network or "", ""),
                     "plan_year": ln.plan_year.isoformat(),
                     "running_total_you_pay": running,
                 }

@@ -4,63 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from estimator.documents.pdf_layout import (
-    CRISIS_LINE,
-    DISCLAIMER,
-    KIND_LABELS,
-    Column,
-    Doc,
-    clean_text,
-    day,
-    frequency,
-    phase_label,
-    render_pdf,
-    service_label,
-    usd,
-)
+from estimator.documents.pdf_layout import Column, Doc, day, render_pdf, usd
 from estimator.engine import split_quiet_years, typed_names
 from estimator.financing import interest_words, total_repaid
-from estimator.models import Custom, IvKetamine, Scenario, Spravato, Tier, billed_services
+from estimator.gfe import ClinicDetails
+from estimator.models import Scenario, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, round_cents
 from estimator.reference import state_name
 from estimator.result import Result, Session
-from estimator.text import count, friendly_dates, pct
-
-if TYPE_CHECKING:
-    from estimator.gfe import ClinicDetails  # a type only: gfe itself builds on pdf_layout, not on this module
+from estimator.text import clean_text, count, friendly_dates, pct
+from estimator.wording import (
+    AVERAGE_PER_SESSION,
+    CRISIS_LINE,
+    CRISIS_SHORT,
+    DISCLAIMER,
+    INSURANCE_PAYS,
+    MONTHLY_PAYMENT,
+    NET_COST_AFTER_TAX,
+    NETWORKS,
+    NOT_ADVICE_SHORT,
+    PROGRAMS_PAY,
+    TAX_SAVINGS,
+    TOTAL_CHARGES,
+    TRAVEL,
+    YOU_PAY,
+    course_words,
+    coverage_kind,
+    phase_label,
+    phase_span,
+    service_label,
+)
 
 # ---------------------------------------------------------------- the printable estimate
-
-
-def course_words(scenario: Scenario) -> tuple[str, str]:
-    """The kind of course and its schedule in words, from the protocol itself (not the preset it came from)."""
-    p = scenario.protocol
-    if isinstance(p, IvKetamine):
-        kind = "IV ketamine infusions"
-        schedule = f"{count(p.induction_infusions, 'induction infusion')} over {count(p.induction_weeks, 'week')}"
-        if p.booster_every_weeks:
-            every = "every week" if p.booster_every_weeks == 1 else f"every {p.booster_every_weeks} weeks"
-            schedule += f", then a booster {every}"
-    elif isinstance(p, Spravato):
-        indication = (
-            "treatment-resistant depression" if p.indication == "trd" else "depression with acute suicidal ideation"
-        )
-        kind = f"SPRAVATO (esketamine) nasal spray for {indication}, {p.dose_mg} mg"
-        if p.indication == "mdsi":
-            schedule = "Twice a week for 4 weeks (label schedule)"
-        else:
-            every = "every week" if p.week9_every_weeks == 1 else f"every {p.week9_every_weeks} weeks"
-            first = " (first session 56 mg)" if p.start_session == 1 else ""
-            schedule = f"Weeks 1-4 twice a week{first}, weeks 5-8 weekly, then {every} (label schedule)"
-    else:
-        assert isinstance(p, Custom)
-        kind = "Custom course"
-        schedule = count(len(p.sessions), "planned session")
-    if not isinstance(p, Custom) and p.start_session > 1:
-        schedule += f"; this estimate continues the course from session {p.start_session}"
-    return kind, schedule
 
 
 def course_lines(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
@@ -100,11 +76,7 @@ def phase_runs(result: Result) -> list[tuple[str, list[Session]]]:
 
 def phase_summary(phase: str, sessions: Sequence[Session]) -> str:
     """'Induction: 8 sessions, twice a week, Mar 2, 2026 to Mar 26, 2026'."""
-    dates = sorted({s.date for s in sessions})
-    if len(sessions) == 1:
-        return f"{phase_label(phase)}: {day(dates[0])}"
-    span = f"{day(dates[0])} to {day(dates[-1])}"
-    return f"{phase_label(phase)}: {count(len(sessions), 'session')}, {frequency(dates)}, {span}"
+    return phase_span(phase, [s.date for s in sessions])
 
 
 def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
@@ -126,7 +98,7 @@ def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
         columns.append(Column("Insurance", "RIGHT", wrap=False))
     if show_program:
         columns.append(Column("Program", "RIGHT", wrap=False))
-    columns.append(Column("You pay", "RIGHT", wrap=False))
+    columns.append(Column(YOU_PAY, "RIGHT", wrap=False))
     groups: list[tuple[str, list[list[str]]]] = []
     for phase, sessions in phase_runs(result):
         rows: list[list[str]] = []
@@ -171,11 +143,11 @@ def _schedule_table(doc: Doc, scenario: Scenario, result: Result) -> None:
 
 def _coverage_section(doc: Doc, scenario: Scenario) -> None:
     cov = scenario.coverage
-    pairs: list[tuple[str, str]] = [("Coverage", KIND_LABELS.get(cov.kind, cov.kind))]
+    pairs: list[tuple[str, str]] = [("Coverage", coverage_kind(cov.kind))]
     if cov.kind == "self_pay":
         pairs.append(("Assumption", "No insurance is billed: you pay the clinic's price for every service."))
     else:
-        pairs.append(("Clinic is", "in network" if cov.network == "in" else "out of network"))
+        pairs.append(("Clinic is", NETWORKS[cov.network]))
         month, dom = (int(x) for x in cov.plan_year_start.split("-"))
         pairs.append(("Plan year starts", f"every year on {dt.date(2000, month, dom):%b} {dom}"))
 
@@ -232,7 +204,7 @@ def _coverage_section(doc: Doc, scenario: Scenario) -> None:
                 continue
             benefit = rule.benefit
             if rule.network is not None:  # version 2: billed in another network than the plan's
-                benefit += ", in network" if rule.network == "in" else ", out of network"
+                benefit += ", " + NETWORKS[rule.network]
             if rule.oon_allowed is not None:
                 out = (rule.network or cov.network) == "out"
                 benefit += f" (allowed at most {usd(rule.oon_allowed)} a unit{'' if out else ' out of network'})"
@@ -291,7 +263,7 @@ def _programs_section(doc: Doc, scenario: Scenario, result: Result) -> None:
         ],
         rows,
     )
-    doc.para(f"Savings programs pay {usd(result.totals.program_pays)} in this estimate.")
+    doc.para(f"{PROGRAMS_PAY} {usd(result.totals.program_pays)} in this estimate.")
 
 
 def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
@@ -311,13 +283,13 @@ def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
                 ("Paid from the FSA", usd(r.from_fsa)),
                 ("Paid from the HSA", usd(r.from_hsa)),
                 ("Paid with after-tax money", usd(r.post_tax)),
-                ("Tax savings", usd(r.tax_savings)),
-                ("Net cost after tax savings", usd(r.net_cost) + " (what you pay plus travel, less tax savings)"),
+                (TAX_SAVINGS, usd(r.tax_savings)),
+                (NET_COST_AFTER_TAX, usd(r.net_cost) + " (what you pay plus travel, less tax savings)"),
             ]
         )
         any_shown = True
     if scenario.travel is not None and result.travel is not None:
-        doc.subheading("Travel")
+        doc.subheading(TRAVEL)
         doc.key_values(
             [
                 ("Visits", str(result.travel.visits)),
@@ -344,7 +316,7 @@ def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
             [
                 ("Amount financed", usd(r2.principal)),
                 ("APR and term", f"{pct(f.apr_pct)} over {f.months} months"),
-                ("Monthly payment", usd(r2.monthly_payment)),
+                (MONTHLY_PAYMENT, usd(r2.monthly_payment)),
                 ("Total interest", interest_words(r2, f.apr_pct, f.months)),
                 ("Total repaid", usd(total_repaid(r2, f.apr_pct, f.months))),
             ]
@@ -355,20 +327,21 @@ def _paying_section(doc: Doc, scenario: Scenario, result: Result) -> None:
 
 
 def headline_figures(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
+    """The summary's figures, named as on the Estimate page."""
     t = result.totals
-    rows = [("Total charges", usd(t.charges))]
+    rows = [(TOTAL_CHARGES, usd(t.charges))]
     if scenario.coverage.kind != "self_pay" or t.plan_pays:
-        rows.append(("Insurance pays", usd(t.plan_pays)))
+        rows.append((INSURANCE_PAYS, usd(t.plan_pays)))
     if scenario.savings_programs or t.program_pays:
-        rows.append(("Savings programs pay", usd(t.program_pays)))
-    rows.append(("You pay", usd(t.patient_pays)))
+        rows.append((PROGRAMS_PAY, usd(t.program_pays)))
+    rows.append((YOU_PAY, usd(t.patient_pays)))
     if result.accounts is not None:
-        rows.append(("After tax savings", usd(result.accounts.net_cost)))
+        rows.append((NET_COST_AFTER_TAX, usd(result.accounts.net_cost)))
     if t.sessions:
-        rows.append(("Average per treatment session (you pay)", usd(round_cents(t.patient_pays / t.sessions))))
+        rows.append((AVERAGE_PER_SESSION, usd(round_cents(t.patient_pays / t.sessions))))
     if result.financing is not None and scenario.financing is not None:
         rows.append(
-            ("Monthly payment", f"{usd(result.financing.monthly_payment)} for {scenario.financing.months} months")
+            (MONTHLY_PAYMENT, f"{usd(result.financing.monthly_payment)} for {scenario.financing.months} months")
         )
     return rows
 
@@ -380,7 +353,7 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
     def build(doc: Doc) -> None:
         subtitle = clean_text(scenario.name) or "Ketamine / SPRAVATO treatment"
         doc.title_block("Treatment cost estimate", subtitle)
-        doc.key_values([("Made on", day(made_on)), ("Coverage", KIND_LABELS.get(scenario.coverage.kind, ""))])
+        doc.key_values([("Made on", day(made_on)), ("Coverage", coverage_kind(scenario.coverage.kind))])
         doc.callout(CRISIS_LINE)
         doc.para(DISCLAIMER, muted=True)
 
@@ -402,7 +375,7 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
         doc.table_rows(
             [Column("Figure"), Column("Amount", "RIGHT", wrap=False)],
             [[k, v] for k, v in figures],
-            bold_rows=[i for i, (k, _) in enumerate(figures) if k == "You pay"],
+            bold_rows=[i for i, (k, _) in enumerate(figures) if k == YOU_PAY],
             zebra=False,
             stretch=False,
         )
@@ -424,7 +397,7 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
                 rows.append(row)
             cols = [
                 Column("Year starting" if self_pay else "Plan year starting", wrap=False),
-                Column("You pay", "RIGHT", wrap=False),
+                Column(YOU_PAY, "RIGHT", wrap=False),
             ]
             if not self_pay:
                 cols += [Column("Deductible applied", "RIGHT", wrap=False), Column("Out-of-pocket maximum reached")]
@@ -443,7 +416,7 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
         if result.by_phase:
             doc.subheading("By phase")
             doc.table_rows(
-                [Column("Phase"), Column("Sessions", "RIGHT", wrap=False), Column("You pay", "RIGHT", wrap=False)],
+                [Column("Phase"), Column("Sessions", "RIGHT", wrap=False), Column(YOU_PAY, "RIGHT", wrap=False)],
                 [[phase_label(k), str(v.sessions), usd(v.patient_pays)] for k, v in result.by_phase.items()],
                 zebra=False,
                 stretch=False,
@@ -479,5 +452,5 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
         )
         doc.callout(CRISIS_LINE)
 
-    footer = f"Estimate made {day(made_on)} · Not medical, legal or tax advice · In crisis? Call or text 988"
+    footer = f"Estimate made {day(made_on)} · {NOT_ADVICE_SHORT} · {CRISIS_SHORT}"
     return render_pdf(build, title="Treatment cost estimate", footer_text=footer, made_on=made_on)

@@ -10,10 +10,8 @@ with control and bidi-override characters removed.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,9 +21,8 @@ from pathlib import Path
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
-from estimator.models import Scenario
 from estimator.money import fmt_usd
-from estimator.text import BIDI_CONTROLS, fmt_day
+from estimator.text import clean_text, fmt_day
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"  # estimator/fonts, shared with the page icon
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
@@ -35,11 +32,6 @@ _FALLBACK_FAMILY = "MissingGlyph"
 FONT_CJK = FONT_DIR / "DroidSansFallbackFull.ttf"  # Chinese, Japanese and Korean (Apache-2.0)
 _CJK_FAMILY = "DroidFallback"
 
-DISCLAIMER = (
-    "This is an estimate, not medical, legal or tax advice. Your clinic's bill and your plan's decisions may "
-    "differ; check with both before you start."
-)
-CRISIS_LINE = "If you are in crisis or thinking about suicide, call or text 988 (Suicide & Crisis Lifeline, US)."
 
 MARGIN = 14.0  # mm; Letter is 215.9 mm wide, so the usable width is 187.9 mm
 _BOTTOM = 17.0  # room for the footer
@@ -54,21 +46,6 @@ _ZEBRA_FILL = (247, 248, 250)
 _RULE = (190, 196, 204)
 _MUTED = (90, 90, 90)
 
-KIND_LABELS = {
-    "self_pay": "Self-pay / uninsured",
-    "commercial": "Commercial insurance",
-    "medicare": "Medicare",
-    "medicaid": "Medicaid",
-}
-SERVICE_LABELS = {
-    "consult": "Consultation",
-    "iv_infusion": "IV ketamine infusion",
-    "spravato_drug": "SPRAVATO 28 mg device",
-    "spravato_observation": "SPRAVATO administration and 2-hour observation",
-    "therapy": "Psychotherapy",
-    "follow_up": "Follow-up visit",
-}
-
 
 class _HideMissingGlyphNames(logging.Filter):
     """fpdf2 logs the characters a font lacks; those can come from a patient's name, so they never reach a log."""
@@ -80,26 +57,7 @@ class _HideMissingGlyphNames(logging.Filter):
 logging.getLogger("fpdf.output").addFilter(_HideMissingGlyphNames())
 
 
-# ---------------------------------------------------------------- text
-
-
-def clean_text(value: object, *, multiline: bool = False) -> str:
-    """Printable plain text: NFC, no control or bidi-override characters; one line unless `multiline`."""
-    text = unicodedata.normalize("NFC", "" if value is None else str(value))
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    text = "".join(
-        ch
-        for ch in text
-        if ch == "\n" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS and ch != "\u00ad")
-    )
-    if not multiline:
-        return " ".join(text.split())
-    lines = [ln.rstrip() for ln in text.split("\n")]
-    out: list[str] = []
-    for ln in lines:
-        if ln or (out and out[-1]):
-            out.append(ln)
-    return "\n".join(out).strip("\n")
+# ---------------------------------------------------------------- glyphs
 
 
 @cache
@@ -176,19 +134,6 @@ def usd(amount: Decimal) -> str:
 def day(value: dt.date | None) -> str:
     """Dates on a printout read as on the pages: "Jan 4, 2027"."""
     return fmt_day(value) if value is not None else ""
-
-
-def service_label(scenario: Scenario, service: str) -> str:
-    """The clinic's description of a service, else a readable name for it."""
-    for fee in scenario.fees:
-        if fee.service == service and fee.description.strip():
-            return clean_text(fee.description)
-    return SERVICE_LABELS.get(service, service.replace("_", " ").capitalize())
-
-
-def phase_label(phase: str) -> str:
-    text = clean_text(phase)
-    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------- the document
@@ -543,25 +488,3 @@ def render_pdf(build: Callable[[Doc], None], *, title: str, footer_text: str, ma
         doc = Doc(title=title, footer_text=footer_text, made_on=made_on, fallback_font=path)
         build(doc)
         return bytes(doc.output())
-
-
-
-def frequency(dates: Sequence[dt.date]) -> str:
-    """'twice a week', 'every week', 'every 2 weeks', 'about 3 times a week'... ('' for fewer than two dates)."""
-    ds = sorted(set(dates))
-    if len(ds) < 2:
-        return ""
-    gaps = [(b - a).days for a, b in itertools.pairwise(ds)]
-    if len(set(gaps)) == 1:
-        g = gaps[0]
-        if g % 7 == 0:
-            return "every week" if g == 7 else f"every {g // 7} weeks"
-        return "every day" if g == 1 else f"every {g} days"
-    if set(gaps) <= {3, 4}:
-        return "twice a week"
-    mean = (ds[-1] - ds[0]).days / (len(ds) - 1)
-    if mean < 7:
-        per_week = round(7 / mean)
-        return "about once a week" if per_week <= 1 else f"about {per_week} times a week"
-    weeks = round(mean / 7)
-    return "about once a week" if weeks <= 1 else f"about every {weeks} weeks"

@@ -7,22 +7,33 @@ are taken against the first scenario. Variants are full, validated scenarios wit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from estimator.adjudication import plan_year_of
 from estimator.documents.exports import write_csv
-from estimator.documents.pdf_layout import CRISIS_LINE, DISCLAIMER, Column, Doc, day, render_pdf
 from estimator.engine import estimate
-from estimator.models import LATEST_VERSION, IvKetamine, Scenario, Spravato, billed_services
+from estimator.models import LATEST_VERSION, Scenario, billed_services
 from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
 from estimator.result import Result
 from estimator.scenario_io import scenario_from_data
-from estimator.text import count, friendly_dates
+from estimator.text import count, fmt_day
 from estimator.timeline import average_per_session
+from estimator.wording import (
+    AVERAGE_PER_SESSION,
+    INSURANCE_PAYS,
+    MONTHLY_PAYMENT,
+    NET_COST_AFTER_TAX,
+    NETWORKS,
+    NO_FIGURE,
+    PROGRAMS_PAY,
+    TOTAL_CHARGES,
+    YOU_PAY,
+    short_course,
+)
 
 Z = Decimal("0.00")
 NAME_MAX = 200  # Scenario.name limit
@@ -59,21 +70,6 @@ class Summary:
     weeks: int = 0  # the weeks the estimate covers
 
 
-NONE = "—"  # no figure: the dash the pages use for an empty value
-
-
-def short_course(scenario: Scenario) -> str:
-    """The kind of course in a few words, for a table column a phone can show: "SPRAVATO 84 mg, from session 13"."""
-    p = scenario.protocol
-    if isinstance(p, IvKetamine):
-        text = "IV ketamine" + (" with boosters" if p.booster_every_weeks else "")
-    elif isinstance(p, Spravato):
-        text = f"SPRAVATO {p.dose_mg} mg" + (" (suicidal ideation)" if p.indication == "mdsi" else "")
-    else:
-        return "Custom course"
-    return text + (f", from session {p.start_session}" if p.start_session > 1 else "")
-
-
 def summarize(name: str, scenario: Scenario, result: Result | None = None) -> Summary:
     """Summary figures for one scenario (estimated here unless `result` is given)."""
     r = result if result is not None else estimate(scenario)
@@ -105,14 +101,14 @@ FIGURES: tuple[tuple[str, str], ...] = (
     ("course", "Course"),
     ("start", "Starts"),
     ("weeks", "Weeks estimated"),
-    ("total_charges", "Total charges"),
-    ("insurance_pays", "Insurance pays"),
-    ("program_pays", "Savings programs pay"),
-    ("you_pay", "You pay"),
-    ("after_tax_savings", "Net cost after tax savings"),
+    ("total_charges", TOTAL_CHARGES),
+    ("insurance_pays", INSURANCE_PAYS),
+    ("program_pays", PROGRAMS_PAY),
+    ("you_pay", YOU_PAY),
+    ("after_tax_savings", NET_COST_AFTER_TAX),
     ("sessions", "Treatment sessions"),
-    ("average_per_session", "Average you pay per session"),
-    ("monthly_payment", "Monthly payment (payment plan)"),
+    ("average_per_session", AVERAGE_PER_SESSION),
+    ("monthly_payment", MONTHLY_PAYMENT),
     ("oop_max_reached_on", "Out-of-pocket maximum reached on"),
     ("you_pay_by_plan_year", "You pay per plan year"),
 )
@@ -143,28 +139,28 @@ def differences(summaries: Sequence[Summary]) -> list[dict[str, Decimal | int | 
     return out
 
 
-def _fmt(key: str, value: Any) -> str:
+def _fmt(key: str, value: Any, when: Callable[[dt.date], str]) -> str:
     if value is None:
         return {
             "monthly_payment": "no payment plan",
             "oop_max_reached_on": "not reached",
             "average_per_session": "no sessions",
             "after_tax_savings": "no HSA/FSA",
-        }.get(key, NONE)
+        }.get(key, NO_FIGURE)
     if key == "sessions":
         return str(value)
     if key == "course":
-        return str(value) or NONE
+        return str(value) or NO_FIGURE
     if key == "weeks":
-        return count(value, "week") if value else NONE
+        return count(value, "week") if value else NO_FIGURE
     if key in ("oop_max_reached_on", "start"):
-        return value.isoformat()
+        return when(value)
     return fmt_usd(value)
 
 
 def _fmt_diff(key: str, value: Decimal | int | None) -> str:
     if value is None:
-        return NONE
+        return NO_FIGURE
     if key == "sessions":
         return f"{value:+d}" if value else "same"
     if value == 0:
@@ -185,8 +181,11 @@ def column_labels(summaries: Sequence[Summary], max_chars: int | None = None) ->
     return labels
 
 
-def comparison_table(summaries: Sequence[Summary], max_chars: int | None = None) -> list[dict[str, str]]:
-    """Rows = figures, one text column per scenario (plus "Figure").
+def comparison_table(
+    summaries: Sequence[Summary], max_chars: int | None = None, *, when: Callable[[dt.date], str] = dt.date.isoformat
+) -> list[dict[str, str]]:
+    """Rows = figures, one text column per scenario (plus "Figure"); dates written by `when` (ISO for files,
+    `fmt_day` for people).
 
     "You pay per plan year" becomes one row per plan year any scenario has ("—" where it has none)."""
     labels = column_labels(summaries, max_chars)
@@ -196,16 +195,16 @@ def comparison_table(summaries: Sequence[Summary], max_chars: int | None = None)
             years = sorted({year for s in summaries for year, _ in s.you_pay_by_plan_year})
             kind = "plan year" if any(s.insured for s in summaries) else "year"  # self-pay has no plan
             for year in years:
-                row = {"Figure": f"You pay, {kind} from {year.isoformat()}"}
+                row = {"Figure": f"{YOU_PAY}, {kind} from {when(year)}"}
                 for col, s in zip(labels, summaries, strict=True):
                     amount = dict(s.you_pay_by_plan_year).get(year)
-                    row[col] = NONE if amount is None else fmt_usd(amount)
+                    row[col] = NO_FIGURE if amount is None else fmt_usd(amount)
                 rows.append(row)
             continue
         row = {"Figure": label}
         for col, s in zip(labels, summaries, strict=True):
             uninsured = key == "oop_max_reached_on" and not s.insured
-            row[col] = "no insurance" if uninsured else _fmt(key, getattr(s, key))
+            row[col] = "no insurance" if uninsured else _fmt(key, getattr(s, key), when)
         rows.append(row)
     return rows
 
@@ -230,9 +229,9 @@ def chart_rows(summaries: Sequence[Summary], max_chars: int | None = None) -> li
     rows: list[dict[str, object]] = []
     for number, (label, s) in enumerate(zip(column_labels(summaries, max_chars), summaries, strict=True), start=1):
         for payer, amount in (
-            ("You pay", s.you_pay),
-            ("Insurance pays", s.insurance_pays),
-            ("Savings programs pay", s.program_pays),
+            (YOU_PAY, s.you_pay),
+            (INSURANCE_PAYS, s.insurance_pays),
+            (PROGRAMS_PAY, s.program_pays),
         ):
             rows.append(
                 {"scenario": label, "number": number, "payer": payer, "amount": float(amount), "label": fmt_usd(amount)}
@@ -253,30 +252,6 @@ def comparison_csv(summaries: Sequence[Summary]) -> str:
             row |= {label: "" if d[key] is None else d[key] for label, d in zip(labels[1:], diffs, strict=True)}
             rows.append(row)
     return write_csv(["Figure", *labels], rows)
-
-
-def comparison_pdf(summaries: Sequence[Summary], *, made_on: dt.date) -> bytes:
-    """The comparison as a printable page: the figures side by side and the differences against scenario 1."""
-    labels = column_labels(summaries)
-
-    def table(doc: Doc, rows: list[dict[str, str]], columns: list[str]) -> None:
-        doc.table_rows(
-            [Column("Figure", weight=1.4), *(Column(label, "RIGHT") for label in columns)],
-            [[friendly_dates(row.get(c, "")) for c in ["Figure", *columns]] for row in rows],
-        )
-
-    def build(doc: Doc) -> None:
-        doc.title_block("Scenario comparison", f"{count(len(summaries), 'scenario')} side by side")
-        doc.key_values([("Made on", day(made_on))])
-        doc.callout(CRISIS_LINE)
-        doc.para(DISCLAIMER, muted=True)
-        doc.heading("The scenarios")
-        table(doc, comparison_table(summaries), labels)
-        if len(summaries) > 1:
-            doc.heading("Differences against scenario 1 (+ means more than scenario 1)")
-            table(doc, differences_table(summaries), labels[1:])
-
-    return render_pdf(build, title="Scenario comparison", footer_text="Scenario comparison", made_on=made_on)
 
 
 # ---------------------------------------------------------------- variants
@@ -361,7 +336,7 @@ def network_variant(scenario: Scenario) -> Variant | None:
         return None
     data = scenario.model_dump()
     data["coverage"]["network"] = other
-    where = "out of network" if other == "out" else "in network"
+    where = NETWORKS[other]
     data["name"] = _name(scenario.name, where)
     built = _build(data)
     if built is None:
@@ -416,13 +391,13 @@ def start_variant(scenario: Scenario, today: dt.date) -> Variant | None:
     same_month = (scenario.start_date.year, scenario.start_date.month) == (today.year, today.month)
     if same_month:
         new_start = _next_plan_year(scenario)
-        suffix, label = f"starting {new_start.isoformat()} (next plan year)", "Start at the next plan year"
+        suffix, label = f"starting {fmt_day(new_start)} (next plan year)", "Start at the next plan year"
     else:
         new_start = today
-        suffix, label = f"starting {new_start.isoformat()} (this month)", "Start this month"
+        suffix, label = f"starting {fmt_day(new_start)} (this month)", "Start this month"
     data = scenario.model_dump()
     data["start_date"] = new_start
-    desc = f"The same course starting on {new_start.isoformat()}."
+    desc = f"The same course starting on {fmt_day(new_start)}."
     if plan_year_of(new_start, month, mday) != plan_year_of(scenario.start_date, month, mday):
         _reset_met(data)
         desc += (

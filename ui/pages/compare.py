@@ -8,14 +8,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from estimator.documents.comparison_pdf import comparison_pdf
 from estimator.models import Scenario
 from estimator.warning_log import LABELS as WARNING_LABELS
+from estimator.wording import INSURANCE_PAYS, PROGRAMS_PAY, YOU_PAY
 from estimator.workflows.compare import (
     DEFAULT_NAME,
     Summary,
     chart_rows,
     comparison_csv,
-    comparison_pdf,
     comparison_table,
     default_scenario,
     differences_table,
@@ -30,14 +31,14 @@ from ui.common import (
     SCENARIO_KEY,
     STALE_KEY,
     STALE_NOTE,
-    friendly_dates,
+    fmt_day,
     page_footer,
     page_header,
     plain,
 )
 
 FLASH_KEY = "compare_flash"  # (level, message) shown once after a button callback
-PAYERS = ["You pay", "Insurance pays", "Savings programs pay"]
+PAYERS = [YOU_PAY, INSURANCE_PAYS, PROGRAMS_PAY]
 PAYER_COLORS = list(ESTIMATE_COLORS.values())  # the Estimate page's colours: you, insurance, programs
 LABEL_CHARS = 24  # chart labels keep the last characters of a name (where variants differ); cards show it whole
 
@@ -121,10 +122,10 @@ def _variant_buttons(full: bool) -> None:
                 icon=":material/add:",
                 disabled=full,
                 on_click=_add,
-                args=(friendly_dates(scenario.name or DEFAULT_NAME), scenario),
+                args=(scenario.name or DEFAULT_NAME, scenario),
                 width="stretch",
             )
-            st.caption(plain(friendly_dates(description)))
+            st.caption(plain(description))
 
 
 def _summaries(items: list[dict[str, object]]) -> list[Summary]:
@@ -170,7 +171,7 @@ def _chart(summaries: list[Summary]) -> alt.Chart:
 def _table(rows: list[dict[str, str]]) -> None:
     """A static table: long scenario names wrap in their headers instead of being cut. st.table reads Markdown,
     so every header and cell (scenario names are user text) is escaped."""
-    rows = [{plain(k): plain(friendly_dates(v)) for k, v in row.items()} for row in rows]  # the pages' date style
+    rows = [{plain(k): plain(v) for k, v in row.items()} for row in rows]
     st.table(pd.DataFrame(rows).set_index("Figure"))
 
 
@@ -199,7 +200,7 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
     if not summaries:
         return
     st.html(COMPACT_TABLES_CSS)
-    _table(comparison_table(summaries))
+    _table(comparison_table(summaries, when=fmt_day))  # the pages' date style
     st.altair_chart(_chart(summaries), width="stretch")
     st.caption("Point at a bar for its amount.")
     made_on = dt.date.today()

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from estimator.documents.pdf import course_words
-from estimator.documents.pdf_layout import phase_label, unprintable_chars
+from estimator.documents.gfe_pdf import gfe_pdf
+from estimator.documents.pdf_layout import unprintable_chars
 from estimator.engine import estimate
 from estimator.gfe import (
     MAX_PROFILE_BYTES,
@@ -31,7 +31,6 @@ from estimator.gfe import (
     example_self_pay_scenario,
     gfe_ineligibility,
     gfe_items,
-    gfe_pdf,
     gfe_total,
     max_gfe_months,
     period_problem,
@@ -42,6 +41,7 @@ from estimator.money import fmt_usd
 from estimator.result import Result
 from estimator.scenario_io import Problem
 from estimator.text import count, join_words
+from estimator.wording import course_words, phase_label
 from ui.common import (
     SCENARIO_KEY,
     STALE_KEY,
