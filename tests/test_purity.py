@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import ROOT
 
 CORE = ROOT / "estimator"
-MODULES = sorted(CORE.glob("*.py"))
+MODULES = sorted(CORE.rglob("*.py"))  # documents/ and workflows/ included
 # The modules that compute money (SPEC §3, §4). Presentation modules (PDF layout in millimetres, chart data)
 # may use floats for geometry or plotting; they are still checked for Streamlit and for Decimal(float).
 MONEY_MODULES = [
@@ -44,7 +44,7 @@ def test_core_modules_found() -> None:
     assert {p.stem for p in MONEY_MODULES} <= names
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(CORE).as_posix())
 def test_no_streamlit_import(path: Path) -> None:
     for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
@@ -71,7 +71,7 @@ def test_no_float_literals_or_float_calls(path: Path) -> None:
             raise AssertionError(f"{path.name}:{node.lineno} calls float()")
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(CORE).as_posix())
 def test_decimals_are_built_from_strings_or_ints(path: Path) -> None:
     """Decimal(0.1) would carry the float's binary error; every Decimal(...) literal is a str or an int."""
     for node in ast.walk(_tree(path)):
