@@ -24,8 +24,9 @@ from estimator.reference import reference
 from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR, ROOT, case_path
 from ui.common import plain
+from ui.link import LINK_PHASES
 from ui.sections import SECTION_FIELDS
-from ui.state import LINK_PHASES, state_from_scenario
+from ui.state import state_from_scenario
 
 APP = str(ROOT / "app.py")
 SECTIONS = [*SECTION_FIELDS, "file"]
@@ -350,13 +351,20 @@ def test_a_section_closed_by_the_user_stays_closed_while_its_problem_remains() -
 
 
 def test_dates_read_the_same_way_everywhere_on_the_page() -> None:
-    from ui.common import fmt_day, friendly_dates
+    from estimator.warning_log import WarningLog
+    from estimator.wording import warning_text
+    from ui.common import fmt_day
 
     assert fmt_day(dt.date(2027, 1, 4)) == "Jan 4, 2027"
-    assert (
-        friendly_dates("plan year starting 2027-01-01; not 2027-02-30")
-        == "plan year starting Jan 1, 2027; not 2027-02-30"
-    )
+    # a warning's result JSON keeps ISO dates; people read it with the page's dates, and a typed name as typed
+    log = WarningLog()
+    log.add("oop_max_reached", dt.date(2027, 3, 1), network="in", plan_year=dt.date(2027, 1, 1))
+    log.add("program_max_reached", dt.date(2027, 3, 1), program="Card 2026-01-15", year=2027)
+    oop, program = log.result()
+    assert "plan year starting 2027-01-01" in oop.message
+    assert warning_text(oop).startswith("Mar 1, 2027: You reach the in-network out-of-pocket maximum for the plan year")
+    assert "plan year starting Jan 1, 2027:" in warning_text(oop)
+    assert warning_text(program) == "Mar 1, 2027: " + program.message and "'Card 2026-01-15'" in program.message
     at = _app(open_all=False)
     for key, value in {"course": "spravato_1y", "plan": "hdhp_2026", "start": "2027-10-04", "weeks": "30"}.items():
         at.query_params[key] = value

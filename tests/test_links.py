@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from estimator.scenario_io import ScenarioError, scenario_from_data, scenario_from_json
 from tests.conftest import CASES_DIR, case_path
+from ui import link as L
 from ui import state as S
+from ui import tables as T
+from ui import widget_state as W
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -25,20 +28,20 @@ def _state_of(scenario) -> dict:  # type: ignore[no-untyped-def]
     state: dict = {}
     S.init_state(state, TODAY, {})
     state.update(S.state_from_scenario(scenario))
-    S.remount_tables(state)  # what the page does: the restored tables become the editors' base
-    for name in S.TABLES:
+    W.remount_tables(state)  # what the page does: the restored tables become the editors' base
+    for name in W.TABLES:
         state[f"{name}_saved"] = state[f"{name}_base"]
     return state
 
 
 def test_prices_and_coverage_round_trip_through_their_link_form() -> None:
     scenario = _case("05_iv_partial_coverage_accounts")
-    prices = S.prices_from_param(S.fees_param(scenario))
+    prices = L.prices_from_param(L.fees_param(scenario))
     assert prices is not None
     assert [(r["service"], r["charge"]) for r in prices.to_dict("records")] == [
         (f.service, float(f.charge)) for f in scenario.fees
     ]
-    rules = S.rules_from_param(S.coverage_param(scenario))
+    rules = L.rules_from_param(L.coverage_param(scenario))
     assert rules is not None
     assert list(rules["service"]) == list(scenario.coverage.services)
     consult = rules.set_index("service").loc["consult"]
@@ -50,19 +53,18 @@ def test_prices_and_coverage_round_trip_through_their_link_form() -> None:
     ["", "consult", "consult:", "Robert Smith:100", "consult:1e9", "consult:12.345", "consult:-5", "x:100000000"],
 )
 def test_an_unreadable_prices_part_is_ignored_whole(raw: str) -> None:
-    assert S.prices_from_param(raw) is None
+    assert L.prices_from_param(raw) is None
 
 
 @pytest.mark.parametrize("raw", ["", "consult:c:40", "consult:cx:40:", "consult:c:abc:", "<b>:c::"])
 def test_an_unreadable_coverage_part_is_ignored_whole(raw: str) -> None:
-    assert S.rules_from_param(raw) is None
+    assert L.rules_from_param(raw) is None
 
 
 def test_service_lists_in_a_link() -> None:
-    like = S.scalar_defaults(TODAY)
     wanted = {"once": [], "extra": ["therapy", "consult"]}
-    assert S.url_values({"once": "-", "extra": "therapy,consult"}, like) == wanted
-    assert S.url_values({"once": "consult,<script>"}, like) == {}
+    assert L.url_values({"once": "-", "extra": "therapy,consult"}) == wanted
+    assert L.url_values({"once": "consult,<script>"}) == {}
 
 
 def test_a_link_made_after_opening_a_file_carries_its_tables() -> None:
@@ -146,7 +148,7 @@ def test_a_custom_schedule_with_a_phase_typed_freely_stays_out_of_the_link() -> 
 def test_opening_a_link_with_a_schedule_fills_the_custom_table() -> None:
     state: dict = {}
     S.init_state(state, TODAY, {"course": "custom", "sched": "0:consult:1::,14:therapy:2:follow-up:"})
-    rows = S.current_custom(state).to_dict("records")
+    rows = W.current_custom(state).to_dict("records")
     assert [(r["day"], r["phase"], r["service"], r["quantity"]) for r in rows] == [
         (0, "", "consult", 1),  # left blank, as typed: the estimate reads it as treatment
         (14, "follow-up", "therapy", 2),
@@ -164,7 +166,7 @@ def test_opening_a_link_with_a_schedule_fills_the_custom_table() -> None:
 def _grid(*rows: tuple[object, object, str, object, object]) -> pd.DataFrame:
     return pd.DataFrame(
         [{"day": d, "phase": ph, "service": s, "quantity": q, "session": n} for d, ph, s, q, n in rows],
-        columns=S.CUSTOM_COLUMNS,
+        columns=T.CUSTOM_COLUMNS,
     )
 
 
@@ -178,20 +180,20 @@ def test_the_grid_arrives_as_it_was_typed() -> None:
         (14, "Follow up", "follow_up", 1.0, 3.0),
         (None, None, None, None, None),  # an empty grid row
     )
-    sched, why = S.schedule_param(grid)
+    sched, why = L.schedule_param(grid)
     assert why == "" and sched is not None
     assert sched == (
         "0:iv_infusion:1::2,0:therapy:2::1,7:iv_infusion:1:Induction:2,14:therapy:1:Follow up:1,"
         "14:follow_up:1:Follow up:3"
     )
-    back = S.schedule_from_param(sched)
-    assert back is not None and S.custom_rows(back) == S.custom_rows(grid)
+    back = L.schedule_from_param(sched)
+    assert back is not None and T.custom_rows(back) == T.custom_rows(grid)
 
 
 def test_an_empty_custom_grid_travels_too() -> None:
-    assert S.schedule_param(_grid()) == ("-", "")
-    back = S.schedule_from_param("-")
-    assert back is not None and back.empty and list(back.columns) == S.CUSTOM_COLUMNS
+    assert L.schedule_param(_grid()) == ("-", "")
+    back = L.schedule_from_param("-")
+    assert back is not None and back.empty and list(back.columns) == T.CUSTOM_COLUMNS
 
 
 @pytest.mark.parametrize(
@@ -208,7 +210,7 @@ def test_an_empty_custom_grid_travels_too() -> None:
     ],
 )
 def test_a_grid_a_link_cannot_carry_says_why(grid: pd.DataFrame, why: str) -> None:
-    assert S.schedule_param(grid) == (None, why)
+    assert L.schedule_param(grid) == (None, why)
 
 
 @pytest.mark.parametrize("raw", ["own", "0:iv_infusion:1::,", "1101:iv_infusion:1::", "0:iv_infusion:1:<b>:"])
@@ -226,9 +228,9 @@ def test_the_notice_of_a_schedule_left_out_survives_a_reload_until_the_schedule_
     scenario = S.scenario_from_data(S.scenario_dict(state))
     params, gaps = S.link_params(state, scenario, TODAY)
     assert params["sched"] == "own" and gaps == []  # the page rewrites the link: it still says so
-    key = S.editor_key(state, "custom")
+    key = W.editor_key(state, "custom")
     state[key] = {"edited_rows": {"0": {"quantity": 2}}, "added_rows": [], "deleted_rows": []}
-    S.save_table(state, "custom", key)  # the user edits the schedule: it is theirs now
+    W.save_table(state, "custom", key)  # the user edits the schedule: it is theirs now
     scenario = S.scenario_from_data(S.scenario_dict(state))
     params, gaps = S.link_params(state, scenario, TODAY)
     assert params["sched"] not in ("own", None) and gaps == []
@@ -259,7 +261,7 @@ def test_the_notice_of_a_schedule_left_out_survives_a_reload_until_the_schedule_
     ],
 )
 def test_an_unreadable_schedule_part_is_ignored_whole(raw: str) -> None:
-    assert S.schedule_from_param(raw) is None
+    assert L.schedule_from_param(raw) is None
 
 
 @pytest.mark.parametrize("preset", ["iv6", "iv6_boosters", "spravato_6m", "spravato_1y", "spravato_mdsi"])
@@ -309,9 +311,9 @@ def test_a_new_priced_service_billed_every_session_travels_in_the_link() -> None
     """A link whose presets alone would not even validate (no price for the new service) carries the tables."""
     state: dict = {}
     S.init_state(state, TODAY, {"course": "iv6_boosters", "plan": "ppo_copays", "start": "2027-01-04"})
-    prices = S.current_prices(state)
+    prices = W.current_prices(state)
     extra = prices.iloc[:1].assign(service="nurse_check", charge=80.0, code="", description="")
-    S.replace_table(state, "prices", S.pd.concat([prices, extra], ignore_index=True))
+    W.replace_table(state, "prices", pd.concat([prices, extra], ignore_index=True))
     state["extra"] = ["nurse_check"]
     scenario = S.scenario_from_data(S.scenario_dict(state))
     params, gaps = S.link_params(state, scenario, TODAY)
@@ -331,17 +333,17 @@ def test_a_fresh_editor_starts_from_the_table_as_edited() -> None:
     edits so far become the new editor's base, and the old editor reporting its last edit again changes nothing."""
     state: dict = {}
     S.init_state(state, TODAY, {})
-    old = S.editor_key(state, "prices")
+    old = W.editor_key(state, "prices")
     added = {"edited_rows": {}, "added_rows": [{"service": "ketamine_im", "charge": 400.0}], "deleted_rows": []}
     state[old] = added
-    S.fresh_editor(state, "prices")  # the section's on-change callback
-    assert S.editor_key(state, "prices") != old
+    W.fresh_editor(state, "prices")  # the section's on-change callback
+    assert W.editor_key(state, "prices") != old
     state[old] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}  # the old grid, remounted empty
-    S.save_table(state, "prices", old)  # its on-change callback, in the same rerun
-    S.remount_tables(state)  # then the page
-    assert "ketamine_im" in list(S.current_prices(state)["service"])
-    state[S.editor_key(state, "prices")] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [6]}
-    S.save_table(state, "prices", S.editor_key(state, "prices"))
+    W.save_table(state, "prices", old)  # its on-change callback, in the same rerun
+    W.remount_tables(state)  # then the page
+    assert "ketamine_im" in list(W.current_prices(state)["service"])
+    state[W.editor_key(state, "prices")] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [6]}
+    W.save_table(state, "prices", W.editor_key(state, "prices"))
     assert "ketamine_im" not in list(state["prices_saved"]["service"])
 
 
@@ -349,27 +351,27 @@ def test_each_opening_gives_the_section_a_new_key_and_the_old_one_is_stale() -> 
     """A value the browser still holds for a section's old expander (a stale False from a cut-short run) is
     recognised as stale: only the new key counts, and it starts open."""
     state: dict = {}
-    assert S.section_key(state, "insurance") == "sec_insurance"
-    assert S.is_current_section(state, "insurance", "sec_insurance")
-    S.open_section(state, "insurance")
-    opened = S.section_key(state, "insurance")
+    assert W.section_key(state, "insurance") == "sec_insurance"
+    assert W.is_current_section(state, "insurance", "sec_insurance")
+    W.open_section(state, "insurance")
+    opened = W.section_key(state, "insurance")
     assert opened != "sec_insurance" and state[opened] is True
-    assert not S.is_current_section(state, "insurance", "sec_insurance")
-    assert S.is_current_section(state, "insurance", opened)
-    S.open_section(state, "insurance")
-    assert S.section_key(state, "insurance") not in ("sec_insurance", opened)
-    assert not S.is_current_section(state, "insurance", opened)
-    assert S.section_key(state, "prices") == "sec_prices"  # other sections keep their own keys
+    assert not W.is_current_section(state, "insurance", "sec_insurance")
+    assert W.is_current_section(state, "insurance", opened)
+    W.open_section(state, "insurance")
+    assert W.section_key(state, "insurance") not in ("sec_insurance", opened)
+    assert not W.is_current_section(state, "insurance", opened)
+    assert W.section_key(state, "prices") == "sec_prices"  # other sections keep their own keys
 
 
 def test_empty_cells_of_a_new_grid_row_are_empty_text_not_nan() -> None:
     """A row added in a grid has NaN in the cells left empty; `str(NaN or "")` made them "nan" (a price list
     description printed as "nan", a custom phase named "nan")."""
     state = S.defaults(TODAY) | {"editor_version": 0}
-    added_row = pd.DataFrame([{"service": "ketamine_im", "charge": 400.0}], columns=S.PRICE_COLUMNS)
+    added_row = pd.DataFrame([{"service": "ketamine_im", "charge": 400.0}], columns=T.PRICE_COLUMNS)
     prices = pd.concat([state["prices_saved"], added_row], ignore_index=True)
-    custom = pd.DataFrame([{"day": 0, "service": "ketamine_im", "quantity": 1}], columns=S.CUSTOM_COLUMNS)
-    rules = pd.DataFrame([{"service": "ketamine_im", "covered": True}], columns=S.RULE_COLUMNS)
+    custom = pd.DataFrame([{"day": 0, "service": "ketamine_im", "quantity": 1}], columns=T.CUSTOM_COLUMNS)
+    rules = pd.DataFrame([{"service": "ketamine_im", "covered": True}], columns=T.RULE_COLUMNS)
     for name, frame in (("prices", prices), ("custom", custom), ("rules", rules)):
         state[f"{name}_base"] = state[f"{name}_saved"] = frame
     state.update(course="custom", kind="commercial", plan="custom_plan", once=[], extra=[])
@@ -386,7 +388,7 @@ def test_a_value_set_back_to_the_apps_default_still_travels_when_the_plan_preset
     state = S.defaults(TODAY) | {"plan": "hdhp_2026"}
     S.apply_plan(state, "hdhp_2026")
     state["coins"] = 0.0
-    params = S.url_params(state, TODAY)
+    params = S.state_params(state, TODAY)
     assert params["plan"] == "hdhp_2026" and params["coins"] == "0"
     assert "ded" not in params  # the preset's own 1,700 needs no place in the link
     assert S.link_baseline(TODAY, "iv6", "hdhp_2026")["coins"] == 20.0
@@ -421,7 +423,7 @@ def _rows() -> st.SearchStrategy[list[tuple[int, str, str, int, int | None]]]:
     """Custom-grid rows (day, phase, service, quantity, session) with phases a link may carry."""
     row = st.tuples(
         st.integers(0, 400),
-        st.sampled_from([*sorted(S.LINK_PHASES), "", "Induction", "Follow up"]),
+        st.sampled_from([*sorted(L.LINK_PHASES), "", "Induction", "Follow up"]),
         st.sampled_from(["consult", "iv_infusion", "therapy", "follow_up"]),
         st.integers(1, 3),
         st.one_of(st.none(), st.integers(1, 3)),
@@ -438,9 +440,9 @@ def test_any_custom_schedule_with_link_words_travels_whole(rows, plan: str) -> N
     S.init_state(state, TODAY, {"course": "custom", "plan": plan})
     frame = pd.DataFrame(
         [{"day": d, "phase": ph, "service": s, "quantity": q, "session": n} for d, ph, s, q, n in rows],
-        columns=S.CUSTOM_COLUMNS,
+        columns=T.CUSTOM_COLUMNS,
     )
-    S.replace_table(state, "custom", frame)
+    W.replace_table(state, "custom", frame)
     state["weeks"] = 60
     try:
         scenario = scenario_from_data(S.scenario_dict(state))
@@ -458,10 +460,10 @@ def test_coming_back_to_the_custom_course_keeps_the_grid() -> None:
     there, and the horizon covers its last row (day 70: 11 weeks, longer than the preset's 8)."""
     state: dict = {}
     S.init_state(state, TODAY, {"course": "custom", "sched": "0:iv_infusion:1::,70:therapy:1:follow-up:"})
-    built = S.custom_rows(S.current_custom(state))
+    built = T.custom_rows(W.current_custom(state))
     S.apply_course(state, "iv6")
     S.apply_course(state, "custom")
-    assert S.custom_rows(S.current_custom(state)) == built
+    assert T.custom_rows(W.current_custom(state)) == built
     assert state["weeks"] == 11
     fresh: dict = {}
     S.init_state(fresh, TODAY, {"course": "custom"})
@@ -472,10 +474,10 @@ def test_the_grid_and_the_link_allow_the_quantity_a_scenario_allows() -> None:
     from estimator.models import ServiceQty
 
     limits = [m.le for m in ServiceQty.model_fields["quantity"].metadata if hasattr(m, "le")]
-    assert limits == [S.CUSTOM_MAX_QUANTITY]
-    row = f"0:iv_infusion:{S.CUSTOM_MAX_QUANTITY}::"
-    assert S.schedule_from_param(row) is not None
-    assert S.schedule_from_param(f"0:iv_infusion:{S.CUSTOM_MAX_QUANTITY + 1}::") is None
+    assert limits == [T.CUSTOM_MAX_QUANTITY]
+    row = f"0:iv_infusion:{T.CUSTOM_MAX_QUANTITY}::"
+    assert L.schedule_from_param(row) is not None
+    assert L.schedule_from_param(f"0:iv_infusion:{T.CUSTOM_MAX_QUANTITY + 1}::") is None
 
 
 def test_a_new_coverage_row_with_blank_tick_boxes_is_unticked() -> None:
@@ -483,7 +485,7 @@ def test_a_new_coverage_row_with_blank_tick_boxes_is_unticked() -> None:
     counted as covered and needing prior auth while the grid showed both unticked."""
     state: dict = {}
     S.init_state(state, TODAY, {"plan": "ppo_copays"})
-    state[S.editor_key(state, "rules")] = {"edited_rows": {}, "added_rows": [{"service": "group"}], "deleted_rows": []}
+    state[W.editor_key(state, "rules")] = {"edited_rows": {}, "added_rows": [{"service": "group"}], "deleted_rows": []}
     rule = S.scenario_dict(state)["coverage"]["services"]["group"]
     assert (rule["covered"], rule["deductible_applies"], rule["prior_auth"]) == (False, False, False)
 
@@ -495,9 +497,9 @@ def test_an_edit_a_column_cannot_hold_reaches_validation_instead_of_raising() ->
     S.init_state(state, TODAY, {"plan": "ppo_copays"})
     rules = state["rules_base"]
     edits = {0: {"covered": float("nan"), "service": 5.0}, 1: {"prior_auth": None}}
-    table = S.apply_editor_delta(rules, {"edited_rows": edits, "added_rows": [], "deleted_rows": []})
+    table = T.apply_editor_delta(rules, {"edited_rows": edits, "added_rows": [], "deleted_rows": []})
     assert not table["covered"][0] and not table["prior_auth"][1]  # bool(NaN) would be True
     assert table["service"][0] == 5.0
     assert rules["service"][0] != 5.0  # the shown frame itself is left alone
     with pytest.raises(ScenarioError):
-        scenario_from_data(S.scenario_dict({**state, S.editor_key(state, "rules"): {"edited_rows": edits}}))
+        scenario_from_data(S.scenario_dict({**state, W.editor_key(state, "rules"): {"edited_rows": edits}}))

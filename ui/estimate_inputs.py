@@ -1,34 +1,25 @@
-"""The Estimate page's inputs, one function per section, in the order a person thinks."""
+"""The Estimate page's inputs, one function per section, in the order a person thinks.
+
+Each field is drawn from its description in `ui.form` (`draw`); what is written here is the layout, the hand-made
+parts (course and plan pickers, tables, package, program switches) and the notes beside the fields."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from estimator.models import Scenario
-from estimator.presets import course_preset, course_presets, plan_presets
+from estimator.presets import course_preset, course_presets, plan_preset, plan_presets
 from estimator.reference import latest_decimal, reference, us_states
 from estimator.scenario_io import Problem, ScenarioError, scenario_from_json
 from estimator.text import count
 from ui import state as S
-from ui.common import (
-    RESULT_KEY,
-    SCENARIO_KEY,
-    plain,
-    refused_file_hint,
-    sentence,
-    usd,
-)
-from ui.sections import (
-    SECTION_NAMES,
-    decimal_input,
-    input_section,
-    int_input,
-    money_input,
-    pct_input,
-    section_of,
-    show_problems,
-    toggle,
-)
+from ui import widget_state as W
+from ui.common import RESULT_KEY, SCENARIO_KEY, plain, refused_file_hint, sentence, usd
+from ui.form import BY_KEY
+from ui.link import LINK_PHASES
+from ui.sections import SECTION_NAMES, input_section, section_of, show_problems
+from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION
+from ui.widgets import draw
 
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 SCENARIO_BOX_MB = MAX_SCENARIO_UPLOAD // 1_000_000  # the same limit as Streamlit takes it (whole MB)
@@ -54,7 +45,6 @@ COURSE_LABELS = {p.id: p.label for p in course_presets()}
 PLAN_LABELS = {p.id: p.label for p in plan_presets()} | {"custom_plan": "My own plan (entered below)"}
 DOSE_LABELS = {56: "56 mg", 84: "84 mg"}
 STATES = us_states()
-STATE_CHOICES = ["", *sorted(STATES, key=STATES.__getitem__)]  # "" = not given; by name, as people look for it
 WEEK9_LABELS = {2: "every 2 weeks", 1: "weekly"}
 NETWORK_LABELS = {"in": "in network", "out": "out of network"}
 KIND_LABELS = {
@@ -63,6 +53,19 @@ KIND_LABELS = {
     "medicare": "Medicare",
     "medicaid": "Medicaid",
 }
+FIN_BASE_LABELS = {
+    "rest": "What HSA/FSA money leaves",
+    "all": "Everything you pay for treatment",
+    "amount": "Another amount",
+}
+
+
+def label(key: str) -> str:
+    return BY_KEY[key].label
+
+
+def help_of(key: str) -> str | None:
+    return BY_KEY[key].help
 
 
 # ---------------------------------------------------------------- callbacks (run before the page redraws)
@@ -78,12 +81,20 @@ def _on_plan() -> None:
 
 
 def _save(name: str, key: str) -> None:
-    S.save_table(ss, name, key)
+    W.save_table(ss, name, key)
 
 
 def _on_kind() -> None:
     """A coverage kind chosen by hand no longer matches the plan preset the fields came from."""
     ss["plan"] = "custom_plan"
+
+
+def _on_met(own: str) -> None:
+    S.follow_met(ss, own)
+
+
+def _own_met(own: str) -> None:
+    ss[f"{own}_own"] = True
 
 
 def _on_upload() -> None:
@@ -122,67 +133,61 @@ def _clear_name() -> None:
 
 def start_session_input() -> None:
     """Where a course already under way picks up (scenario version 2): session 1 is a new course."""
-    int_input(
-        "Start at session (1 = a new course)",
-        "start_session",
-        1,
-        300,
-        help="For a patient already under way, e.g. a re-quote when the plan year rolls over: the session number "
-        "the patient will be at on the first treatment day. It keeps that session's phase and dose.",
-    )
-    show_problems("protocol.start_session", exact=True)
-    if ss["start_session"] > 1 and ss.get("once"):
+    draw("start_session")
+    if (ss.get("start_session") or 1) > 1 and ss.get("once"):
         st.caption(
             "A course under way usually bills nothing once: clear “Billed once, at the first visit” below if the "
             "patient has had the first evaluation."
         )
 
 
+def priced_services() -> list[str]:
+    return [s for s in W.current_prices(ss)["service"].dropna().astype(str) if s]
+
+
 @input_section("course")
 def course_section() -> None:
     st.selectbox(
-        "Course",
+        label("course"),
         list(COURSE_LABELS),
         key="course",
         format_func=COURSE_LABELS.get,
         on_change=_on_course,
         persist_state="session",
-        help="Presets follow the FDA label for SPRAVATO and a typical six-infusion IV series.",
+        help=help_of("course"),
     )
     c1, c2 = st.columns(2)
-    c1.date_input("First treatment day", key="start", persist_state="session", format="YYYY-MM-DD")
+    with c1:
+        draw("start")
     with c2:
-        int_input("Weeks to estimate", "weeks", 1, 156, help="Sessions within this many weeks are counted.")
-    show_problems("start_date", "horizon_weeks")
+        draw("weeks")
     protocol = course_preset(ss["course"]).protocol
-    priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
+    priced = priced_services()
     if protocol.type == "iv_ketamine":
         c1, c2, c3 = st.columns(3)
         with c1:
-            int_input("Infusions", "iv_n", 1, 12)
+            draw("iv_n")
         with c2:
-            int_input("Over weeks", "iv_weeks", 1, 8)
+            draw("iv_weeks")
         with c3:
-            int_input("Booster every (weeks, 0 = none)", "boost", 0, 26)
+            draw("boost")
         start_session_input()
-        if ss["iv_n"] > 7 * ss["iv_weeks"]:
-            st.caption(
-                f"{ss['iv_n']} infusions over {count(ss['iv_weeks'], 'week')} puts "
-                "two on some days; check the number of weeks."
-            )
+        n, weeks = ss.get("iv_n"), ss.get("iv_weeks")
+        if isinstance(n, int) and isinstance(weeks, int) and n > 7 * weeks:
+            st.caption(f"{n} infusions over {count(weeks, 'week')} puts two on some days; check the number of weeks.")
     elif protocol.type == "spravato":
         st.segmented_control(
-            "Dose",
-            [56, 84],
+            label("dose"),
+            list(BY_KEY["dose"].choices),
             key="dose",
             format_func=DOSE_LABELS.get,
             persist_state="session",
-            help="Session 1 of the TRD schedule is 56 mg per the label; later sessions use this dose.",
+            help=help_of("dose"),
         )
         if protocol.indication == "trd":
             st.segmented_control(
-                "From week 9",
-                [2, 1],
+                label("week9"),
+                list(BY_KEY["week9"].choices),
                 key="week9",
                 format_func=WEEK9_LABELS.get,
                 persist_state="session",
@@ -193,56 +198,54 @@ def course_section() -> None:
             "no driving until the next day. The schedule follows the label; your prescriber decides."
         )
     else:
-        st.caption(
-            "One row per service line; rows with the same day and phase form one session (day 0 = start). For two "
-            "separate sessions on one day and phase, number them 1 and 2 under Session."
-        )
-        st.data_editor(
-            ss["custom_base"],
-            key=(key := S.editor_key(ss, "custom")),
-            placeholder="",
-            num_rows="dynamic",
-            hide_index=True,
-            on_change=_save,
-            args=("custom", key),
-            column_config={
-                "day": st.column_config.NumberColumn(
-                    "Day", min_value=0, max_value=S.CUSTOM_MAX_DAY, step=1, required=True
-                ),
-                "phase": st.column_config.TextColumn(
-                    "Phase",
-                    max_chars=40,
-                    help="Blank means treatment. A shared link carries the schedule when every phase is blank or one "
-                    "of: " + ", ".join(sorted(S.LINK_PHASES)) + " (other words are never put in a link).",
-                ),
-                "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
-                "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=S.CUSTOM_MAX_QUANTITY, step=1),
-                "session": st.column_config.NumberColumn(
-                    "Session",
-                    min_value=1,
-                    max_value=S.CUSTOM_MAX_SESSION,
-                    step=1,
-                    help="Leave blank, except for two separate sessions on the same day and phase: 1 and 2.",
-                ),
-            },
-        )
+        custom_grid(priced)
     options = sorted(set(priced) | set(ss.get("once") or []) | set(ss.get("extra") or []))
-    st.multiselect(
-        "Billed once, at the first visit",
-        options,
-        key="once",
-        persist_state="session",
-        help="For example the initial evaluation (consult).",
-    )
+    st.multiselect(label("once"), options, key="once", persist_state="session", help=help_of("once"))
     if protocol.type != "custom":
-        st.multiselect(
-            "Also billed at every session",
-            options,
-            key="extra",
-            persist_state="session",
-            help="For example integration therapy after each infusion.",
-        )
+        st.multiselect(label("extra"), options, key="extra", persist_state="session", help=help_of("extra"))
     show_problems("protocol")
+
+
+def custom_grid(priced: list[str]) -> None:
+    st.caption(
+        "One row per service line; rows with the same day and phase form one session (day 0 = start). For two "
+        "separate sessions on one day and phase, number them 1 and 2 under Session."
+    )
+    st.data_editor(
+        ss["custom_base"],
+        key=(key := W.editor_key(ss, "custom")),
+        placeholder="",
+        num_rows="dynamic",
+        hide_index=True,
+        on_change=_save,
+        args=("custom", key),
+        column_config={
+            "day": st.column_config.NumberColumn("Day", min_value=0, max_value=CUSTOM_MAX_DAY, step=1, required=True),
+            "phase": st.column_config.TextColumn(
+                "Phase",
+                max_chars=40,
+                help="Blank means treatment. A shared link carries the schedule when every phase is blank or one "
+                "of: " + ", ".join(sorted(LINK_PHASES)) + " (other words are never put in a link).",
+            ),
+            "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
+            "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=CUSTOM_MAX_QUANTITY, step=1),
+            "session": st.column_config.NumberColumn(
+                "Session",
+                min_value=1,
+                max_value=CUSTOM_MAX_SESSION,
+                step=1,
+                help="Leave blank, except for two separate sessions on the same day and phase: 1 and 2.",
+            ),
+        },
+    )
+
+
+def free_services() -> list[str]:
+    """Services the estimate bills at $0.00: a price left at 0 by mistake would make the estimate rosy."""
+    result = ss.get(RESULT_KEY)
+    if result is None:
+        return []
+    return sorted({ln.service for s in result.sessions for ln in s.lines if ln.charge == 0})
 
 
 @input_section("prices")
@@ -253,7 +256,7 @@ def prices_section() -> None:
     )
     st.data_editor(
         ss["prices_base"],
-        key=(key := S.editor_key(ss, "prices")),
+        key=(key := W.editor_key(ss, "prices")),
         placeholder="",
         num_rows="dynamic",
         hide_index=True,
@@ -273,35 +276,101 @@ def prices_section() -> None:
         },
     )
     show_problems("fees")
-    if toggle("Package price", "pkg_on", help="A clinic price for a bundle of sessions, split evenly."):
-        priced = [s for s in S.current_prices(ss)["service"].dropna().astype(str) if s]
-        chosen = ss.get("pkg_service")
-        # A service whose price row was deleted stays chosen (and is flagged as unpriced) instead of the box
-        # quietly moving the package to the first service left, which changed the estimate once the row was back.
-        options = priced + ([chosen] if chosen and chosen not in priced else []) or ["iv_infusion"]
-        c1, c2, c3 = st.columns(3)
-        c1.selectbox("Service", options, key="pkg_service", persist_state="session")
-        with c2:
-            st.number_input("Sessions", key="pkg_sessions", min_value=2, max_value=52, step=1, persist_state="session")
-        with c3:
-            money_input("Package price", "pkg_price")
+    free = free_services()
+    if free:
+        st.warning(
+            "Priced at $0.00 and billed in this estimate: "
+            + ", ".join(free)
+            + ". Is that right? If the clinic charges for it, enter its price; if it is free, leave $0.",
+            icon=":material/help:",
+        )
+    package_input()
     show_problems("packages")
+
+
+def package_input() -> None:
+    """The package price is opt-in, and says what it replaces."""
+    if not draw("pkg_on"):
+        return
+    priced = priced_services()
+    chosen = ss.get("pkg_service")
+    # A service whose price row was deleted stays chosen (and is flagged as unpriced) instead of the box
+    # quietly moving the package to the first service left, which changed the estimate once the row was back.
+    options = priced + ([chosen] if chosen and chosen not in priced else []) or ["iv_infusion"]
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox(label("pkg_service"), options, key="pkg_service", persist_state="session")
+    with c2:
+        draw("pkg_sessions")
+    with c3:
+        draw("pkg_price")
+    prices = W.current_prices(ss)
+    row = prices[prices["service"] == ss.get("pkg_service")]
+    sessions, price = ss.get("pkg_sessions"), ss.get("pkg_price")
+    if len(row) and isinstance(sessions, int) and price is not None:
+        each = float(row["charge"].iloc[0])
+        st.caption(
+            f"Replaces {sessions} × {usd(each)} = {usd(each * sessions)} for {ss['pkg_service']} with "
+            f"{usd(price)} ({usd(price / sessions)} a session)."
+        )
+
+
+def plan_labels() -> dict[str, str]:
+    """The plan presets' names, the chosen one marked "edited" once a field it filled in has been changed.
+    Built on each run: a label looked up later (as AppTest does) must be the one drawn."""
+    edited = S.plan_edited(ss)
+    return {k: f"{v} (edited)" if edited and k == ss.get("plan") else v for k, v in PLAN_LABELS.items()}
+
+
+def preset_note() -> None:
+    """Say what the chosen plan preset filled in, so no figure appears as the user's own without notice."""
+    plan = ss.get("plan")
+    if plan in (None, "custom_plan") or plan not in {p.id for p in plan_presets()}:
+        return
+    cov = plan_preset(plan).coverage
+    bits = []
+    if cov.in_network:
+        t = cov.in_network
+        bits.append(f"deductible {usd(t.deductible)}, coinsurance {t.coinsurance_pct} %")
+        bits.append(f"out-of-pocket maximum {usd(t.oop_max)}" if t.oop_max is not None else "no out-of-pocket maximum")
+    if cov.out_of_network:
+        o = cov.out_of_network
+        bits.append(
+            f"out of network: allowed {o.allowed_pct_of_charge} % of the charge, deductible {usd(o.deductible)}, "
+            f"coinsurance {o.coinsurance_pct} %" + (f", maximum {usd(o.oop_max)}" if o.oop_max is not None else "")
+        )
+    bits.append("which services it covers (the table below)")
+    st.caption(
+        "Filled in from this preset, typical figures rather than your plan's: "
+        + "; ".join(bits)
+        + ". Change any of them to match your plan."
+    )
+
+
+def met_note(own: str, follows: str) -> None:
+    """A value met below the deductible met is flagged: deductible payments count toward the maximum."""
+    own_v, follows_v = ss.get(own), ss.get(follows)
+    if isinstance(own_v, float) and isinstance(follows_v, float) and own_v < follows_v:
+        st.caption(
+            f":material/warning: Less than the deductible met ({usd(follows_v)}): money paid toward the deductible "
+            "usually counts toward the out-of-pocket maximum too."
+        )
 
 
 @input_section("insurance")
 def insurance_section() -> None:
     st.selectbox(
-        "Start from a plan",
+        label("plan"),
         list(PLAN_LABELS),
         key="plan",
-        format_func=PLAN_LABELS.get,
+        format_func=plan_labels().get,
         on_change=_on_plan,
         persist_state="session",
-        help="Fills the fields below; change any of them to match your plan.",
+        help=help_of("plan"),
     )
+    preset_note()
     c1, c2 = st.columns(2)
     c1.selectbox(
-        "Coverage",
+        label("kind"),
         list(KIND_LABELS),
         key="kind",
         format_func=KIND_LABELS.get,
@@ -313,8 +382,8 @@ def insurance_section() -> None:
         show_problems("coverage")
         return
     c2.radio(
-        "Clinic is",
-        ["in", "out"],
+        label("network"),
+        list(BY_KEY["network"].choices),
         key="network",
         horizontal=True,
         persist_state="session",
@@ -324,69 +393,72 @@ def insurance_section() -> None:
     st.markdown("**In-network benefits**")
     c1, c2 = st.columns(2)
     with c1:
-        money_input("Deductible", "ded")
+        draw("ded")
     with c2:
-        money_input(
-            "Deductible met so far",
-            "ded_met",
-            help="In the plan year containing the first session: usually $0 if that plan year has not begun.",
-        )
-    show_problems("coverage.in_network.deductible_met", "coverage.in_network.deductible")
+        draw("ded_met", on_change=_on_met, args=("oop_met",))
     c1, c2 = st.columns(2)
     with c1:
-        pct_input("Coinsurance (%)", "coins", help="Your share after the deductible.")
+        draw("coins")
     with c2:
-        st.text_input("Plan year starts (MM-DD)", key="py_start", max_chars=5, persist_state="session")
-    show_problems("coverage.plan_year_start", "coverage.in_network.coinsurance_pct")
-    if toggle("Plan has an out-of-pocket maximum", "has_oop", help="Original Medicare has none."):
+        draw("py_start")
+    if draw("has_oop"):
         c1, c2 = st.columns(2)
         with c1:
-            money_input("Out-of-pocket maximum", "oop")
+            draw("oop")
         with c2:
-            money_input("Out-of-pocket met so far", "oop_met", help="In the plan year containing the first session.")
-    show_problems("coverage.in_network.oop_max", "coverage.in_network.oop_met")
-    if ss["network"] == "out" or toggle("Plan has out-of-network benefits", "oon_on"):
-        st.markdown("**Out-of-network benefits**")
-        c1, c2 = st.columns(2)
-        with c1:
-            pct_input("Plan allows (% of the charge)", "oon_pct", help="The rest is billed to you (balance bill).")
-        with c2:
-            money_input("Out-of-network deductible", "oon_ded")
-        c1, c2 = st.columns(2)
-        with c1:
-            pct_input("Out-of-network coinsurance (%)", "oon_coins")
-        with c2:
-            money_input(
-                "Out-of-network deductible met so far",
-                "oon_ded_met",
-                help="In the plan year containing the first session.",
-            )
-        c1, c2 = st.columns(2)
-        with c1:
-            money_input("Out-of-network out-of-pocket max (0 = none)", "oon_oop")
-        with c2:
-            money_input(
-                "Out-of-network out-of-pocket met so far",
-                "oon_oop_met",
-                help="In the plan year containing the first session.",
-            )
+            draw("oop_met", on_change=_own_met, args=("oop_met",))
+            met_note("oop_met", "ded_met")
+    if ss["network"] == "out" or draw("oon_on"):
+        out_of_network()
     show_problems("coverage.out_of_network")
+    coverage_table()
+    if S.active_groups(ss) & {"pharmacy"}:
+        pharmacy()
+    if draw("fam_on"):
+        family()
+    if draw("pa_on"):
+        draw("pa_until")
+    st.text_area(
+        label("notes"),
+        key="notes",
+        max_chars=2000,
+        persist_state="session",
+        placeholder="For example the reference number of the benefits call, who you spoke to, what they said",
+    )
+    show_problems("coverage")
+
+
+def out_of_network() -> None:
+    st.markdown("**Out-of-network benefits**")
+    c1, c2 = st.columns(2)
+    with c1:
+        draw("oon_pct")
+    with c2:
+        draw("oon_ded")
+    c1, c2 = st.columns(2)
+    with c1:
+        draw("oon_coins")
+    with c2:
+        draw("oon_ded_met", on_change=_on_met, args=("oon_oop_met",))
+    if draw("oon_oop_on"):
+        c1, c2 = st.columns(2)
+        with c1:
+            draw("oon_oop")
+        with c2:
+            draw("oon_oop_met", on_change=_own_met, args=("oon_oop_met",))
+            met_note("oon_oop_met", "oon_ded_met")
+
+
+def coverage_table() -> None:
     st.markdown("**What the plan covers**")
     st.caption(
         "An empty copay (—) means coinsurance applies. Ded. 1st: the deductible applies before the copay or "
         "coinsurance (scroll the table sideways on narrow screens)."
     )
-    details = st.toggle(
-        "Show benefit type, network, allowed amounts and authorized units",
-        key="rules_details",
-        persist_state="session",
-        help="Benefit: medical or pharmacy. Allowed: the in-network contracted rate per unit (optional). Network: "
-        "for a service billed in or out of network unlike the rest (blank: the plan's). OON max: the plan's maximum "
-        "allowed amount per unit out of network. Auth units: how many units the prior authorization approves.",
-    )
+    details = draw("rules_details")
     st.data_editor(
         ss["rules_base"],
-        key=(key := S.editor_key(ss, "rules")),
+        key=(key := W.editor_key(ss, "rules")),
         placeholder="—",
         column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in RULE_DETAILS],
         num_rows="dynamic",
@@ -394,7 +466,7 @@ def insurance_section() -> None:
         on_change=_save,
         args=("rules", key),
         column_config={
-            "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140),
+            "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140, pinned=True),
             # A new row starts as the scenario file's defaults: not covered, deductible first, no prior auth.
             "covered": st.column_config.CheckboxColumn("Covered", width=80, default=False),
             "benefit": st.column_config.SelectboxColumn(
@@ -439,82 +511,73 @@ def insurance_section() -> None:
         },
     )
     show_problems("coverage.services")
-    oon_rules = [r for r in S.current_rules(ss).to_dict("records") if r.get("network") == "out"]
+    oon_rules = [r for r in W.current_rules(ss).to_dict("records") if r.get("network") == "out"]
     if oon_rules and ss["network"] != "out" and not ss.get("oon_on"):
         st.warning(
             "A service set to Network “out” needs the plan's out-of-network benefits: turn on “Plan has "
             "out-of-network benefits” above, or it counts as not covered.",
             icon=":material/warning:",
         )
-    rules = S.current_rules(ss)
-    if (rules["benefit"] == "pharmacy").any():
-        st.markdown("**Pharmacy benefit**")
-        c1, c2 = st.columns(2)
-        with c1:
-            money_input("Pharmacy deductible", "ph_ded")
-        with c2:
-            money_input("Pharmacy deductible met", "ph_ded_met")
-        toggle("Deductible shared with medical (integrated)", "ph_integrated")
-        c1, c2 = st.columns(2)
-        with c1:
-            pct_input("Pharmacy coinsurance (%)", "ph_coins")
-        with c2:
-            if toggle("Flat copay instead", "ph_copay_on"):
-                money_input("Pharmacy copay", "ph_copay")
-        if toggle("Cap per fill", "ph_fill_on"):
-            money_input("Most you pay per fill", "ph_fill")
-        show_problems("coverage.pharmacy")
-    if toggle("Family plan", "fam_on"):
-        c1, c2 = st.columns(2)
-        c1.radio(
-            "Family deductible", ["embedded", "aggregate"], key="fam_type", horizontal=True, persist_state="session"
-        )
-        with c2:
-            money_input("Family deductible", "fam_ded")
-        c1, c2 = st.columns(2)
-        with c1:
-            money_input("Family deductible met", "fam_ded_met")
-        with c2:
-            money_input("Family out-of-pocket maximum (0 = none)", "fam_oop")
-        money_input("Family out-of-pocket met", "fam_oop_met")
-        show_problems("coverage.family")
-    if toggle("Prior authorization has an end date", "pa_on"):
-        st.date_input("Prior authorization valid until", key="pa_until", persist_state="session")
-    st.text_area(
-        "Coverage notes (printed on your estimate, never put in the link)",
-        key="notes",
-        max_chars=2000,
-        persist_state="session",
-        placeholder="e.g. reference number of the benefits call, who you spoke to, what they said",
+
+
+def pharmacy() -> None:
+    st.markdown("**Pharmacy benefit**")
+    c1, c2 = st.columns(2)
+    with c1:
+        draw("ph_ded")
+    with c2:
+        draw("ph_ded_met")
+    draw("ph_integrated")
+    c1, c2 = st.columns(2)
+    with c1:
+        draw("ph_coins")
+    with c2:
+        if draw("ph_copay_on"):
+            draw("ph_copay")
+    if draw("ph_fill_on"):
+        draw("ph_fill")
+    show_problems("coverage.pharmacy")
+
+
+def family() -> None:
+    c1, c2 = st.columns(2)
+    c1.radio(
+        label("fam_type"), list(BY_KEY["fam_type"].choices), key="fam_type", horizontal=True, persist_state="session"
     )
-    show_problems("coverage")
+    with c2:
+        draw("fam_ded")
+    c1, c2 = st.columns(2)
+    with c1:
+        draw("fam_ded_met")
+    with c2:
+        if draw("fam_oop_on"):
+            draw("fam_oop")
+            draw("fam_oop_met")
+    show_problems("coverage.family")
 
 
 @input_section("programs")
 def programs_section() -> None:
     st.caption("Manufacturer programs are for commercial insurance only; check the program's current terms.")
-    if toggle("SPRAVATO withMe (medication)", "wm_on"):
+    if draw("wm_on"):
         c1, c2 = st.columns(2)
         with c1:
-            money_input("You pay per treatment", "wm_per", step=5.0)
+            draw("wm_per")
         with c2:
-            money_input("Program maximum per calendar year", "wm_max")
-    if toggle("SPRAVATO withMe observation rebate", "obs_on"):
-        money_input("Rebate maximum per calendar year", "obs_max")
+            draw("wm_max")
+    if draw("obs_on"):
+        draw("obs_max")
+    states = BY_KEY["patient_state"]
     st.selectbox(
-        "State where you live",
-        STATE_CHOICES,
+        states.label,
+        list(states.choices),
         key="patient_state",
         format_func=lambda code: STATES.get(code, "Not given"),
         persist_state="session",
-        help="Some programs are not valid in some states (the observation rebate: MA, MI, MN, RI).",
+        help=states.help,
     )
     show_problems("patient_state", exact=True)
-    toggle(
-        "My plan has a copay accumulator",
-        "accum",
-        help="Program payments then don't count toward your deductible or out-of-pocket maximum.",
-    )
+    draw("accum")
     for prog in ss.get("programs_extra") or []:
         st.caption("Also from the opened file: " + plain(prog.get("name", "program")))
     show_problems("savings_programs")
@@ -522,89 +585,105 @@ def programs_section() -> None:
 
 @input_section("accounts")
 def accounts_section() -> None:
-    if toggle("Pay with HSA or FSA money", "acct_on"):
+    if draw("acct_on"):
         c1, c2 = st.columns(2)
         with c1:
-            money_input("FSA left this plan year", "fsa")
+            draw("fsa")
         with c2:
-            money_input("FSA election in later plan years", "fsa_next")
-        money_input("HSA money available", "hsa")
+            draw("fsa_next")
+        draw("hsa")
         c1, c2 = st.columns(2)
         with c1:
-            pct_input("Federal tax rate (%)", "fed")
+            draw("fed")
         with c2:
-            pct_input("State tax rate (%)", "state")
-        toggle(
-            "I contribute directly, not through payroll",
+            draw("state")
+        draw(
             "direct",
-            help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %).",
+            help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %); "
+            "contributions you make yourself don't.",
+        )
+        st.caption(
+            "Tax savings count your federal and state rates"
+            + (f" and FICA ({FICA_PCT} %), since the money goes in through payroll." if not ss.get("direct") else ".")
         )
     show_problems("accounts")
 
 
 @input_section("travel")
 def travel_section() -> None:
-    if toggle("Count travel costs", "trav_on"):
+    if draw("trav_on"):
         c1, c2, c3 = st.columns(3)
         with c1:
-            decimal_input("Round-trip miles", "miles", 10_000.0, 5.0)
+            draw("miles")
         with c2:
-            money_input("Parking per visit", "parking", step=1.0)
+            draw("parking")
         with c3:
-            money_input("Rideshare per visit", "ride", step=5.0)
-        if toggle("Use my own mileage rate", "rate_on"):
-            money_input("Mileage rate ($ per mile)", "rate", step=0.01)
+            draw("ride")
+        if draw("rate_on"):
+            draw("rate")
         else:
             st.caption("Uses the IRS medical mileage rate for each visit's year.")
-    if toggle("Count time off work", "to_on"):
+    if draw("to_on"):
         c1, c2 = st.columns(2)
         with c1:
-            decimal_input("Hours away per visit", "hours", 24.0, 0.5)
+            draw("hours")
         with c2:
-            money_input("Hourly wage", "wage", step=1.0)
+            draw("wage")
     show_problems("travel", "time_off")
 
 
 @input_section("financing")
 def financing_section() -> None:
-    if toggle("Spread payments over months", "fin_on"):
+    if draw("fin_on"):
         c1, c2 = st.columns(2)
         with c1:
-            pct_input(
-                "APR (%)", "apr", help=f"Typical medical credit card APR: {CARD_APR.value} % ({CARD_APR.source})."
-            )
+            draw("apr", help=f"For example {CARD_APR.value} %, a typical medical credit card ({CARD_APR.source}).")
         with c2:
-            int_input("Months", "months", 1, 120)
-        if toggle("Finance a different amount", "fin_amount_on"):
-            money_input("Amount to finance", "fin_amount")
-            estimate_now = ss.get(RESULT_KEY)  # the amount as estimated, beside the figures it is checked against
-            financed = estimate_now.financing if estimate_now is not None else None
-            if financed is not None and financed.principal > estimate_now.totals.patient_pays:
-                st.caption(
-                    ":material/warning: More than you pay for treatment in this estimate ("
-                    + usd(estimate_now.totals.patient_pays)
-                    + "): check the amount, unless other costs are financed too."
-                )
-            elif financed is not None and financed.principal == 0:
-                st.caption("Nothing is financed at $0, so there is no monthly payment.")
-        else:
-            st.caption("Finances everything you pay for treatment.")
-            estimate_now = ss.get(RESULT_KEY)
-            if ss.get("acct_on") and estimate_now is not None and estimate_now.accounts is not None:
-                rest = estimate_now.accounts.post_tax
-                st.caption(
-                    "Paying part with HSA/FSA money? To finance only the rest, finance "
-                    + usd(rest)
-                    + " (what the accounts don't cover, travel included)."
-                    if rest > 0
-                    else "Your HSA/FSA money covers everything you pay, travel included: a payment plan would "
-                    "only add interest."
-                )
+            draw("months")
+        st.radio(
+            label("fin_base"),
+            list(FIN_BASE_LABELS),
+            key="fin_base",
+            format_func=FIN_BASE_LABELS.get,
+            persist_state="session",
+            horizontal=True,
+        )
+        financed_note()
         st.caption(
             "Deferred-interest cards charge all the interest from the purchase date if the balance "
             "isn't paid in full in time."
         )
     show_problems("financing")
+
+
+def financed_note() -> None:
+    """What is financed, in figures the user can follow."""
+    now = ss.get(RESULT_KEY)
+    financed = now.financing if now is not None else None
+    base = ss.get("fin_base")
+    if base == "amount":
+        draw("fin_amount")
+        if financed is not None and financed.principal > now.totals.patient_pays:
+            st.caption(
+                ":material/warning: More than you pay for treatment in this estimate ("
+                + usd(now.totals.patient_pays)
+                + "): check the amount, unless other costs are financed too."
+            )
+        elif financed is not None and financed.principal == 0:
+            st.caption("Nothing is financed at $0, so there is no monthly payment.")
+        return
+    if now is None or financed is None:
+        return
+    accounts = now.accounts
+    if base == "rest" and accounts is not None:
+        used = accounts.from_fsa + accounts.from_hsa
+        st.caption(
+            f"Finances {usd(financed.principal)}: what you pay for treatment ({usd(now.totals.patient_pays)}) less "
+            f"the HSA/FSA money used ({usd(used)})."
+            + (" Your HSA/FSA money covers it all, so there is nothing to finance." if financed.principal == 0 else "")
+        )
+    else:
+        st.caption(f"Finances {usd(financed.principal)}: everything you pay for treatment.")
 
 
 @input_section("file", "Open a saved estimate (.json)")

@@ -11,10 +11,12 @@ from typing import Any
 import streamlit as st
 
 from estimator import estimate
+from estimator.financing import finance_after_accounts
 from estimator.models import Scenario
 from estimator.result import Result
 from estimator.scenario_io import Problem, ScenarioError, scenario_from_data
 from ui import state as S
+from ui import widget_state as W
 from ui.common import (
     PHONE_MEDIA,
     RESULT_KEY,
@@ -73,9 +75,16 @@ def problem_line(p: Problem) -> str:
 
 
 def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
-    """Validate the inputs; keep the last good estimate when they are invalid."""
+    """Validate the inputs; keep the last good estimate when they are invalid.
+
+    An empty number field is asked for, never read as 0. A payment plan on "what HSA/FSA money leaves" is
+    estimated twice: the first estimate says how much account money is used, the second finances the rest."""
+    snapshot = ss.to_dict()  # one snapshot: cheaper than many lookups
+    blanks = [Problem(loc, message) for loc, message in S.input_problems(snapshot)]
+    if blanks:
+        return ss.get(SCENARIO_KEY), ss.get(RESULT_KEY), blanks
     try:
-        data: dict[str, Any] = S.scenario_dict(ss.to_dict())  # one snapshot: cheaper than many lookups
+        data: dict[str, Any] = S.scenario_dict(snapshot)
         scenario = scenario_from_data(data)
     except ScenarioError as e:
         return ss.get(SCENARIO_KEY), ss.get(RESULT_KEY), e.problems
@@ -86,6 +95,9 @@ def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
             [Problem("", f"An input could not be read ({type(e).__name__}).")],
         )
     result = estimate(scenario)
+    if snapshot.get("fin_base") == "rest" and scenario.financing is not None and result.accounts is not None:
+        scenario = finance_after_accounts(scenario, result)
+        result = estimate(scenario)
     ss[SCENARIO_KEY] = scenario
     ss[RESULT_KEY] = result
     return scenario, result, []
@@ -104,17 +116,17 @@ def render() -> None:
     )
     S.init_state(ss, dt.date.today(), st.query_params.to_dict())
     if ss.get(RESEND_KEY):
-        S.resend_inputs(ss)
-    for name in S.TABLES:
-        S.settle_cleared_ticks(ss, name)
-    S.remount_tables(ss)
+        W.resend_inputs(ss)
+    for name in W.TABLES:
+        W.settle_cleared_ticks(ss, name)
+    W.remount_tables(ss)
     scenario, result, problems = current()
     ss[STALE_KEY] = bool(problems)
     if scenario is not None and not problems:
         params, gaps = S.link_params(ss, scenario, dt.date.today())
     else:  # no valid scenario to check a link against: keep the tables the link already carries
         tables = {k: st.query_params[k] for k in ("fees", "cov", "sched") if k in st.query_params}
-        params, gaps = S.url_params(ss, dt.date.today()) | tables, []
+        params, gaps = S.state_params(ss, dt.date.today()) | tables, []
     _run.problems, _run.shown = problems, set()
     open_sections(problems)
     layout = st.container(key="estimate_layout")

@@ -10,7 +10,7 @@ from functools import wraps
 import streamlit as st
 
 from estimator.scenario_io import Problem
-from ui import state as S
+from ui import widget_state as W
 from ui.common import (
     plain,
     sentence,
@@ -23,38 +23,7 @@ ss = st.session_state
 # ---------------------------------------------------------------- input helpers
 
 
-def decimal_input(label: str, key: str, hi: float, step: float, *, help: str | None = None) -> None:
-    """A number from 0 to `hi` shown with 2 decimals; the scenario gets what is shown (ui.state.money)."""
-    st.number_input(
-        label,
-        key=key,
-        min_value=0.0,
-        max_value=hi,
-        step=step,
-        format="%.2f",
-        help=help,
-        persist_state="session",
-    )
-
-
-def money_input(label: str, key: str, *, help: str | None = None, step: float = 50.0) -> None:
-    decimal_input(label, key, 10_000_000.0, step, help=help)
-
-
-def pct_input(label: str, key: str, *, help: str | None = None) -> None:
-    decimal_input(label, key, 100.0, 1.0, help=help)
-
-
-def int_input(label: str, key: str, lo: int, hi: int, *, help: str | None = None) -> None:
-    st.number_input(label, key=key, min_value=lo, max_value=hi, step=1, help=help, persist_state="session")
-
-
-def toggle(label: str, key: str, *, help: str | None = None) -> bool:
-    return st.toggle(label, key=key, help=help, persist_state="session")
-
-
 _run = threading.local()  # per script run (each session's script runs in its own thread)
-
 
 PRICE_COLUMN_LABELS = {"service": "Service id", "code": "CPT/HCPCS", "description": "Description", "charge": "Price"}
 
@@ -119,14 +88,14 @@ def open_sections(problems: list[Problem]) -> None:
     """
     remembered = ss.setdefault("open_sections", {"course": True})
     for name in [*SECTION_FIELDS, "file"]:
-        key = S.section_key(ss, name)
+        key = W.section_key(ss, name)
         if key not in ss:
             ss[key] = remembered.get(name, False)
     seen = ss.get("problems_seen", set())
     for p in problems:
         name = section_of(p.loc)
         if name is not None and (p.loc, p.message) not in seen:
-            ss[S.section_key(ss, name)] = remembered[name] = True
+            ss[W.section_key(ss, name)] = remembered[name] = True
     ss["problems_seen"] = {(p.loc, p.message) for p in problems}
 
 
@@ -148,15 +117,15 @@ def _remember_section(name: str, key: str) -> None:
     server kept the value), and nothing else would correct the field. A table gets a fresh editor instead,
     drawn from the saved table: its grid came back without an added row.
     """
-    if not S.is_current_section(ss, name, key):  # the old expander of a section reopened since: a stale value
+    if not W.is_current_section(ss, name, key):  # the old expander of a section reopened since: a stale value
         return
     opened = bool(ss.get(key))
     ss["open_sections"][name] = opened
     if opened:
-        S.open_section(ss, name)
+        W.open_section(ss, name)
         ss[RESEND_KEY] = RESEND_RUNS
         if name in SECTION_TABLES:
-            S.fresh_editor(ss, SECTION_TABLES[name])
+            W.fresh_editor(ss, SECTION_TABLES[name])
 
 
 def input_section(name: str, label: str | None = None) -> Callable[[Callable[[], None]], Callable[[], None]]:
@@ -168,7 +137,7 @@ def input_section(name: str, label: str | None = None) -> Callable[[Callable[[],
     def wrap(body: Callable[[], None]) -> Callable[[], None]:
         @wraps(body)
         def draw() -> None:
-            key = S.section_key(ss, name)
+            key = W.section_key(ss, name)
             box = st.expander(title, key=key, on_change=_remember_section, args=(name, key))
             if box.open:
                 with box:

@@ -1,0 +1,55 @@
+"""Input widgets drawn from the form description (`ui.form`): label, help, step and kind come from the field, and
+the field's own problems are shown right below it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from ui.form import BLANK, BY_KEY
+from ui.sections import show_problems
+
+NUMBER_FORMAT = {"money": "%.2f", "pct": "%.2f", "amount": "%.2f", "int": "%d"}
+
+
+def draw(
+    key: str,
+    *,
+    label: str | None = None,
+    help: str | None = None,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[Any, ...] | None = None,
+) -> Any:
+    """Draw the field `key` and return its value.
+
+    Number fields have no minimum or maximum in the browser: a value out of bounds reaches validation, which says
+    so beside the field while the estimate keeps its last good figures (the browser would otherwise turn the
+    field red and keep sending the old value, so field and estimate disagreed). An emptied field is None, never 0.
+    """
+    f = BY_KEY[key]
+    label = label or f.label
+    help = help if help is not None else f.help
+    common: dict[str, Any] = {"key": key, "help": help, "on_change": on_change, "args": args}
+    if f.kind in NUMBER_FORMAT:
+        value = st.number_input(
+            label,
+            value=None,
+            step=int(f.step) if f.kind == "int" else f.step,
+            format=NUMBER_FORMAT[f.kind],
+            placeholder=BLANK[f.kind].split(";")[0],
+            persist_state="session",
+            **common,
+        )
+    elif f.kind == "bool":
+        value = st.toggle(label, persist_state="session", **common)
+    elif f.kind == "date":
+        value = st.date_input(label, format="YYYY-MM-DD", persist_state="session", **common)
+    elif f.kind == "text":
+        value = st.text_input(label, max_chars=5 if key == "py_start" else 2000, persist_state="session", **common)
+    else:
+        raise ValueError(f"{key} is a {f.kind} field: draw it by hand")
+    if f.path and f.kind != "bool":
+        show_problems(f.path, exact=True)
+    return value
