@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from estimator.models import Accounts, TimeOff, Travel
-from estimator.money import ZERO, fmt_usd, pct_of, round_cents
+from estimator.money import ZERO, pct_of, round_cents
 from estimator.reference import decimal_for_year, known_years
 from estimator.warning_log import WarningLog
 
@@ -44,15 +44,15 @@ def travel_per_visit(travel: Travel, visits: list[dt.date], warnings: WarningLog
             if assumed and travel.round_trip_miles > 0 and day.year not in assumed_years:
                 assumed_years.add(day.year)
                 years = known_years("irs_medical_mileage_rate")
-                why = (
-                    f"This estimator holds IRS medical mileage rates for {years[0]} to {years[-1]} only, not "
-                    f"{day.year}; the latest known rate (${rate} a mile) is used. Enter that year's rate for an "
-                    "exact figure."
-                    if day.year < years[0]
-                    else f"The IRS has not published a medical mileage rate for {day.year}; the latest known rate "
-                    f"(${rate} a mile) is used."
+                # The rate as text: a rate per mile has more than two decimals, and no amount in a result does.
+                warnings.add(
+                    "mileage_rate_assumed",
+                    day,
+                    year=day.year,
+                    rate=str(rate),
+                    first_known=years[0],
+                    last_known=years[-1],
                 )
-                warnings.add("mileage_rate_assumed", why, day)
         extras = travel.parking_per_visit + travel.rideshare_per_visit
         per_visit[day] = round_cents(travel.round_trip_miles * rate) + extras
     return per_visit
@@ -90,12 +90,8 @@ def fsa_limit_warnings(accounts: Accounts, later_plan_years: list[dt.date], warn
     for year in later_plan_years:
         limit, assumed = decimal_for_year("health_fsa_limit", year.year)
         if accounts.fsa_next_years > limit:
-            known = "the latest known limit" if assumed else "the IRS limit"
             warnings.add(
-                "fsa_over_limit",
-                f"The FSA election of {fmt_usd(accounts.fsa_next_years)} for the plan year starting "
-                f"{year.isoformat()} is above {known} of {fmt_usd(limit)} for {year.year}.",
-                year,
+                "fsa_over_limit", year, election=accounts.fsa_next_years, plan_year=year, limit=limit, assumed=assumed
             )
 
 

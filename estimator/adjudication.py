@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from estimator.models import Coverage, ServiceRule, Tier
 from estimator.money import ZERO, pct_of
-from estimator.text import count
 from estimator.warning_log import WarningLog
 
 
@@ -153,24 +152,14 @@ class Adjudicator:
         if rule is None:
             if service not in self._no_info_warned:
                 self._no_info_warned.add(service)
-                self.warnings.add(
-                    "no_coverage_info",
-                    f"There is no coverage information for '{service}', so it is counted as not covered "
-                    "(you pay the full charge). Ask your plan whether it is covered.",
-                    day,
-                )
+                self.warnings.add("no_coverage_info", day, service=service)
             return None
         if not rule.covered:
             return None
         if rule.prior_auth and cov.prior_auth_until is not None and day > cov.prior_auth_until:
             if not self._prior_auth_warned:
                 self._prior_auth_warned = True
-                self.warnings.add(
-                    "prior_auth_expired",
-                    f"Prior authorization ends on {cov.prior_auth_until.isoformat()}; from this date "
-                    "services that need it are counted as not covered unless it is renewed.",
-                    day,
-                )
+                self.warnings.add("prior_auth_expired", day, until=cov.prior_auth_until)
             return None
         if rule.benefit == "pharmacy":
             if not self._take_units(service, rule, quantity, day):
@@ -213,17 +202,8 @@ class Adjudicator:
         self._units_left[service] = 0
         if service not in self._units_warned:  # the first line that does not fit; once per service
             self._units_warned.add(service)
-            short = (
-                "they were all used by the sessions before this date"
-                if left == 0
-                else f"this session needs {quantity} and only {left} {'is' if left == 1 else 'are'} left"
-            )
             self.warnings.add(
-                "prior_auth_units_exhausted",
-                f"The prior authorization for '{service}' approves {count(rule.auth_units, 'unit')}: {short}. From "
-                f"this date on, '{service}' is counted as not covered (you pay the full charge). Ask the clinic to "
-                "renew the authorization for more units before this date.",
-                day,
+                "prior_auth_units_exhausted", day, service=service, units=rule.auth_units, needed=quantity, left=left
             )
         return False
 
@@ -283,10 +263,4 @@ class Adjudicator:
         if (year, tier_key) in self._oop_warned or not self.oop_reached(acc, tier_key):
             return
         self._oop_warned.add((year, tier_key))
-        where = "in-network" if tier_key == "in" else "out-of-network"
-        self.warnings.add(
-            "oop_max_reached",
-            f"You reach the {where} out-of-pocket maximum for the plan year starting {year.isoformat()}: "
-            f"covered {where} services after this date cost you nothing more until the plan year ends.",
-            day,
-        )
+        self.warnings.add("oop_max_reached", day, network=tier_key, plan_year=year)

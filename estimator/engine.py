@@ -23,8 +23,8 @@ from estimator.programs import ProgramBook
 from estimator.reference import latest_decimal
 from estimator.result import Line, PhaseTotal, PlanYearTotal, Result, Session, Totals
 from estimator.schedule import build_calendar
-from estimator.text import count, fmt_day, join_words
 from estimator.warning_log import Warning, WarningLog
+from estimator.wording import quiet_years_note
 
 
 def _sum(values: list[Decimal]) -> Decimal:
@@ -46,13 +46,7 @@ def split_quiet_years(scenario: Scenario, warnings: Sequence[Warning]) -> tuple[
     if not quiet:
         return list(warnings), ""
     rest = [w for w in warnings if not (w.code == "plan_year_reset" and w.date is not None)]
-    starts = "New years start on " if len(quiet) > 1 else "A new year starts on "
-    return rest, starts + join_words([fmt_day(d) for d in quiet]) + "; self-pay prices are not affected."
-
-
-def typed_names(scenario: Scenario) -> list[str]:
-    """User-typed names that warning messages quote (savings programs), to print as typed."""
-    return [p.name for p in scenario.savings_programs]
+    return rest, quiet_years_note(quiet)
 
 
 def estimate(scenario: Scenario) -> Result:
@@ -66,13 +60,7 @@ def estimate(scenario: Scenario) -> Result:
             cut_on: dt.date | None = start + dt.timedelta(days=calendar.first_cut_day)
         except OverflowError:  # a custom day far beyond any calendar
             cut_on = None
-        warnings.add(
-            "horizon_cuts_course",
-            f"The estimate covers {count(scenario.horizon_weeks, 'week')}, "
-            "which ends before the planned course does; "
-            "lengthen the horizon to include every planned session.",
-            cut_on,
-        )
+        warnings.add("horizon_cuts_course", cut_on, weeks=scenario.horizon_weeks)
     flat = [line for s in calendar.sessions for line in s.lines]
     charges = iter(line_charges(flat, scenario.fees, scenario.packages))
     codes = {f.service: f.code for f in scenario.fees}
@@ -152,16 +140,8 @@ def estimate(scenario: Scenario) -> Result:
     years = sorted({ln.plan_year for ln in all_lines})
     for year in years:
         if year != adj.first_year:
-            warnings.add(
-                "plan_year_reset",
-                f"A new plan year starts on {year.isoformat()}: the deductible and out-of-pocket maximum "
-                "start again from zero."
-                if cov.kind != "self_pay"
-                else f"A new year starts on {year.isoformat()}: an FSA election for the new year applies from then."
-                if not year_change_is_quiet(scenario)
-                else f"A new year starts on {year.isoformat()}; self-pay prices are not affected.",
-                year,
-            )
+            change = "plan" if cov.kind != "self_pay" else "fsa" if not year_change_is_quiet(scenario) else "none"
+            warnings.add("plan_year_reset", year, plan_year=year, change=change)
     # One pass over the lines for every total (sums of cents, so exact).
     year_paid: dict[dt.date, Decimal] = dict.fromkeys(years, ZERO)
     year_ded: dict[dt.date, Decimal] = dict.fromkeys(years, ZERO)
@@ -232,3 +212,4 @@ def estimate(scenario: Scenario) -> Result:
         financing=financing,
         warnings=warnings.result(),
     )
+

@@ -11,7 +11,7 @@ import calendar
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -266,9 +266,11 @@ class GfeRequest(_Model):
         return self
 
 
-def period_problem(start: dt.date, end: dt.date, scheduled: dt.date | None) -> Problem | None:
+def period_problem(
+    start: dt.date, end: dt.date, scheduled: dt.date | None, day: Callable[[dt.date], str] = dt.date.isoformat
+) -> Problem | None:
     """What is wrong with a GFE period, if anything: on its own so the page can say it before the rest of the
-    form is filled in."""
+    form is filled in (its dates written by `day`: the page passes fmt_day)."""
     if end < start:
         return Problem("period_end", "the period ends before it starts")
     last = latest_period_end(start)
@@ -276,7 +278,7 @@ def period_problem(start: dt.date, end: dt.date, scheduled: dt.date | None) -> P
         return Problem(
             "period_end",
             f"a Good Faith Estimate for recurring services covers at most {max_gfe_months()} months: end the period "
-            f"on or before {last.isoformat()} and give a new estimate for care after that",
+            f"on or before {day(last)} and give a new estimate for care after that",
         )
     if scheduled is not None and not start <= scheduled <= end:
         return Problem("scheduled_date", "the scheduled date of the primary service is outside the period")
@@ -491,8 +493,11 @@ def course_fits_period(result: Result, request: GfeRequest) -> list[Problem]:
     return course_fits_dates(result, request.period_start, request.period_end)
 
 
-def course_fits_dates(result: Result, period_start: dt.date, period_end: dt.date) -> list[Problem]:
-    """`course_fits_period` on the period's dates alone, so the page can say it before the rest is filled in."""
+def course_fits_dates(
+    result: Result, period_start: dt.date, period_end: dt.date, day: Callable[[dt.date], str] = dt.date.isoformat
+) -> list[Problem]:
+    """`course_fits_period` on the period's dates alone, so the page can say it before the rest is filled in (its
+    dates written by `day`)."""
     dates = [s.date for s in result.sessions]
     problems = []
     if not dates:
@@ -501,7 +506,7 @@ def course_fits_dates(result: Result, period_start: dt.date, period_end: dt.date
         problems.append(
             Problem(
                 "period_start",
-                f"the course starts on {min(dates).isoformat()}, before the period; start the period on or before it",
+                f"the course starts on {day(min(dates))}, before the period; start the period on or before it",
             )
         )
     if max(dates) > period_end:
@@ -513,6 +518,6 @@ def course_fits_dates(result: Result, period_start: dt.date, period_end: dt.date
             "time frame on the Estimate page and give a new estimate for later care"
         )
         problems.append(
-            Problem("period_end", f"the course has sessions until {max(dates).isoformat()}, after the period: {hint}")
+            Problem("period_end", f"the course has sessions until {day(max(dates))}, after the period: {hint}")
         )
     return problems

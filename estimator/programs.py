@@ -7,8 +7,6 @@ from decimal import Decimal
 
 from estimator.models import SavingsProgram
 from estimator.money import ZERO
-from estimator.reference import state_name
-from estimator.text import join_words
 from estimator.warning_log import WarningLog
 
 
@@ -23,28 +21,13 @@ class ProgramBook:
         self._by_service: dict[str, int] = {}
         for i, p in enumerate(programs):
             if kind not in p.eligible_kinds:
-                warnings.add(
-                    "savings_program_ineligible",
-                    f"'{p.name}' is not available with {kind.replace('_', '-')} coverage "
-                    "(manufacturer programs exclude Medicare, Medicaid and other government plans), "
-                    "so it is left out.",
-                )
+                warnings.add("savings_program_ineligible", program=p.name, kind=kind)
                 continue
             if patient_state is not None and patient_state in p.excluded_states:
-                warnings.add(
-                    "savings_program_ineligible",
-                    f"'{p.name}' is not valid for residents of {state_name(patient_state)}, where the patient "
-                    "lives, so it is left out.",
-                )
+                warnings.add("savings_program_ineligible", program=p.name, state=patient_state)
                 continue
             if patient_state is None and p.excluded_states:
-                warnings.add(
-                    "program_state_restricted",
-                    f"'{p.name}' is not valid for residents of "
-                    f"{join_words([state_name(s) for s in p.excluded_states])}. It is included because the "
-                    "patient's state is not given: check the program's residence rule, or enter the state where "
-                    "the patient lives.",
-                )
+                warnings.add("program_state_restricted", program=p.name, states=tuple(p.excluded_states))
             for service in p.services:
                 self._by_service.setdefault(service, i)
         self._left: dict[int, Decimal] = {}
@@ -73,10 +56,5 @@ class ProgramBook:
         self._used[key] = self._used.get(key, ZERO) + paid
         if wanted > 0 and available - paid <= 0 and key not in self._warned:
             self._warned.add(key)
-            self.warnings.add(
-                "program_max_reached",
-                f"'{p.name}' reaches its {day.year} annual maximum; you pay the program's part "
-                "yourself for the rest of the calendar year.",
-                day,
-            )
+            self.warnings.add("program_max_reached", day, program=p.name, year=day.year)
         return paid

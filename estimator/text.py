@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
@@ -24,26 +23,6 @@ def pct(value: Decimal) -> str:
 def fmt_day(d: dt.date) -> str:
     """A date for people, the same on the pages and the printouts: "Jan 4, 2027"."""
     return f"{d:%b} {d.day}, {d.year}"
-
-
-_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def friendly_dates(text: str, *, keep: Sequence[str] = ()) -> str:
-    """ISO dates inside a core message ("plan year starting 2027-01-01") in the people's date style. Text the
-    user typed that a message quotes (`keep`, e.g. a program named "Card 2026-01-15") is left as typed."""
-
-    def repl(m: re.Match[str]) -> str:
-        try:
-            return fmt_day(dt.date(int(m[1]), int(m[2]), int(m[3])))
-        except ValueError:
-            return m[0]
-
-    kept = [k for k in sorted(set(keep), key=len, reverse=True) if k and _ISO_DAY.search(k) and k in text]
-    if not kept:
-        return _ISO_DAY.sub(repl, text)
-    parts = re.split("(" + "|".join(re.escape(k) for k in kept) + ")", text)
-    return "".join(part if i % 2 else _ISO_DAY.sub(repl, part) for i, part in enumerate(parts))
 
 
 def join_words(items: Sequence[str]) -> str:

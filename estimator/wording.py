@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
-from estimator.text import clean_text, count, fmt_day
+from estimator.money import fmt_usd
+from estimator.reference import state_name
+from estimator.text import clean_text, count, fmt_day, join_words
 
-if TYPE_CHECKING:  # types only: the models never import this module, so there is no cycle either way
+if TYPE_CHECKING:  # a type only: the models never import this module
     from estimator.models import Scenario
 
 # ---------------------------------------------------------------- disclaimer and crisis line
@@ -164,3 +166,137 @@ def phase_span(phase: str, dates: Sequence[dt.date]) -> str:
     ds = sorted(dates)
     when = f"on {fmt_day(ds[0])}" if len(ds) == 1 else f"{frequency(ds)}, {fmt_day(ds[0])} to {fmt_day(ds[-1])}"
     return f"{phase_label(phase)}: {count(len(ds), 'session')}, {when}"
+
+
+# ---------------------------------------------------------------- warnings
+
+# A short name for each warning code, for lists that cannot hold the full text (the Compare page).
+WARNING_NAMES = {
+    "no_coverage_info": "a service has no coverage information",
+    "prior_auth_expired": "prior authorization ends before the course does",
+    "plan_year_reset": "a new plan year starts",
+    "oop_max_reached": "out-of-pocket maximum reached",
+    "program_max_reached": "a savings program's yearly maximum is used up",
+    "savings_program_ineligible": "a savings program does not apply to this coverage",
+    "mileage_rate_assumed": "a mileage rate is assumed",
+    "fsa_over_limit": "the FSA election is above the IRS limit",
+    "horizon_cuts_course": "the estimate ends before the course does",
+    "prior_auth_units_exhausted": "the prior authorization's units run out",
+    "program_state_restricted": "a savings program is not valid in some states",
+}
+# Warnings whose text names their own date, so people text puts no date before them.
+_NAMES_ITS_DATE = frozenset({"plan_year_reset", "fsa_over_limit"})
+
+Day = Callable[[dt.date], str]
+
+
+def _iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def warning_sentence(code: str, facts: Mapping[str, Any], day: Day = _iso) -> str:
+    """One warning in plain English from the values it was raised with; `day` writes its dates (ISO for the
+    result JSON, SPEC §4.7; `fmt_day` for people). Amounts are always "$1,234.50"; names are quoted as typed."""
+    f = facts
+    if code == "horizon_cuts_course":
+        return (
+            f"The estimate covers {count(f['weeks'], 'week')}, which ends before the planned course does; "
+            "lengthen the horizon to include every planned session."
+        )
+    if code == "no_coverage_info":
+        return (
+            f"There is no coverage information for '{f['service']}', so it is counted as not covered "
+            "(you pay the full charge). Ask your plan whether it is covered."
+        )
+    if code == "prior_auth_expired":
+        return (
+            f"Prior authorization ends on {day(f['until'])}; from this date services that need it are counted as "
+            "not covered unless it is renewed."
+        )
+    if code == "prior_auth_units_exhausted":
+        left, service = f["left"], f["service"]
+        short = (
+            "they were all used by the sessions before this date"
+            if left == 0
+            else f"this session needs {f['needed']} and only {left} {'is' if left == 1 else 'are'} left"
+        )
+        return (
+            f"The prior authorization for '{service}' approves {count(f['units'], 'unit')}: {short}. From this date "
+            f"on, '{service}' is counted as not covered (you pay the full charge). Ask the clinic to renew the "
+            "authorization for more units before this date."
+        )
+    if code == "oop_max_reached":
+        where = "in-network" if f["network"] == "in" else "out-of-network"
+        return (
+            f"You reach the {where} out-of-pocket maximum for the plan year starting {day(f['plan_year'])}: "
+            f"covered {where} services after this date cost you nothing more until the plan year ends."
+        )
+    if code == "plan_year_reset":
+        year = day(f["plan_year"])
+        if f["change"] == "plan":
+            return f"A new plan year starts on {year}: the deductible and out-of-pocket maximum start again from zero."
+        if f["change"] == "fsa":
+            return f"A new year starts on {year}: an FSA election for the new year applies from then."
+        return f"A new year starts on {year}; self-pay prices are not affected."
+    if code == "savings_program_ineligible":
+        if "state" in f:
+            return (
+                f"'{f['program']}' is not valid for residents of {state_name(f['state'])}, where the patient "
+                "lives, so it is left out."
+            )
+        return (
+            f"'{f['program']}' is not available with {f['kind'].replace('_', '-')} coverage "
+            "(manufacturer programs exclude Medicare, Medicaid and other government plans), so it is left out."
+        )
+    if code == "program_state_restricted":
+        return (
+            f"'{f['program']}' is not valid for residents of {join_words([state_name(s) for s in f['states']])}. "
+            "It is included because the patient's state is not given: check the program's residence rule, or "
+            "enter the state where the patient lives."
+        )
+    if code == "program_max_reached":
+        return (
+            f"'{f['program']}' reaches its {f['year']} annual maximum; you pay the program's part yourself for the "
+            "rest of the calendar year."
+        )
+    if code == "mileage_rate_assumed":
+        year, rate = f["year"], f"${f['rate']} a mile"
+        if year < f["first_known"]:
+            return (
+                f"This estimator holds IRS medical mileage rates for {f['first_known']} to {f['last_known']} only, "
+                f"not {year}; the latest known rate ({rate}) is used. Enter that year's rate for an exact figure."
+            )
+        return f"The IRS has not published a medical mileage rate for {year}; the latest known rate ({rate}) is used."
+    if code == "fsa_over_limit":
+        known = "the latest known limit" if f["assumed"] else "the IRS limit"
+        return (
+            f"The FSA election of {fmt_usd(f['election'])} for the plan year starting {day(f['plan_year'])} is "
+            f"above {known} of {fmt_usd(f['limit'])} for {f['plan_year'].year}."
+        )
+    raise ValueError(f"no wording for the warning code {code!r}")
+
+
+class _Warning(Protocol):
+    """What people text needs of a warning (estimator.warning_log.Warning)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def date(self) -> dt.date | None: ...
+    @property
+    def facts(self) -> tuple[Mapping[str, Any], ...]: ...
+
+
+def warning_text(warning: _Warning) -> str:
+    """A warning as people read it on the page and the printouts: dates as "Mar 2, 2026", amounts as "$1,234.50",
+    names as typed, and the date it applies from first unless the text names it already."""
+    text = " ".join(warning_sentence(warning.code, f, fmt_day) for f in warning.facts)
+    if warning.date is None or warning.code in _NAMES_ITS_DATE:
+        return text
+    return f"{fmt_day(warning.date)}: {text}"
+
+
+def quiet_years_note(starts: Sequence[dt.date]) -> str:
+    """The one note for self-pay year changes that change nothing (instead of a warning for each)."""
+    lead = "New years start on " if len(starts) > 1 else "A new year starts on "
+    return lead + join_words([fmt_day(d) for d in starts]) + "; self-pay prices are not affected."

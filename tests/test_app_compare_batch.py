@@ -171,9 +171,10 @@ def test_batch_bad_file_and_bad_price_list() -> None:
 
 
 def test_compare_shows_dates_and_warnings_the_way_the_estimate_page_does() -> None:
-    from estimator.warning_log import CODES, LABELS
+    from estimator.warning_log import CODES
+    from estimator.wording import WARNING_NAMES
 
-    assert set(LABELS) == set(CODES)
+    assert set(WARNING_NAMES) == set(CODES)
     base = default_scenario(dt.date(2026, 11, 23))  # 26 weeks of SPRAVATO from late November: two plan years
     at = _page(COMPARE)
     at.session_state[COMPARISON_KEY] = [{"name": "A", "scenario": base}, {"name": "B", "scenario": base}]

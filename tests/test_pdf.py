@@ -27,8 +27,8 @@ from estimator.gfe import ClinicDetails
 from estimator.models import Accounts, Coverage, Fee, Financing, Scenario, TimeOff, Travel
 from estimator.money import fmt_usd
 from estimator.presets import course_preset, example_prices, plan_preset, program_templates
-from estimator.text import clean_text, fmt_day, friendly_dates
-from estimator.wording import CRISIS_LINE, DISCLAIMER
+from estimator.text import clean_text, fmt_day
+from estimator.wording import CRISIS_LINE, DISCLAIMER, warning_text
 
 START = dt.date(2026, 3, 2)
 MADE_ON = dt.date(2026, 2, 25)
@@ -126,7 +126,7 @@ def test_estimate_pdf_contains_notes_totals_and_every_section(insured) -> None:
         "99215+99415+99416",
         *[fmt_day(s.date) for s in result.sessions],
         # warnings, disclaimer and crisis line
-        *[friendly_dates(w.message)[:40] for w in result.warnings],
+        *[warning_text(w)[:40] for w in result.warnings],
         DISCLAIMER,
         CRISIS_LINE,
     ]

@@ -8,7 +8,6 @@ import streamlit as st
 
 from estimator.money import fmt_usd
 from estimator.text import fmt_day as fmt_day  # re-exported: the pages take the date style from here
-from estimator.text import friendly_dates as friendly_dates
 from estimator.wording import CRISIS_LINE, DISCLAIMER
 
 # Session-state contract between pages.

@@ -9,7 +9,7 @@ import streamlit as st
 
 from estimator.adjudication import met_in_unstarted_plan_year
 from estimator.documents.exports import schedule_csv, sessions_ics
-from estimator.engine import split_quiet_years, typed_names
+from estimator.engine import split_quiet_years
 from estimator.financing import interest_words
 from estimator.models import Scenario
 from estimator.money import fmt_plain
@@ -27,6 +27,7 @@ from estimator.wording import (
     PROGRAMS_PAY,
     TRAVEL,
     YOU_PAY,
+    warning_text,
     year_word,
 )
 from ui.charts import cumulative_caption, cumulative_chart, monthly_chart
@@ -34,7 +35,6 @@ from ui.common import (
     COMPARISON_KEY,
     MAX_COMPARE,
     fmt_day,
-    friendly_dates,
     plain,
     usd,
 )
@@ -187,10 +187,8 @@ def rollover_notes(scenario: Scenario, today: dt.date) -> list[str]:
 def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
     warnings, quiet = split_quiet_years(scenario, result.warnings)
-    keep = typed_names(scenario)
     for w in warnings:
-        when = f"{fmt_day(w.date)}: " if w.date and w.date.isoformat() not in w.message else ""
-        st.warning(plain(when + friendly_dates(w.message, keep=keep)), icon=":material/warning:")
+        st.warning(plain(warning_text(w)), icon=":material/warning:")
     if quiet:
         st.caption(plain(quiet))
     for note in package_notes(scenario, result) + rollover_notes(scenario, dt.date.today()):

@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 
 from estimator.documents.pdf_layout import Column, Doc, day, render_pdf, usd
-from estimator.engine import split_quiet_years, typed_names
+from estimator.engine import split_quiet_years
 from estimator.financing import interest_words, total_repaid
 from estimator.gfe import ClinicDetails
 from estimator.models import Scenario, Tier, billed_services
 from estimator.money import ZERO, fmt_plain, round_cents
 from estimator.reference import state_name
 from estimator.result import Result, Session
-from estimator.text import clean_text, count, friendly_dates, pct
+from estimator.text import clean_text, count, pct
 from estimator.wording import (
     AVERAGE_PER_SESSION,
     CRISIS_LINE,
@@ -34,6 +34,7 @@ from estimator.wording import (
     phase_label,
     phase_span,
     service_label,
+    warning_text,
 )
 
 # ---------------------------------------------------------------- the printable estimate
@@ -433,11 +434,7 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
 
         doc.heading("Warnings and assumptions")
         warnings, quiet = split_quiet_years(scenario, result.warnings)
-        keep = typed_names(scenario)
-        bullets = []
-        for w in warnings:
-            message = friendly_dates(w.message, keep=keep)
-            bullets.append((f"{day(w.date)}: " if w.date and day(w.date) not in message else "") + message)
+        bullets = [warning_text(w) for w in warnings]
         if bullets or quiet:
             doc.bullets(bullets + ([quiet] if quiet else []))
         else:

@@ -10,8 +10,7 @@ import streamlit as st
 
 from estimator.documents.comparison_pdf import comparison_pdf
 from estimator.models import Scenario
-from estimator.warning_log import LABELS as WARNING_LABELS
-from estimator.wording import INSURANCE_PAYS, PROGRAMS_PAY, YOU_PAY
+from estimator.wording import INSURANCE_PAYS, PROGRAMS_PAY, WARNING_NAMES, YOU_PAY
 from estimator.workflows.compare import (
     DEFAULT_NAME,
     Summary,
@@ -232,7 +231,7 @@ def _side_by_side(items: list[dict[str, object]]) -> None:
     _table(differences_table(summaries))
     with st.expander("Warnings for each scenario"):
         for label, s in zip([f"{i}." for i in range(1, len(summaries) + 1)], summaries, strict=True):
-            named = [WARNING_LABELS.get(code, code.replace("_", " ")) for code in s.warning_codes]
+            named = [WARNING_NAMES.get(code, code.replace("_", " ")) for code in s.warning_codes]
             st.text(f"{label} {'; '.join(named) if named else 'no warnings'}")
         st.caption("The Estimate page explains each warning in full.")
 

@@ -47,7 +47,6 @@ from ui.common import (
     STALE_KEY,
     STALE_NOTE,
     fmt_day,
-    friendly_dates,
     page_footer,
     page_header,
     plain,
@@ -318,7 +317,6 @@ def _show_problems(
             missing.append(p.loc)
             continue
         message = _REQUIRED_HINTS.get(p.loc, p.message) if p.message == "this field is required" else p.message
-        message = friendly_dates(message)
         slot = slots.get(p.loc)
         if slot is not None:
             _error(slot, sentence(message, stop=False))
@@ -339,7 +337,7 @@ def _preview(scenario: Scenario, result: Result, codes: tuple[str, ...]) -> None
             "Service": [i.description for i in items],
             "Expected charge": [fmt_usd(i.expected_charge) for i in items],
             "Qty": [i.quantity for i in items],
-            "Date or frequency": [friendly_dates(f"{phase_label(i.phase)}: {i.when}") for i in items],
+            "Date or frequency": [f"{phase_label(i.phase)}: {i.when}" for i in items],
             "Service code": [i.code for i in items],
             "Diagnosis codes": [", ".join(i.diagnosis_codes) for i in items],
         }
@@ -457,9 +455,13 @@ def main() -> None:
     start, end = request_raw.get("period_start"), request_raw.get("period_end")
     scheduled = request_raw.get("scheduled_date")
     if isinstance(start, dt.date) and isinstance(end, dt.date):
-        wrong = period_problem(start, end, scheduled if isinstance(scheduled, dt.date) else None)
-        seen = {(p.loc, p.message) for p in problems}  # a period problem may already be among them
-        more = [wrong] if wrong is not None else course_fits_dates(result, start, end)
+        when = scheduled if isinstance(scheduled, dt.date) else None
+        # The form's own check words the period problem with ISO dates: said here once, in the page's date style.
+        iso = period_problem(start, end, when)
+        problems = [p for p in problems if iso is None or (p.loc, p.message) != (iso.loc, iso.message)]
+        wrong = period_problem(start, end, when, day=fmt_day)
+        more = [wrong] if wrong is not None else course_fits_dates(result, start, end, day=fmt_day)
+        seen = {(p.loc, p.message) for p in problems}
         problems += [p for p in more if (p.loc, p.message) not in seen]
     _show_problems(problems, slots, (clinic_raw, patient_raw, request_raw))
     _glyph_note(clinic_raw, patient_raw)
