@@ -32,12 +32,12 @@ from ui.estimate_inputs import (
     course_section,
     file_section,
     financing_section,
-    insurance_section,
     prices_section,
     programs_section,
     travel_section,
 )
 from ui.estimate_results import compare_box, results
+from ui.insurance_inputs import insurance_section
 from ui.sections import RESEND_KEY, SECTION_NAMES, _run, open_sections, section_of, show_problems, table_place
 
 # The page's own fixed CSS (never user text), in one element:
@@ -46,6 +46,14 @@ from ui.sections import RESEND_KEY, SECTION_NAMES, _run, open_sections, section_
 # - On a phone Streamlit stacks the two columns in order, which put the estimate two screens below the course
 #   inputs. Once the columns stack, the estimate goes first, and the six figures stay two to a row, so all of
 #   them fit on the first screen.
+# - On a wider screen the estimate column stays in view (sticky, scrolling on its own when taller than the window)
+#   while the inputs beside it scroll, so the headline is visible beside every section being edited.
+# - On a phone each open section ends with the headline figures (`.st-key-near_*`), next to the field edited;
+#   elsewhere those are hidden, since the estimate column is beside the section.
+RESULTS_COLUMN = (
+    ".st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
+    " > [data-testid='stColumn']:nth-child(2)"
+)
 FIGURE = ".st-key-estimate_layout [data-testid='stMetricValue']"
 FIGURE_CELL = "[data-testid='stColumn']:has(> * > * > [data-testid='stMetric'])"
 LAYOUT_CSS = (
@@ -53,9 +61,12 @@ LAYOUT_CSS = (
     " .st-key-estimate_layout [data-testid='stMetricLabel'] * { white-space: normal; }"  # wrap, never "Net cost af..."
     # The four view buttons fit a half-width column or a phone: Streamlit's 1 rem each side cut off "Downloads".
     " .st-key-view button { padding-left: 0.5rem; padding-right: 0.5rem; }"
+    " @media (min-width: 641px) {"
+    f" {RESULTS_COLUMN} {{ position: sticky; top: 3.75rem; align-self: flex-start;"
+    " max-height: calc(100vh - 4.5rem); overflow-y: auto; }"
+    " [class*='st-key-near_'] { display: none; } }"
     f" {PHONE_MEDIA} {{"
-    " .st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
-    " > [data-testid='stColumn']:nth-child(2) { order: -1; }"
+    f" {RESULTS_COLUMN} {{ order: -1; }}"
     f" .st-key-estimate_layout [data-testid='stHorizontalBlock']:has(> {FIGURE_CELL}) {{ flex-wrap: nowrap; }}"
     f" .st-key-estimate_layout {FIGURE_CELL} {{ min-width: 0; }}"
     f" {FIGURE} {{ font-size: min(1.5rem, 5.2vw); }}"

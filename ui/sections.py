@@ -10,10 +10,14 @@ from functools import wraps
 import streamlit as st
 
 from estimator.scenario_io import Problem
+from estimator.wording import NET_COST, YOU_PAY
 from ui import widget_state as W
 from ui.common import (
+    RESULT_KEY,
+    STALE_KEY,
     plain,
     sentence,
+    usd,
 )
 
 RESEND_KEY = "resend_inputs"  # a section was opened: runs to end that still set the inputs again (_remember_section)
@@ -128,6 +132,19 @@ def _remember_section(name: str, key: str) -> None:
             W.fresh_editor(ss, SECTION_TABLES[name])
 
 
+def near_figures(name: str) -> None:
+    """The headline at the end of an open section, for a phone, where the estimate column is screens away (the
+    page's CSS hides it on wider screens, where the column stays beside the section)."""
+    result = ss.get(RESULT_KEY)
+    if result is None:
+        return
+    parts = [f"{YOU_PAY} {usd(result.totals.patient_pays)}"]
+    if result.accounts is not None:
+        parts.append(f"{NET_COST} {usd(result.accounts.net_cost)}")
+    stale = " (from the last valid inputs)" if ss.get(STALE_KEY) else ""
+    st.container(key=f"near_{name}").caption("Estimate now: " + " · ".join(parts) + stale)
+
+
 def input_section(name: str, label: str | None = None) -> Callable[[Callable[[], None]], Callable[[], None]]:
     """Make a function the body of an input section, drawn only while the section is open: a closed one costs
     nothing on each rerun or first load. Its inputs keep their values while closed (`persist_state`), and
@@ -142,6 +159,8 @@ def input_section(name: str, label: str | None = None) -> Callable[[Callable[[],
             if box.open:
                 with box:
                     body()
+                    if name in SECTION_FIELDS:
+                        near_figures(name)
 
         return draw
 
