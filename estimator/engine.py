@@ -213,3 +213,13 @@ def estimate(scenario: Scenario) -> Result:
         warnings=warnings.result(),
     )
 
+
+def finance_after_accounts(scenario: Scenario, result: Result) -> Scenario:
+    """The scenario with its payment plan financing what HSA/FSA money leaves of the treatment bill: what the
+    patient pays for treatment less the account money `result` used (which may also have paid travel), never
+    below 0. `result` is the estimate of `scenario` as it is."""
+    if scenario.financing is None or result.accounts is None:
+        return scenario
+    used = result.accounts.from_fsa + result.accounts.from_hsa
+    amount = max(result.totals.patient_pays - used, ZERO)
+    return scenario.model_copy(update={"financing": scenario.financing.model_copy(update={"amount": amount})})

@@ -5,13 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from estimator.money import ZERO, fmt_usd, round_cents, round_cents_exact
-
-if TYPE_CHECKING:  # the result module imports this one
-    from estimator.models import Scenario
-    from estimator.result import Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +46,3 @@ def interest_words(result: FinancingResult, apr_pct: Decimal, months: int) -> st
         return "none (0\u00a0% APR)"
     side = "less" if gap > 0 else "more"
     return f"none (0\u00a0% APR); the last payment is usually {fmt_usd(abs(gap))} {side} to settle the rounding"
-
-
-def finance_after_accounts(scenario: Scenario, result: Result) -> Scenario:
-    """The scenario with its payment plan financing what HSA/FSA money leaves of the treatment bill: what the
-    patient pays for treatment less the account money `result` used (which may also have paid travel), never
-    below 0. `result` is the estimate of `scenario` as it is."""
-    if scenario.financing is None or result.accounts is None:
-        return scenario
-    used = result.accounts.from_fsa + result.accounts.from_hsa
-    amount = max(result.totals.patient_pays - used, ZERO)
-    return scenario.model_copy(update={"financing": scenario.financing.model_copy(update={"amount": amount})})

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from estimator import estimate
-from estimator.financing import finance_after_accounts
+from estimator.engine import finance_after_accounts
 from estimator.models import Scenario
 from estimator.result import Result
 from estimator.scenario_io import Problem, ScenarioError, scenario_from_data
