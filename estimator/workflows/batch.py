@@ -68,9 +68,7 @@ _STATE: TypeAdapter[str] = TypeAdapter(StateCode)
 def column_help() -> list[dict[str, str]]:
     """The input columns for people, with today's course and plan preset ids."""
     defaults = ", ".join(f"{p.id} for {kind}" for kind, p in default_plan_for_kind().items() if kind != "self_pay")
-    return _column_help(
-        ", ".join(p.id for p in course_presets()), ", ".join(p.id for p in plan_presets()), defaults
-    )
+    return _column_help(", ".join(p.id for p in course_presets()), ", ".join(p.id for p in plan_presets()), defaults)
 
 
 # ---------------------------------------------------------------- one row -> one scenario

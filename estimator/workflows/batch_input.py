@@ -227,7 +227,7 @@ def coverage_from_json(raw: bytes | str, label: str = "coverage file") -> Covera
     if "services" in data:  # a coverage block: only its table is used, so nothing else may stand beside it
         if set(data) != {"services"} or not isinstance(data["services"], dict):
             raise BatchInputError(
-                "give only the per-service table, {\"services\": {...}} or the table itself: the deductible, "
+                'give only the per-service table, {"services": {...}} or the table itself: the deductible, '
                 "coinsurance and other plan figures come from each row's columns"
             )
         data = data["services"]
