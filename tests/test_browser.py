@@ -25,7 +25,11 @@ def test_change_an_input_then_download_the_schedule(page: object, app_url: str) 
     require_chromium()
     page.goto(app_url + "/")  # type: ignore[attr-defined]
     page.wait_for_selector('[data-testid="stMetricValue"]')  # type: ignore[attr-defined]
-    # The default estimate: self-pay consult $350 + the example six-infusion package of $2,700.
+    page.get_by_text("2 · Clinic prices", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_text("Use a package price").click()  # type: ignore[attr-defined]  # opt-in since issue 17
+    page.get_by_text("2 · Clinic prices", exact=True).click()  # type: ignore[attr-defined]
+    # The default estimate with the package: self-pay consult $350 + the example six-infusion package of $2,700.
+    expect(page.locator('[data-testid="stMetric"]', has_text="You pay")).to_contain_text("$3,050.00")  # type: ignore[attr-defined]
     assert _you_pay(page) == "$3,050.00"
     assert page.get_by_text("988").count() > 0  # type: ignore[attr-defined]
 
