@@ -33,14 +33,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(timeout: float = 60) -> Iterator[str]:
-    """`streamlit run app.py` on 127.0.0.1 and a free port; yields its URL and stops it afterwards."""
-    with running_app_process(timeout) as (url, _):
+def running_app(timeout: float = 60, script: str = "app.py") -> Iterator[str]:
+    """`streamlit run app.py` on 127.0.0.1 and a free port; yields its URL and stops it afterwards.
+
+    `script` (relative to the project root) runs another page the same way: from the root, so with the app's own
+    .streamlit/config.toml and the same server flags (the benchmark's bare page).
+    """
+    with running_app_process(timeout, script) as (url, _):
         yield url
 
 
 @contextmanager
-def running_app_process(timeout: float = 60) -> Iterator[tuple[str, int]]:
+def running_app_process(timeout: float = 60, script: str = "app.py") -> Iterator[tuple[str, int]]:
     """As `running_app`, yielding the server's process id too (a test pauses it to play a busy server)."""
     port = free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
@@ -49,7 +53,7 @@ def running_app_process(timeout: float = 60) -> Iterator[tuple[str, int]]:
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",

@@ -3,8 +3,12 @@ figure without any test noticing). Tiny counts: this checks that it runs, never 
 
 from __future__ import annotations
 
+import os
 import sys
 
+import pytest
+
+from scripts.localapp import CHROMIUM
 from tests.conftest import ROOT
 
 
@@ -19,3 +23,19 @@ def test_the_benchmarks_in_process_figures_run(capsys) -> None:  # type: ignore[
     out = capsys.readouterr().out
     assert "one estimate (56 sessions" in out
     assert "--jsonl heap: peak" in out and "over 5 scenarios" in out
+
+
+def test_the_benchmarks_browser_figures_run(capsys) -> None:  # type: ignore[no-untyped-def]
+    """Enter-to-headline and first load on the Estimate page and the bare page, once each: the selectors, the
+    page's number field and the headline the bench waits for still exist (a rebuilt page must keep them)."""
+    if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+        pytest.skip(f"no system Chromium at {CHROMIUM}")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    bench.bench_browser(changes=1, loads=1)
+    out = capsys.readouterr().out
+    assert "Enter in 'Weeks to estimate'" in out and "(target <= 2.0)" in out
+    assert "first load to the headline visible" in out and "(target <= 1.5" in out
