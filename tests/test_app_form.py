@@ -163,3 +163,26 @@ def test_a_link_from_before_versions_reads_a_zero_maximum_as_none_and_a_chosen_a
     fresh: dict[str, Any] = {}
     S.init_state(fresh, dt.date(2026, 12, 5), {"v": "2", "plan": "ppo_copays"})
     assert fresh["pkg_on"] is False and fresh["fin_base"] == "rest" and fresh["apr"] is None
+
+
+def _sum(at: AppTest) -> dict[str, str]:
+    table = at.table[0].value
+    return {str(k): str(v) for k, v in zip(table.index, table["Amount"], strict=True)}
+
+
+def test_the_headline_reads_as_a_sum_that_adds_up_and_names_fica_only_with_payroll() -> None:
+    at = _app()
+    assert not at.table  # no travel, no HSA/FSA: "You pay" is the whole story
+    at.toggle(key="trav_on").set_value(True).run()
+    at.toggle(key="acct_on").set_value(True).run()
+    at.number_input(key="hsa").set_value(1000.0).run()
+    rows = _sum(at)
+    amounts = [Decimal(v.replace("−", "-").replace("$", "").replace(",", "")) for v in rows.values()]
+    labels = list(rows)
+    assert labels[0] == "Treatment (you pay)" and labels[1] == "+ Travel" and labels[-1] == "= Net cost"
+    assert "FICA" in labels[2] and "(payroll)" in labels[2]
+    assert amounts[0] + amounts[1] + amounts[2] == amounts[3]
+    assert rows["Treatment (you pay)"] == _metric(at, "You pay")
+    assert rows["= Net cost"] == _metric(at, "Net cost after tax savings")
+    at.toggle(key="direct").set_value(True).run()
+    assert not any("FICA" in label for label in _sum(at))

@@ -22,10 +22,13 @@ from estimator.wording import (
     AVERAGE_PER_SESSION,
     INSURANCE_PAYS,
     MONTHLY_PAYMENT,
+    NET_COST,
     NET_COST_AFTER_TAX,
     NO_FIGURE,
     PROGRAMS_PAY,
+    TAX_SAVINGS,
     TRAVEL,
+    TREATMENT,
     YOU_PAY,
     warning_text,
     year_word,
@@ -67,14 +70,14 @@ def metrics(scenario: Scenario, result: Result) -> None:
     evaluations = len(result.sessions) - t.sessions
     cells = st.columns(2) + st.columns(2) + st.columns(2)
     cells[0].metric(
-        YOU_PAY, usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is shown apart."
+        YOU_PAY, usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is added below."
     )
     if result.accounts:
         cells[1].metric(
             NET_COST_AFTER_TAX,
             usd(result.accounts.net_cost),
             border=True,
-            help="Treatment and travel, less the tax you save paying with HSA/FSA money.",
+            help="Treatment and travel, less the tax you save paying with HSA/FSA money: the sum below.",
         )
     else:
         cells[1].metric(NET_COST_AFTER_TAX, NO_FIGURE, border=True, help="Turn on HSA/FSA in section 5.")
@@ -99,6 +102,7 @@ def metrics(scenario: Scenario, result: Result) -> None:
         )
     else:
         cells[5].metric(MONTHLY_PAYMENT, NO_FIGURE, border=True, help="Turn on a payment plan in section 7.")
+    headline_sum(scenario, result)
     lines = [
         count(t.sessions, "treatment session")
         + (" and the first-visit evaluation" if evaluations > 0 else "")
@@ -114,6 +118,38 @@ def metrics(scenario: Scenario, result: Result) -> None:
         hours = fmt_plain(result.time_off.hours)
         lines.append(f"Time off: {hours} hours, about {usd(result.time_off.total)} in wages.")
     st.markdown("  \n".join(plain(x) for x in lines))
+
+
+def sum_rows(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
+    """The headline as a sum a patient can follow: treatment, plus travel, minus tax savings, equals net cost
+    (each labelled, the tax rates named, FICA only when the contributions go through payroll). Empty when
+    "You pay" is the whole story (no travel, no HSA/FSA)."""
+    travel = result.travel.total if result.travel else None
+    accounts = result.accounts
+    if travel is None and accounts is None:
+        return []
+    rows = [(f"{TREATMENT} ({YOU_PAY.lower()})", usd(result.totals.patient_pays))]
+    if travel is not None:
+        rows.append((f"+ {TRAVEL}", usd(travel)))
+    if accounts is not None and scenario.accounts is not None:
+        a = scenario.accounts
+        rates = [f"federal {a.federal_rate_pct} %", f"state {a.state_rate_pct} %"]
+        if a.payroll:
+            rates.append(f"FICA {FICA_PCT} % (payroll)")
+        spent = usd(accounts.from_fsa + accounts.from_hsa)
+        rows.append(
+            (f"− {TAX_SAVINGS} on {spent} of HSA/FSA money ({', '.join(rates)})", "−" + usd(accounts.tax_savings))
+        )
+        rows.append((f"= {NET_COST}", usd(accounts.net_cost)))
+    else:
+        rows.append((f"= {NET_COST}", usd(result.totals.patient_pays + (travel or 0))))
+    return rows
+
+
+def headline_sum(scenario: Scenario, result: Result) -> None:
+    rows = sum_rows(scenario, result)
+    if rows:
+        st.table(pd.DataFrame(rows, columns=["", "Amount"]).set_index(""), border="horizontal")
 
 
 def assumptions(scenario: Scenario) -> list[str]:
@@ -149,7 +185,12 @@ def assumptions(scenario: Scenario) -> list[str]:
     if scenario.accounts:
         items.append(
             "FSA money of each plan year is used first, then HSA money, then your own; tax savings use "
-            f"the rates entered (plus {FICA_PCT} % FICA for payroll contributions)."
+            "the rates entered"
+            + (
+                f" plus {FICA_PCT} % FICA, since the contributions go through payroll."
+                if scenario.accounts.payroll
+                else "."
+            )
         )
     if scenario.travel:
         items.append("Travel counts as a medical expense (IRS Pub. 502); lost wages do not.")
