@@ -186,3 +186,10 @@ def test_the_headline_reads_as_a_sum_that_adds_up_and_names_fica_only_with_payro
     assert rows["= Net cost"] == _metric(at, "Net cost after tax savings")
     at.toggle(key="direct").set_value(True).run()
     assert not any("FICA" in label for label in _sum(at))
+
+
+def test_a_savings_program_that_pays_nothing_says_why() -> None:
+    at = _app()
+    at.toggle(key="wm_on").set_value(True).run()
+    assert _metric(at, "Savings programs pay") == "$0.00"
+    assert any("no service in this estimate is covered" in str(i.value) for i in at.info)

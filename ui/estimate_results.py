@@ -213,6 +213,21 @@ def package_notes(scenario: Scenario, result: Result) -> list[str]:
     return notes
 
 
+def program_notes(scenario: Scenario, result: Result) -> list[str]:
+    """A savings program that pays nothing says why, rather than leaving a $0 unexplained."""
+    if not scenario.savings_programs or result.totals.program_pays > 0:
+        return []
+    if not any(ln.covered for s in result.sessions for ln in s.lines):
+        return [
+            "The savings programs pay nothing here: they pay part of your share of covered services only, and no "
+            "service in this estimate is covered by the plan (section 3, “What the plan covers”)."
+        ]
+    return [
+        "The savings programs pay nothing here: no covered service in this estimate is one they pay for, or "
+        "your share of it is already $0."
+    ]
+
+
 def rollover_notes(scenario: Scenario, today: dt.date) -> list[str]:
     """Amounts met entered for a plan year that has not begun: likely left over from the current one."""
     year = met_in_unstarted_plan_year(scenario.coverage, scenario.start_date, today)
@@ -232,7 +247,9 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
         st.warning(plain(warning_text(w)), icon=":material/warning:")
     if quiet:
         st.caption(plain(quiet))
-    for note in package_notes(scenario, result) + rollover_notes(scenario, dt.date.today()):
+    for note in (
+        package_notes(scenario, result) + program_notes(scenario, result) + rollover_notes(scenario, dt.date.today())
+    ):
         st.info(plain(note), icon=":material/info:")
     box = st.expander("Assumptions used", key="sec_assumptions", on_change="rerun")
     if box.open:
@@ -243,6 +260,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             VIEWS,
             key="view",
             default=VIEWS[0],
+            required=True,  # clicking the chosen view again keeps it chosen (it used to show none chosen)
             persist_state="session",
             label_visibility="collapsed",
             width="stretch",  # the four views share the column's width instead of running off its right edge
@@ -280,8 +298,10 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             df,
             hide_index=True,
             width="stretch",
-            column_config={c: money_col for c in ["Charge", "Insurance", "Program", YOU_PAY, "Paid so far (course)"]}
-            | {"Date": st.column_config.DateColumn(format="MMM D, YYYY")},
+            column_config={c: money_col for c in ["Charge", "Insurance", "Program", "Paid so far (course)"]}
+            # The date and what you pay stay pinned while a narrow screen scrolls the rest sideways.
+            | {YOU_PAY: st.column_config.NumberColumn(format="dollar", pinned=True)}
+            | {"Date": st.column_config.DateColumn(format="MMM D, YYYY", pinned=True)},
         )
     elif stale:
         st.info("Fix the inputs marked in red to download files for them.", icon=":material/info:")

@@ -342,7 +342,16 @@ def _preview(scenario: Scenario, result: Result, codes: tuple[str, ...]) -> None
             "Diagnosis codes": [", ".join(i.diagnosis_codes) for i in items],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    # On a phone the grid scrolls sideways: the service and its charge stay pinned, so no amount is out of sight.
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Service": st.column_config.TextColumn(pinned=True, width="medium"),
+            "Expected charge": st.column_config.TextColumn(pinned=True),
+        },
+    )
     st.metric("Expected total", fmt_usd(total))
     st.caption(
         f"The itemized charges add up to the estimate's total charges ({fmt_usd(result.totals.charges)}), "
