@@ -321,48 +321,51 @@ def _first_load_ms(browser: Any, url: str) -> float:
         ctx.close()
 
 
-def _enter_to_headline_ms(browser: Any, url: str, changes: int) -> tuple[list[float], dict[str, str]]:
-    """Type a new "Weeks to estimate" and press Enter, `changes` times, alternating two values that each change
-    the headline; the time from the Enter keydown to the new headline in the DOM, measured in the page. The first
-    two changes only learn the headline each value gives (and warm up): they are not timed."""
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-    try:
-        page = ctx.new_page()
+class _EnterClock:
+    """One page kept open on one app, its "Weeks to estimate" changed again and again.
+
+    Opening it warms it up and learns the headline each of the two values gives (two changes, not timed), so a
+    timed change waits for exactly that text: never for a half-drawn or stale figure."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+        self.page = page = self.ctx.new_page()
         page.goto(url + "/")
         page.wait_for_selector(HEADLINE, timeout=60_000)
         _settle(page)
-        field = page.locator(".st-key-weeks input")
-        expected: dict[str, str] = {}
+        self.field = page.locator(".st-key-weeks input")
+        self.expected: dict[str, str] = {}
         for value in WEEKS:
             before = page.locator(HEADLINE).first.text_content()
-            field.fill(value)
-            field.press("Enter")
+            self.field.fill(value)
+            self.field.press("Enter")
             page.wait_for_function(
                 f'(b) => document.querySelector("{HEADLINE}")?.textContent !== b', arg=before, timeout=60_000
             )
             _settle(page)
-            expected[value] = page.locator(HEADLINE).first.text_content() or ""
-        if expected[WEEKS[0]] == expected[WEEKS[1]]:
-            raise RuntimeError(f"weeks {WEEKS} give the same headline {expected[WEEKS[0]]} at {url}")
-        times = []
-        for i in range(changes):
-            value = WEEKS[i % 2]
-            field.fill(value)
-            page.evaluate(ARM_JS, expected[value])
-            field.press("Enter")
-            page.wait_for_function("() => window.__t1 !== undefined", timeout=60_000)
-            times.append(float(page.evaluate("window.__t1 - window.__t0")))
-            _settle(page)
-        return times, expected
-    finally:
-        ctx.close()
+            self.expected[value] = page.locator(HEADLINE).first.text_content() or ""
+        if self.expected[WEEKS[0]] == self.expected[WEEKS[1]]:
+            raise RuntimeError(f"weeks {WEEKS} give the same headline {self.expected[WEEKS[0]]} at {url}")
+
+    def change_ms(self, i: int) -> float:
+        """Type the other value and press Enter: ms from the Enter keydown to the new headline in the DOM."""
+        value = WEEKS[i % 2]
+        self.field.fill(value)
+        self.page.evaluate(ARM_JS, self.expected[value])
+        self.field.press("Enter")
+        self.page.wait_for_function("() => window.__t1 !== undefined", timeout=60_000)
+        ms = float(self.page.evaluate("window.__t1 - window.__t0"))
+        _settle(self.page)
+        return ms
 
 
 def bench_browser(changes: int = 12, loads: int = 6) -> None:
     """Enter-to-headline and first load on the Estimate page against a bare page (scripts/bench_bare_page.py).
 
-    Both run with this Streamlit, the app's .streamlit/config.toml and the same server flags, one after the other
-    in this run, each on a just-started server warmed up the same way: one load and two changes not timed.
+    Both apps run in this run with this Streamlit, the app's .streamlit/config.toml and the same server flags,
+    and are warmed up alike (one load and two changes each, not timed). They are timed one after the other, in
+    turns (A B, then B A): on a shared machine whose speed drifts a busy moment then falls on both pages alike,
+    where timing one page's whole series and then the other's would put it on one page only.
     """
     from scripts.localapp import CHROMIUM, launch_chromium, running_app
 
@@ -371,16 +374,30 @@ def bench_browser(changes: int = 12, loads: int = 6) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    enter: dict[str, list[float]] = {}
-    load: dict[str, list[float]] = {}
-    with sync_playwright() as pw:
+    names = list(PAGES)
+    enter: dict[str, list[float]] = {name: [] for name in names}
+    load: dict[str, list[float]] = {name: [] for name in names}
+
+    def turns(i: int) -> list[str]:
+        return names if i % 2 == 0 else names[::-1]
+
+    with (
+        running_app(script=PAGES[names[0]]) as url0,
+        running_app(script=PAGES[names[1]]) as url1,
+        sync_playwright() as pw,
+    ):
+        urls = dict(zip(names, (url0, url1), strict=True))
         browser: Any = launch_chromium(pw)
         try:
-            for name, script in PAGES.items():
-                with running_app(script=script) as url:
-                    _first_load_ms(browser, url)  # the just-started server's first visit: not counted
-                    load[name] = [_first_load_ms(browser, url) for _ in range(loads)]
-                    enter[name] = _enter_to_headline_ms(browser, url, changes)[0]
+            for name in names:
+                _first_load_ms(browser, urls[name])  # a just-started server's first visit: not counted
+            for i in range(loads):
+                for name in turns(i):
+                    load[name].append(_first_load_ms(browser, urls[name]))
+            clocks = {name: _EnterClock(browser, urls[name]) for name in names}
+            for i in range(changes):
+                for name in turns(i):
+                    enter[name].append(clocks[name].change_ms(i))
         finally:
             browser.close()
     est, bare = "Estimate page", "bare page"
