@@ -41,6 +41,7 @@ from ui.common import (
     plain,
     usd,
 )
+from ui.form import field
 
 VIEWS = ["Over time", "By month", "Sessions", "Downloads"]
 FICA_PCT = latest_decimal("fica_rate_pct")
@@ -235,7 +236,7 @@ def rollover_notes(scenario: Scenario, today: dt.date) -> list[str]:
         return []
     return [
         f"The first session is in the plan year starting {fmt_day(year)}, which has not begun yet, so usually "
-        "nothing is met in it. Set “Deductible met so far” and “Out-of-pocket met so far” in section 3 "
+        f"nothing is met in it. Set “{field('ded_met').label}” and “{field('oop_met').label}” in section 3 "
         "(Insurance) to $0 unless the plan says otherwise."
     ]
 

@@ -108,19 +108,9 @@ SECTION_TABLES = {"course": "custom", "prices": "prices", "insurance": "rules"}
 
 
 def _remember_section(name: str, key: str) -> None:
-    """Remember whether the section is open; on opening it, give its expander a new key (`state.open_section`)
-    and have the inputs drawn with their stored values.
-
-    Streamlit 1.67 skips its stale-widget cleanup when a rerun is cut short by the next one. A section closed and
-    reopened while the closing rerun was still running (a busy server, a quick double click) was then drawn at
-    its defaults in the browser while the server kept the user's values, and the next rerun sent those defaults
-    back: the deductible became $0 and the plan "custom". Each run sets the stored values again until one run
-    has drawn the page to its end (`render`), which makes Streamlit send them with the widgets; a run cut short
-    in turn (another click straight after) leaves the job to the next. The run after that sets them once more:
-    on a slow machine the browser at times still showed the default after the reopening run had ended (the
-    server kept the value), and nothing else would correct the field. A table gets a fresh editor instead,
-    drawn from the saved table: its grid came back without an added row.
-    """
+    """Remember whether the section is open; on opening it, give its expander a new key, have the next runs set
+    the stored inputs again (each run until one has drawn the page to its end, and the run after that) and give
+    its table a fresh editor: the Streamlit workaround explained in `ui.widget_state`."""
     if not W.is_current_section(ss, name, key):  # the old expander of a section reopened since: a stale value
         return
     opened = bool(ss.get(key))
