@@ -134,9 +134,9 @@ def sum_rows(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
         rows.append((f"+ {TRAVEL}", usd(travel)))
     if accounts is not None and scenario.accounts is not None:
         a = scenario.accounts
-        rates = [f"federal {a.federal_rate_pct} %", f"state {a.state_rate_pct} %"]
+        rates = [f"federal {fmt_plain(a.federal_rate_pct)} %", f"state {fmt_plain(a.state_rate_pct)} %"]
         if a.payroll:
-            rates.append(f"FICA {FICA_PCT} % (payroll)")
+            rates.append(f"FICA {fmt_plain(FICA_PCT)} % (payroll)")
         spent = usd(accounts.from_fsa + accounts.from_hsa)
         rows.append(
             (f"− {TAX_SAVINGS} on {spent} of HSA/FSA money ({', '.join(rates)})", "−" + usd(accounts.tax_savings))
@@ -150,7 +150,9 @@ def sum_rows(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
 def headline_sum(scenario: Scenario, result: Result) -> None:
     rows = sum_rows(scenario, result)
     if rows:
-        st.table(pd.DataFrame(rows, columns=["", "Amount"]).set_index(""), border="horizontal")
+        # st.table reads Markdown: escaped, so "+ Travel" is a sum's line, not a list bullet.
+        frame = pd.DataFrame([(plain(k), plain(v)) for k, v in rows], columns=["", "Amount"])
+        st.table(frame.set_index(""), border="horizontal")
 
 
 def assumptions(scenario: Scenario) -> list[str]:
