@@ -125,7 +125,7 @@ def test_out_of_network_row_uses_both_tiers() -> None:
         ("x,iv6,2026-03-02,commercial,in,1500,0,20,1000,2000,,no", "oop_met", "more than"),
         ("x,iv6,2026-03-02,commercial,in,1500,0,20,,0,02-29,no", "plan_year_start", "02-29"),
         ("x,iv6,2026-03-02,self_pay,,,,,,,,perhaps", "savings_program", "yes or no"),
-        ("x,iv6,2026-03-02,self_pay,,,,,,,,no,,,,extra", "row", "cells"),
+        ("x,iv6,2026-03-02,self_pay,,,,,,,,no,,,,,extra", "row", "cells"),
     ],
 )
 def test_bad_cells_name_the_column(row: str, column: str, words: str) -> None:
@@ -369,7 +369,8 @@ def test_six_v2_rows_with_one_bad_keep_every_row_and_repeat_the_inputs() -> None
     rows = _parse(out.csv())
     assert len(rows) == 6 and list(rows[0]) == OUTPUT_COLUMNS
     for row, source in zip(rows, V2_ROWS, strict=True):
-        assert [row[c] for c in INPUT_COLUMNS] == source.split(","), row  # every input cell, as read
+        cells = source.split(",")  # every input cell, as read (the columns after the row's last are blank)
+        assert [row[c] for c in INPUT_COLUMNS] == cells + [""] * (len(INPUT_COLUMNS) - len(cells)), row
     bad = rows[4]
     # mdsi has 8 sessions; ZZ is no state; a Medicare preset on a commercial row: all found in one pass, each
     # naming its column, in the file's column order

@@ -1,19 +1,22 @@
 """Batch estimates for counselors: a CSV of patients in, a CSV of estimates out (SPEC §5 page 4).
 
 One scenario per row with the chosen clinic price list, the row's plan figures and a per-service coverage table
-(a plan preset named in the row, else the coverage file, else the preset for the row's coverage kind). Bad rows
+(a payer template or plan preset named in the row, else the batch's template or coverage file, else the preset
+for the row's coverage kind). Payer templates come in as data (`payer_templates`): the clinic store loads them,
+this module never touches it. Bad rows
 are never dropped: they get an `error` naming the column and why, and the good rows still compute. Rows are
 estimated one at a time and only their summary figures are kept. The page and the CLI share this code path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
+from estimator.clinic_setup import PATIENT_FIGURES, PayerTemplate, name_key, template_coverage
 from estimator.documents.exports import write_csv
 from estimator.engine import estimate
 from estimator.models import LATEST_VERSION, Custom, Scenario, StateCode, Tier
@@ -82,7 +85,8 @@ class _RowProblems(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RowContext:
-    """What every row shares: presets by id, the price list, the coverage file and the program template."""
+    """What every row shares: presets by id, the price list, the coverage file, the clinic's payer templates (by
+    name_key; None: no clinic chosen), the batch's own template and the program template."""
 
     courses: dict[str, CoursePreset]
     plans: dict[str, PlanPreset]
@@ -90,17 +94,27 @@ class RowContext:
     packages: list[dict[str, Any]]
     program: dict[str, Any] | None
     coverage: CoverageTable | None
+    templates: dict[str, PayerTemplate] | None = None
+    template: PayerTemplate | None = None
 
     @classmethod
-    def build(cls, prices: Prices, coverage: CoverageTable | None = None) -> RowContext:
-        template = next((t for t in program_templates() if t.id == PROGRAM_TEMPLATE), None)
+    def build(
+        cls,
+        prices: Prices,
+        coverage: CoverageTable | None = None,
+        payer_templates: Mapping[str, PayerTemplate] | None = None,
+        payer_template: PayerTemplate | None = None,
+    ) -> RowContext:
+        program = next((t for t in program_templates() if t.id == PROGRAM_TEMPLATE), None)
         return cls(
             courses={p.id: p for p in course_presets()},
             plans={p.id: p for p in plan_presets()},
             fees=[f.model_dump() for f in prices.fees],
             packages=[p.model_dump() for p in prices.packages],
-            program=template.program.model_dump() if template else None,
+            program=program.program.model_dump() if program else None,
             coverage=coverage,
+            templates=None if payer_templates is None else {name_key(t.name): t for t in payer_templates.values()},
+            template=payer_template,
         )
 
 
@@ -119,8 +133,37 @@ def _column_order(problem: str) -> int:
     return INPUT_COLUMNS.index(column) if column in INPUT_COLUMNS else len(INPUT_COLUMNS)
 
 
-def _services(cells: dict[str, str], kind: str | None, ctx: RowContext, problems: list[str]) -> tuple[Any, str]:
-    """The row's per-service coverage (rules as data) and, in words, where it came from."""
+def _row_template(
+    cells: dict[str, str], kind: str | None, ctx: RowContext, problems: list[str]
+) -> PayerTemplate | None:
+    """The payer template the row names, if it names one that can be used."""
+    raw = cells.get("payer_template", "")
+    if ctx.templates is None:
+        problems.append("payer_template: payer templates come from a clinic's setup; choose the clinic first")
+        return None
+    template = ctx.templates.get(name_key(raw))
+    if template is None:
+        names = ", ".join(t.name for t in ctx.templates.values()) or "none is kept"
+        problems.append(f"payer_template: {show_cell(raw)} is not one of the clinic's payer templates ({names})")
+    elif kind is not None and template.kind != kind:
+        problems.append(
+            f"payer_template: {show_cell(template.name)} is a {template.kind} template but coverage_kind is {kind}; "
+            "name a template of the row's kind"
+        )
+    else:
+        return template
+    return None
+
+
+def _services(
+    cells: dict[str, str], kind: str | None, ctx: RowContext, problems: list[str]
+) -> tuple[Any, str, PayerTemplate | None]:
+    """The row's per-service coverage (rules as data), in words where it came from, and the payer template used."""
+    if cells.get("payer_template", ""):
+        template = _row_template(cells, kind, ctx, problems)
+        if template is None:
+            return {}, "", None
+        return template.services, f"payer template {template.name}", template
     preset_id = cells.get("plan_preset", "").lower()
     if preset_id:
         preset = ctx.plans.get(preset_id)
@@ -135,14 +178,17 @@ def _services(cells: dict[str, str], kind: str | None, ctx: RowContext, problems
                 "name a plan of the row's kind"
             )
         else:
-            return preset.coverage.services, f"plan preset {preset_id}"
-        return {}, ""
+            return preset.coverage.services, f"plan preset {preset_id}", None
+        return {}, "", None
     if kind == "self_pay" or kind is None:
-        return {}, "self-pay (no insurance)" if kind == "self_pay" else ""
+        return {}, "self-pay (no insurance)" if kind == "self_pay" else "", None
+    if ctx.template is not None and ctx.template.kind == kind:  # a template serves the rows of its own kind
+        return ctx.template.services, f"payer template {ctx.template.name}", ctx.template
     if ctx.coverage is not None:
-        return ctx.coverage.services, ctx.coverage.label
+        return ctx.coverage.services, ctx.coverage.label, None
     preset = default_plan_for_kind()[kind]
-    return preset.coverage.services, f"plan preset {preset.id} (the default for {kind}; name a plan_preset to choose)"
+    used = f"plan preset {preset.id} (the default for {kind}; name a plan_preset to choose)"
+    return preset.coverage.services, used, None
 
 
 def scenario_data(cells: dict[str, str], ctx: RowContext) -> tuple[dict[str, Any], str]:
@@ -185,14 +231,16 @@ def scenario_data(cells: dict[str, str], ctx: RowContext) -> tuple[dict[str, Any
     program_cell = cells.get("savings_program", "").lower()
     if program_cell not in _YES | _NO:
         problems.append(f"savings_program: {show_cell(cells.get('savings_program', ''))} is not yes or no")
-    services, coverage_used = _services(cells, kind, ctx, problems)
+    services, coverage_used, template = _services(cells, kind, ctx, problems)
     tier: dict[str, Any] = {}
+    given: dict[str, Any] = {}  # the figures the row gives (a template's stand for the blank ones)
     if insured:
         for col in ("deductible", "deductible_met", "coinsurance_pct", "oop_met"):
             value = money_cell(cells, col, problems)
             if value is not None:
                 tier[col] = value
         tier["oop_max"] = money_cell(cells, "oop_max", problems, default=None)
+        given = {col: tier.get(col) for col in PATIENT_FIGURES if cells.get(col, "")}
     if problems and insured:
         # Report range and decimal problems of the plan numbers too, so one pass finds them all.
         try:
@@ -209,7 +257,10 @@ def scenario_data(cells: dict[str, str], ctx: RowContext) -> tuple[dict[str, Any
         raise _RowProblems(sorted(problems, key=_column_order))
     assert course is not None and kind is not None
     coverage: dict[str, Any] = {"kind": kind, "plan_year_start": plan_year_start}
-    if insured:
+    if template is not None:
+        year = plan_year_start if cells.get("plan_year_start", "") else None
+        coverage = template_coverage(template, given, network=network if insured else None, plan_year_start=year)
+    elif insured:
         coverage["network"] = network
         coverage["in_network"] = tier
         if network == "out" or any(rule.network == "out" for rule in services.values()):
@@ -315,12 +366,20 @@ def estimate_row(row: InputRow, ctx: RowContext) -> dict[str, object]:
 
 
 def iter_results(
-    rows: list[InputRow], prices: Prices, progress: ProgressFn | None = None, coverage: CoverageTable | None = None
+    rows: list[InputRow],
+    prices: Prices,
+    progress: ProgressFn | None = None,
+    coverage: CoverageTable | None = None,
+    *,
+    payer_templates: Mapping[str, PayerTemplate] | None = None,
+    payer_template: PayerTemplate | None = None,
 ) -> Iterator[dict[str, object]]:
     """Output rows in input order, one at a time (Result objects are not kept).
 
+    `payer_templates` are the clinic's templates a row's `payer_template` may name (None: no clinic chosen);
+    `payer_template` serves the rows of its kind that name neither a template nor a plan preset.
     `progress(done, total)` is called at most about 100 times, and once at the end."""
-    ctx = RowContext.build(prices, coverage)
+    ctx = RowContext.build(prices, coverage, payer_templates, payer_template)
     total = len(rows)
     step = max(1, -(-total // 100))  # ceil: at most 100 updates
     for i, row in enumerate(rows, start=1):
@@ -354,6 +413,9 @@ def stream_results_csv(
     progress: ProgressFn | None = None,
     chunk: int = 500,
     coverage: CoverageTable | None = None,
+    *,
+    payer_templates: Mapping[str, PayerTemplate] | None = None,
+    payer_template: PayerTemplate | None = None,
 ) -> tuple[int, int]:
     """Write the results CSV to `out` a chunk of rows at a time (flat memory); returns (good, bad) counts."""
     good = bad = 0
@@ -367,7 +429,9 @@ def stream_results_csv(
         header = False
         pending.clear()
 
-    for row in iter_results(rows, prices, progress, coverage):
+    for row in iter_results(
+        rows, prices, progress, coverage, payer_templates=payer_templates, payer_template=payer_template
+    ):
         if row["error"]:
             bad += 1
         else:
@@ -385,13 +449,25 @@ def run_batch(
     prices: Prices | None = None,
     progress: ProgressFn | None = None,
     coverage: CoverageTable | None = None,
+    *,
+    payer_templates: Mapping[str, PayerTemplate] | None = None,
+    payer_template: PayerTemplate | None = None,
 ) -> BatchOutput:
     """A CSV upload to its result rows; raises BatchInputError when the file as a whole is unusable."""
     text, note = decode_csv(raw) if isinstance(raw, bytes) else (raw, "")
     if isinstance(raw, str) and len(raw.encode("utf-8")) > MAX_CSV_BYTES:
         raise BatchInputError(f"the file is larger than {MAX_CSV_BYTES // MEGABYTE} MB; split it into smaller files")
     parsed = read_rows(text)
-    out = list(iter_results(parsed.rows, prices or example_price_list(), progress, coverage))
+    out = list(
+        iter_results(
+            parsed.rows,
+            prices or example_price_list(),
+            progress,
+            coverage,
+            payer_templates=payer_templates,
+            payer_template=payer_template,
+        )
+    )
     bad = sum(1 for r in out if r["error"])
     return BatchOutput(out, len(out) - bad, bad, note)
 
@@ -406,15 +482,23 @@ def _read_head(path: str, limit: int, what: str) -> bytes:
 
 
 def run_batch_cli(
-    csv_path: str, prices_path: str | None, stdout: TextIO, stderr: TextIO, coverage_path: str | None = None
+    csv_path: str,
+    prices_path: str | None,
+    stdout: TextIO,
+    stderr: TextIO,
+    coverage_path: str | None = None,
+    *,
+    prices: Prices | None = None,
+    payer_templates: Mapping[str, PayerTemplate] | None = None,
+    payer_template: PayerTemplate | None = None,
 ) -> int:
     """`python -m estimator batch FILE.csv [--prices PRICES.json] [--coverage COVERAGE.json]`: results CSV on
-    stdout.
+    stdout. A clinic's kept setup (`--clinic`) comes in as data: its price list (`prices`) and payer templates.
 
     Exit 0 when the file was processed (bad rows carry their error); 2 with a message when the
     file, its header, the price list or the coverage file cannot be used."""
     try:
-        prices = example_price_list()
+        prices = prices or example_price_list()
         if prices_path:
             raw_prices = _read_head(prices_path, MAX_PRICES_BYTES, "the price list")
             try:
@@ -439,6 +523,8 @@ def run_batch_cli(
         return 2
     if note:
         print(f"{csv_path}: {note}", file=stderr)
-    good, bad = stream_results_csv(parsed.rows, prices, stdout, coverage=coverage)
+    good, bad = stream_results_csv(
+        parsed.rows, prices, stdout, coverage=coverage, payer_templates=payer_templates, payer_template=payer_template
+    )
     print(f"{good + bad} rows: {good} estimated, {bad} with errors", file=stderr)
     return 0

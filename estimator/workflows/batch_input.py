@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from estimator.clinic_setup import ClinicPriceList
 from estimator.documents.exports import write_csv
 from estimator.models import Fee, Package, ServiceId, ServiceRule, parse_month_day
 from estimator.presets import PricedFee, PricedPackage, example_prices
@@ -43,6 +44,7 @@ INPUT_COLUMNS = [
     "start_session",
     "patient_state",
     "plan_preset",
+    "payer_template",
 ]
 REQUIRED_COLUMNS = ("course_preset", "start_date", "coverage_kind")
 
@@ -68,6 +70,11 @@ COLUMN_HELP: dict[str, str] = {
     "plan_preset": (
         "Which services the plan covers, from a plan preset of the row's coverage kind: {plans} "
         "[blank = the coverage file, else {defaults}]"
+    ),
+    "payer_template": (
+        "A payer coverage template kept in the clinic's setup, by name, of the row's coverage kind: its per-service "
+        "table, plan year and usual figures (the row's own figures come first); used before plan_preset "
+        "[blank = plan_preset, else the batch's template or coverage file, else the kind's default]"
     ),
 }
 
@@ -104,6 +111,7 @@ TEMPLATE_ROWS: list[dict[str, object]] = [
         "start_session": "",
         "patient_state": "",
         "plan_preset": "hdhp_2026",
+        "payer_template": "",
     },
     {
         "patient_ref": "example-002",
@@ -121,6 +129,7 @@ TEMPLATE_ROWS: list[dict[str, object]] = [
         "start_session": "",
         "patient_state": "",
         "plan_preset": "",
+        "payer_template": "",
     },
 ]
 
@@ -177,6 +186,11 @@ class Prices:
 def example_price_list() -> Prices:
     p = example_prices()
     return Prices(tuple(p.scenario_fees()), tuple(p.scenario_packages()), "example price list")
+
+
+def prices_from_price_list(price_list: ClinicPriceList) -> Prices:
+    """A clinic's kept price list as the batch's price list."""
+    return Prices(tuple(price_list.fees), tuple(price_list.packages), f"price list {price_list.name}")
 
 
 def _json_object(raw: bytes | str, limit: int, what: str, shape: str) -> dict[str, Any]:
