@@ -105,6 +105,20 @@ def _tin(value: object) -> str:
     return f"{m.group(1)}-{m.group(2)}"
 
 
+def us_phone(value: object) -> str:
+    """A US phone number written 555-123-4567 (blank stays blank); the clinic store's counselor phone uses it too."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("enter the phone number as text, for example 555-123-4567")
+    digits = re.sub(r"[\s().+-]", "", value)
+    if digits.startswith("1") and len(digits) == 11:
+        digits = digits[1:]
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        raise ValueError("enter a 10-digit US phone number, for example 555-123-4567")
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
 # ---------------------------------------------------------------- the models
 
 
@@ -146,16 +160,7 @@ class ClinicDetails(_Model):
     @field_validator("phone", mode="before")
     @classmethod
     def _phone(cls, value: object) -> str:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return ""
-        if not isinstance(value, str):
-            raise ValueError("enter the phone number as text, for example 555-123-4567")
-        digits = re.sub(r"[\s().+-]", "", value)
-        if digits.startswith("1") and len(digits) == 11:
-            digits = digits[1:]
-        if not re.fullmatch(r"[0-9]{10}", digits):
-            raise ValueError("enter a 10-digit US phone number, for example 555-123-4567")
-        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+        return us_phone(value)
 
     @property
     def location_of_care(self) -> str:
