@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.common import page_furniture
 from ui.errors import redact_streamlit_logs, run_safely
 from ui.icon import page_icon
 
@@ -16,4 +17,5 @@ PAGES = [
     st.Page("ui/pages/sources.py", title="Sources", icon=":material/menu_book:"),
 ]
 
+page_furniture()
 run_safely(st.navigation(PAGES, position="top").run)

@@ -84,3 +84,66 @@ def refused_file_hint(limit_mb: int, kind: str) -> None:
         f"A file marked in red was not opened: it is larger than {limit_mb} MB or not a {kind} file "
         "(point at it to see which). Remove it with ✕ and choose another."
     )
+
+
+# Page-wide CSS and script for accessibility (issue 17), drawn by app.py at the top of every page. The rules carry
+# the reason; tests/test_browser_a11y.py runs axe-core (WCAG 2.1 A/AA) and the keyboard and phone-menu checks.
+FOCUS_COLOR = st.get_option("theme.primaryColor") or "#275d61"  # the theme's: 7.2:1 on the page background
+PAGE_CSS = f"""
+:root {{ --page-a11y-css: loaded; }}
+/* Streamlit draws captions in the text colour at 60% opacity, 4.0:1 on the page background; AA asks 4.5:1 for
+   small text. This grey, drawn opaque, keeps them lighter than body text at 5.7:1 (5.0:1 on an info box's blue). */
+[data-testid="stCaptionContainer"] {{ color: #5d6669; opacity: 1; }}
+/* The page links show no sign of keyboard focus of their own. */
+[data-testid="stTopNavLink"]:focus-visible, [data-testid="stSidebarNavLink"]:focus-visible {{
+  outline: 2px solid {FOCUS_COLOR}; outline-offset: 2px;
+}}
+/* The furniture's own box (and its wrapper's share of the page's gaps) takes no room on the page. */
+[data-testid="stLayoutWrapper"]:has(> .st-key-page_furniture), .st-key-page_furniture {{ display: none; }}
+"""
+# Fixed text written here (never user input), so running it is safe.
+PAGE_SCRIPT = """
+(() => {
+  if (window.__pageFurniture) return;  // once per browser tab: the page draws this on every run
+  window.__pageFurniture = true;
+  // 1. On a narrow screen the page links move into a sidebar that covers the page. Streamlit closes it after a
+  //    choice only for a phone's user agent; a narrow desktop window or a tablet kept it open over the page.
+  document.addEventListener('click', (event) => {
+    if (!event.target.closest('[data-testid="stSidebarNavLink"]')) return;
+    setTimeout(() => {
+      const bar = document.querySelector('[data-testid="stSidebar"]');
+      if (!bar || bar.getAttribute('data-collapsed') !== 'false') return;  // already closed (a phone)
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (close) close.click();
+    }, 0);
+  });
+  // 2. A section opened by keyboard can be drawn anew by the rerun that opening starts (a new element), which
+  //    drops the keyboard focus to the top of the page. Put it back on the section's new header.
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    const summary = event.target.closest && event.target.closest('[data-testid="stExpander"] summary');
+    if (!summary) return;
+    const label = (s) => (s.querySelector('[data-testid="stMarkdownContainer"]') || s).innerText;  // not the icon
+    const name = label(summary);
+    const started = Date.now();
+    const watch = setInterval(() => {
+      if (Date.now() - started > 10000) return clearInterval(watch);
+      if (summary.isConnected) return;  // still the same header: nothing to do yet
+      const active = document.activeElement;
+      if (active && active !== document.body) return clearInterval(watch);  // focus is somewhere: leave it
+      const again = [...document.querySelectorAll('[data-testid="stExpander"] summary')]
+        .find((s) => label(s) === name);
+      if (again) {
+        clearInterval(watch);
+        again.focus({preventScroll: true});
+      }
+    }, 100);
+  });
+})();
+"""
+
+
+def page_furniture() -> None:
+    """The page-wide CSS and script above, in a box that takes no room (app.py draws it before every page)."""
+    with st.container(key="page_furniture"):
+        st.html(f"<style>{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script>", unsafe_allow_javascript=True)
