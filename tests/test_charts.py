@@ -8,7 +8,16 @@ from estimator import estimate
 from estimator.result import Result
 from estimator.scenario_io import scenario_from_json
 from tests.conftest import CASES_DIR, case_path
-from ui.charts import REACHED, RESET, cumulative_caption, cumulative_chart, month_label, monthly_chart
+from ui.charts import (
+    REACHED,
+    RESET,
+    cumulative_caption,
+    cumulative_chart,
+    cumulative_description,
+    month_label,
+    monthly_chart,
+    monthly_description,
+)
 
 
 def _result(case: str) -> Result:
@@ -76,3 +85,28 @@ def test_months_read_like_the_other_chart_and_stay_in_calendar_order() -> None:
     assert spec is not None and spec["encoding"]["x"]["sort"] is None
     months = list(dict.fromkeys(v["month"] for v in spec["data"]["values"]))
     assert months[:3] == ["Nov 2026", "Dec 2026", "Jan 2027"]  # calendar order, not alphabetical
+
+
+def test_each_chart_carries_its_figures_in_words_for_a_screen_reader() -> None:
+    """Vega makes a spec's description the chart's aria-label: the text alternative of a drawing."""
+    insured = _result("06_spravato_plan_year_withme")
+    spec = cumulative_chart(insured, insured=True)
+    assert spec is not None and spec["description"] == cumulative_description(insured, insured=True)
+    assert spec["description"] == (
+        "Line chart of what you have paid so far in each plan year: $1,500.00 in the plan year from Jan 1, 2026"
+        " (by Dec 28, 2026); $1,890.00 in the plan year from Jan 1, 2027 (by Oct 18, 2027). The out-of-pocket"
+        " maximum is reached on Oct 18, 2027."
+    )
+    monthly = monthly_chart(insured)
+    assert monthly is not None and monthly["description"] == monthly_description(insured)
+    assert monthly["description"] == (
+        "Bar chart of who pays what in each month, Nov 2026 to Oct 2027. In all, you pay $3,390.00, insurance"
+        " pays $34,225.00, savings programs pay $10,810.00."
+    )
+    self_pay = _result("04_six_iv_self_pay_package")
+    assert cumulative_description(self_pay, insured=False) == (
+        "Line chart of what you have paid so far: $3,050.00 by Jun 18, 2026, over 6 visit days from Jun 1, 2026."
+    )
+    assert monthly_description(self_pay) == (
+        "Bar chart of who pays what in each month, Jun 2026. In all, you pay $3,050.00."
+    )

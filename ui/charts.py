@@ -7,10 +7,12 @@ schema-validated objects, which keeps a rerun within the app's time budget.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from estimator.money import fmt_usd
 from estimator.result import Result
-from estimator.timeline import cumulative_points, monthly_by_payer, plan_year_resets
+from estimator.timeline import CumulativePoint, cumulative_points, monthly_by_payer, plan_year_resets
 from ui.common import fmt_day
 
 PAYER_COLORS = {"You": "#c0504d", "Insurance": "#2f6f73", "Savings program": "#e3a33b"}
@@ -107,7 +109,37 @@ def cumulative_chart(result: Result, *, insured: bool) -> Spec | None:
         )
     # Streamlit fits the whole chart, legends included, into this height: more legend rows, taller chart.
     legend_rows = (len({v["plan_year"] for v in values}) + 1) // 2 if insured else 0
-    return {"height": 270 + 22 * (legend_rows + len({m["event"] for m in marks})), "layer": layers}
+    return {
+        "height": 270 + 22 * (legend_rows + len({m["event"] for m in marks})),
+        "description": cumulative_description(result, insured=insured),
+        "layer": layers,
+    }
+
+
+def cumulative_description(result: Result, *, insured: bool) -> str:
+    """The cumulative chart in words, its figures included: a screen reader reads it as the chart's label (Vega
+    sets the spec's description as the chart's aria-label)."""
+    points = cumulative_points(result)
+    if not points:
+        return ""
+    last = points[-1]
+    if not insured:
+        return (
+            f"Line chart of what you have paid so far: {fmt_usd(last.cumulative)} by {fmt_day(last.date)}, "
+            f"over {len(points)} visit days from {fmt_day(points[0].date)}."
+        )
+    years: dict[dt.date, CumulativePoint] = {}
+    for p in points:
+        years[p.plan_year] = p  # the last point of each plan year
+    parts = [
+        f"{fmt_usd(p.cumulative_in_plan_year)} in the plan year from {fmt_day(year)} (by {fmt_day(p.date)})"
+        for year, p in years.items()
+    ]
+    text = "Line chart of what you have paid so far in each plan year: " + "; ".join(parts) + "."
+    reached = [m["label"] for m in chart_marks(result) if m["event"] == REACHED]
+    if reached:
+        text += " The out-of-pocket maximum is reached on " + " and ".join(reached) + "."
+    return text
 
 
 def chart_marks(result: Result) -> list[dict[str, str]]:
@@ -159,6 +191,7 @@ def monthly_chart(result: Result) -> Spec | None:
         return None
     return {
         "height": 260,
+        "description": monthly_description(result),
         "data": {"values": values},
         "mark": "bar",
         "encoding": {
@@ -191,3 +224,20 @@ def monthly_chart(result: Result) -> Spec | None:
             ],
         },
     }
+
+
+PAYER_WORDS = {"You": "you pay", "Insurance": "insurance pays", "Savings program": "savings programs pay"}
+
+
+def monthly_description(result: Result) -> str:
+    """The monthly chart in words (its aria-label): the months it spans and who pays how much in all."""
+    shares = monthly_by_payer(result)
+    if not shares:
+        return ""
+    months = sorted({s.month for s in shares})
+    totals: dict[str, Decimal] = {}
+    for s in shares:
+        totals[s.payer] = totals.get(s.payer, Decimal(0)) + s.amount
+    paid = [f"{PAYER_WORDS.get(payer, payer)} {fmt_usd(amount)}" for payer, amount in totals.items() if amount]
+    span = month_label(months[0]) if len(months) == 1 else f"{month_label(months[0])} to {month_label(months[-1])}"
+    return f"Bar chart of who pays what in each month, {span}. In all, " + ", ".join(paid) + "."

@@ -163,8 +163,18 @@ def _chart(summaries: list[Summary]) -> alt.Chart:
                 alt.Tooltip("label:N", title="Amount"),
             ],
         )
-        .properties(height=alt.Step(16))
+        .properties(height=alt.Step(16), description=_chart_description(summaries))
     )
+
+
+def _chart_description(summaries: list[Summary]) -> str:
+    """The chart in words, with the scenarios' whole names and every amount: Vega makes it the chart's aria-label,
+    which a screen reader reads (on the chart itself the amounts show only to a pointer)."""
+    groups: dict[str, list[str]] = {}
+    for row in chart_rows(summaries):
+        groups.setdefault(str(row["scenario"]), []).append(f"{str(row['payer']).lower()} {row['label']}")
+    parts = [f"{label}: {', '.join(amounts)}" for label, amounts in groups.items()]
+    return "Bar chart of who pays what in each scenario. " + "; ".join(parts) + "."
 
 
 def _table(rows: list[dict[str, str]]) -> None:
