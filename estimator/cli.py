@@ -1,4 +1,6 @@
-"""Command line: `python -m estimator estimate FILE.json | --jsonl`, `schema` (SPEC §4.8)."""
+"""Command line: `python -m estimator estimate FILE.json | --jsonl`, `schema` (SPEC §4.8), `batch`, and the
+clinic store's commands (`clinic ...`, `batch --clinic`), which are declared here for one --help but run by a
+handler the entry point passes in: the pure core never imports the store."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO, TextIO
 
 from estimator.engine import estimate
@@ -113,10 +115,15 @@ def _utf8(stream: TextIO) -> TextIO:
     return stream
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; a reader that stops early (`| head`) ends it quietly with status 141."""
+# Runs a clinic store command from the parsed arguments: (args, stdout, stderr) -> exit status.
+StoreHandler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def main(argv: Sequence[str] | None = None, store: Callable[[], StoreHandler] | None = None) -> int:
+    """Run the command line; a reader that stops early (`| head`) ends it quietly with status 141. `store` loads
+    the clinic store's handler, only when a command needs it (python -m estimator passes the clinic package's)."""
     try:
-        return _main(argv)
+        return _main(argv, store)
     except BrokenPipeError:
         # Python would report the pipe again when it flushes stdout at exit: point stdout at nothing first.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -124,14 +131,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + signal.SIGPIPE
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    out, err = _utf8(sys.stdout), _utf8(sys.stderr)
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and option, the clinic store's included."""
     parser = argparse.ArgumentParser(prog="python -m estimator", description="Ketamine & SPRAVATO cost estimator")
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help="estimate a scenario file (or --jsonl from stdin)")
     est.add_argument("file", nargs="?", help="scenario JSON file")
     est.add_argument("--summary", action="store_true", help="print a short table instead of JSON")
     est.add_argument("--jsonl", action="store_true", help="read one scenario per line on stdin")
+    est.set_defaults(usage_of=est)  # its own usage line for the estimate command's errors
     sub.add_parser("schema", help="print the scenario JSON Schema")
     batch = sub.add_parser("batch", help="estimate a CSV of patients")
     batch.add_argument("csv")
@@ -141,7 +149,32 @@ def _main(argv: Sequence[str] | None) -> int:
         help="what the plan covers per service, a JSON services table as in a scenario's coverage.services, for "
         "rows without a plan_preset (default: the plan preset for the row's coverage kind)",
     )
+    batch.add_argument("--clinic", help="use this clinic's kept setup: its price list and payer templates")
+    batch.add_argument("--price-list", help="the clinic's price list to use (default: the one in effect today)")
+    batch.add_argument(
+        "--payer-template",
+        help="the clinic's payer template for rows of its coverage kind that name no payer_template or plan_preset",
+    )
+    clinic = sub.add_parser("clinic", help="the clinic's kept setup: details, price lists, payer templates")
+    clinic_sub = clinic.add_subparsers(dest="clinic_command", required=True)
+    export = clinic_sub.add_parser("export", help="write one clinic's setup to a JSON file (- for stdout)")
+    export.add_argument("file")
+    export.add_argument("--clinic", help="which clinic (needed when the store keeps more than one)")
+    clinic_sub.add_parser("import", help="add or replace a clinic's setup from a JSON file").add_argument("file")
+    clinic_sub.add_parser("list", help="where the store is, and the clinics, price lists and templates it keeps")
+    return parser
+
+
+def _main(argv: Sequence[str] | None, store: Callable[[], StoreHandler] | None = None) -> int:
+    out, err = _utf8(sys.stdout), _utf8(sys.stderr)
+    parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "clinic" or (args.command == "batch" and args.clinic):
+        if store is None:
+            parser.error("the clinic store is not available here; run python -m estimator")
+        return store()(args, out, err)
+    if args.command == "batch" and (args.price_list or args.payer_template):
+        parser.error("--price-list and --payer-template name parts of a clinic's setup: give --clinic NAME too")
 
     if args.command == "schema":
         print(json.dumps(Scenario.model_json_schema(), indent=2), file=out)
@@ -152,12 +185,13 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_batch_cli(args.csv, args.prices, out, err, args.coverage)
     if args.jsonl:
         if args.summary or args.file:
-            est.error("--jsonl reads scenarios from stdin and writes JSON lines: give no FILE and no --summary")
+            why = "--jsonl reads scenarios from stdin and writes JSON lines: give no FILE and no --summary"
+            args.usage_of.error(why)
         out.flush()
         run_jsonl(sys.stdin.buffer, sys.stdout.buffer)
         return 0
     if not args.file:
-        est.error("give a scenario FILE.json, or --jsonl to read scenarios from stdin")
+        args.usage_of.error("give a scenario FILE.json, or --jsonl to read scenarios from stdin")
     try:
         with open(args.file, "rb") as fh:
             text = fh.read(MAX_FILE_BYTES + 1)

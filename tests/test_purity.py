@@ -1,4 +1,6 @@
-"""The core stays pure (SPEC §2, §3): no Streamlit anywhere in estimator/, and no floats in its money code."""
+"""The core stays pure (SPEC §2, §3): no Streamlit anywhere in estimator/, no floats in its money code, and no
+database: the clinic store (the `clinic` package, SQLAlchemy, Alembic, psycopg) is only named by the entry point
+`estimator/__main__.py`, which hands the store's commands to it."""
 
 from __future__ import annotations
 
@@ -59,6 +61,35 @@ def test_no_streamlit_import(path: Path) -> None:
             continue
         assert "streamlit" not in roots, f"{path.name}:{node.lineno} imports streamlit"
     assert "import streamlit" not in path.read_text(encoding="utf-8")
+
+
+STORAGE = {"clinic", "sqlalchemy", "alembic", "psycopg"}
+ENTRY_POINT = CORE / "__main__.py"  # not part of the core: `python -m estimator` runs it, nothing imports it
+
+
+def _import_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots.add((node.module or "").split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if p != ENTRY_POINT], ids=lambda p: p.relative_to(CORE).as_posix())
+def test_the_core_never_imports_the_clinic_store(path: Path) -> None:
+    assert not _import_roots(path) & STORAGE, f"{path.name} imports the clinic store or a database library"
+
+
+def test_only_the_entry_point_hands_commands_to_the_store() -> None:
+    assert "clinic" in _import_roots(ENTRY_POINT)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import estimator.cli, estimator.workflows.batch, sys; "
+         "print(sorted(m for m in ('clinic', 'sqlalchemy', 'alembic', 'psycopg') if m in sys.modules))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stderr
 
 
 @pytest.mark.parametrize("path", MONEY_MODULES, ids=lambda p: p.name)
