@@ -40,7 +40,7 @@ def label(key: str) -> str:
 
 
 def _on_plan() -> None:
-    if ss["plan"] != "custom_plan":
+    if ss["plan"] in PLAN_LABELS and ss["plan"] != "custom_plan":
         S.apply_plan(ss, ss["plan"])
 
 
@@ -61,11 +61,11 @@ def _own_met(own: str) -> None:
     ss[f"{own}_own"] = True
 
 
-def plan_labels() -> dict[str, str]:
-    """The plan presets' names, the chosen one marked "edited" once a field it filled in has been changed.
-    Built on each run: a label looked up later (as AppTest does) must be the one drawn."""
-    edited = S.plan_edited(ss)
-    return {k: f"{v} (edited)" if edited and k == ss.get("plan") else v for k, v in PLAN_LABELS.items()}
+def plan_picker_label() -> str:
+    """The plan picker's label, which says "edited" once a field the chosen preset filled in has changed. The
+    options' own names stay fixed: the browser sends the chosen option back by its name, so a name that
+    changed between runs came back as an unknown value."""
+    return label("plan") + (" (edited since it was filled in)" if S.plan_edited(ss) else "")
 
 
 def preset_note() -> None:
@@ -106,10 +106,10 @@ def met_note(own: str, follows: str) -> None:
 @input_section("insurance")
 def insurance_section() -> None:
     st.selectbox(
-        label("plan"),
+        plan_picker_label(),
         list(PLAN_LABELS),
         key="plan",
-        format_func=plan_labels().get,
+        format_func=PLAN_LABELS.get,
         on_change=_on_plan,
         persist_state="session",
         help=BY_KEY["plan"].help,
