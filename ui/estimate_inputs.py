@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estimator.models import Scenario
+from estimator.models import Fee, Scenario
 from estimator.presets import course_preset, course_presets
 from estimator.reference import latest_decimal, reference, us_states
 from estimator.scenario_io import Problem, ScenarioError, scenario_from_json
@@ -15,7 +15,7 @@ from estimator.text import count
 from ui import state as S
 from ui import widget_state as W
 from ui.common import RESULT_KEY, SCENARIO_KEY, plain, refused_file_hint, sentence, usd
-from ui.form import BY_KEY
+from ui.form import BY_KEY, model_bounds
 from ui.link import LINK_PHASES
 from ui.sections import SECTION_NAMES, input_section, section_of, show_problems
 from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION
@@ -231,7 +231,12 @@ def prices_section() -> None:
             "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
             "description": st.column_config.TextColumn("Description", max_chars=120),
             "charge": st.column_config.NumberColumn(
-                "Price ($)", min_value=0.0, max_value=10_000_000.0, step=0.01, format="dollar", required=True
+                "Price ($)",
+                min_value=0.0,
+                max_value=model_bounds(Fee, "charge")[1],
+                step=0.01,
+                format="dollar",
+                required=True,
             ),
         },
     )

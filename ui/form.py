@@ -275,16 +275,19 @@ def _annotation_limits(annotation: Any) -> tuple[float | None, float | None]:
 
 
 @cache
-def bounds(key: str) -> tuple[float, float]:
-    """The lowest and highest value a number field takes: those of the scenario field it fills."""
-    f = BY_KEY[key]
-    if f.model is None:
-        return 0.0, math.inf
-    info = f.model[0].model_fields[f.model[1]]
+def model_bounds(model: type[BaseModel], attr: str) -> tuple[float, float]:
+    """The lowest and highest value a scenario model's field takes (0 and infinity where it sets none)."""
+    info = model.model_fields[attr]
     lo, hi = _limits(info.metadata)
     if lo is None and hi is None:
         lo, hi = _annotation_limits(info.annotation)
     return (lo if lo is not None else 0.0), (hi if hi is not None else math.inf)
+
+
+def bounds(key: str) -> tuple[float, float]:
+    """The lowest and highest value a number field takes: those of the scenario field it fills."""
+    f = BY_KEY[key]
+    return model_bounds(*f.model) if f.model is not None else (0.0, math.inf)
 
 
 # ---------------------------------------------------------------- defaults

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from estimator.models import ServiceRule
 from estimator.presets import plan_preset, plan_presets
 from estimator.wording import COVERAGE_KINDS, NETWORKS
 from ui import state as S
 from ui import widget_state as W
 from ui.common import usd
-from ui.form import BY_KEY
+from ui.form import BY_KEY, model_bounds
 from ui.sections import input_section, show_problems
 from ui.widgets import draw
 
@@ -249,8 +250,8 @@ def coverage_table() -> None:
             ),
             "auth_units": st.column_config.NumberColumn(
                 "Auth units",
-                min_value=1,
-                max_value=999,
+                min_value=int(model_bounds(ServiceRule, "auth_units")[0]),
+                max_value=int(model_bounds(ServiceRule, "auth_units")[1]),
                 step=1,
                 width="small",
                 help="Units the prior authorization approves, e.g. 23 SPRAVATO devices (optional; needs Prior auth)",

@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from estimator.models import Scenario
+from estimator.models import Fee, Scenario
 from estimator.money import fmt_plain
 from estimator.presets import course_presets, example_prices, plan_presets
 from estimator.reference import latest_decimal
-from ui.form import FIELDS, bounds, shown_cents
+from ui.form import FIELDS, bounds, model_bounds, shown_cents
 from ui.tables import (
     CUSTOM_COLUMNS,
     CUSTOM_MAX_DAY,
@@ -38,7 +38,7 @@ VERSION = "2"  # links written since the form rebuild say `v=2`; a link without 
 # unchanged, so it is read with them (the package price was on, the APR the typical card's, and a payment plan
 # financed everything; an out-of-network or family maximum of 0 meant none).
 LEGACY_DEFAULTS: dict[str, Any] = {"pkg_on": True, "fin_base": "all"}
-MAX_AMOUNT = Decimal(10_000_000)
+MAX_AMOUNT = Decimal(int(model_bounds(Fee, "charge")[1]))  # a link's amounts keep to a scenario's
 LINKED = tuple(f for f in FIELDS if f.link)
 DATE_RANGE = (dt.date(1900, 1, 1), dt.date(9000, 12, 31))
 
