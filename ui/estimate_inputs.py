@@ -19,7 +19,7 @@ from ui.form import BY_KEY, model_bounds
 from ui.link import LINK_PHASES
 from ui.sections import SECTION_NAMES, input_section, section_of, show_problems
 from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION
-from ui.widgets import draw
+from ui.widgets import draw, table_editor
 
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 SCENARIO_BOX_MB = MAX_SCENARIO_UPLOAD // 1_000_000  # the same limit as Streamlit takes it (whole MB)
@@ -51,10 +51,6 @@ def help_of(key: str) -> str | None:
 
 def _on_course() -> None:
     S.apply_course(ss, ss["course"])
-
-
-def _save(name: str, key: str) -> None:
-    W.save_table(ss, name, key)
 
 
 def _on_upload() -> None:
@@ -171,14 +167,9 @@ def custom_grid(priced: list[str]) -> None:
         "One row per service line; rows with the same day and phase form one session (day 0 = start). For two "
         "separate sessions on one day and phase, number them 1 and 2 under Session."
     )
-    st.data_editor(
-        ss["custom_base"],
-        key=(key := W.editor_key(ss, "custom")),
+    table_editor(
+        "custom",
         placeholder="",
-        num_rows="dynamic",
-        hide_index=True,
-        on_change=_save,
-        args=("custom", key),
         column_config={
             "day": st.column_config.NumberColumn("Day", min_value=0, max_value=CUSTOM_MAX_DAY, step=1, required=True),
             "phase": st.column_config.TextColumn(
@@ -214,14 +205,9 @@ def prices_section() -> None:
         "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
         "device (56 mg = 2, 84 mg = 3)."
     )
-    st.data_editor(
-        ss["prices_base"],
-        key=(key := W.editor_key(ss, "prices")),
+    table_editor(
+        "prices",
         placeholder="",
-        num_rows="dynamic",
-        hide_index=True,
-        on_change=_save,
-        args=("prices", key),
         column_config={
             # `required` holds a new row in the grid until it is complete. Without it the row is sent once its
             # service id is typed, and that rerun ate keystrokes in the next cell: "400" typed after Tab became

@@ -13,7 +13,7 @@ from ui import widget_state as W
 from ui.common import usd
 from ui.form import BY_KEY, model_bounds
 from ui.sections import input_section, show_problems
-from ui.widgets import draw
+from ui.widgets import draw, table_editor
 
 ss = st.session_state
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
@@ -43,10 +43,6 @@ def label(key: str) -> str:
 def _on_plan() -> None:
     if ss["plan"] in PLAN_LABELS and ss["plan"] != "custom_plan":
         S.apply_plan(ss, ss["plan"])
-
-
-def _save(name: str, key: str) -> None:
-    W.save_table(ss, name, key)
 
 
 def _on_kind() -> None:
@@ -204,15 +200,10 @@ def coverage_table() -> None:
         "coinsurance (scroll the table sideways on narrow screens)."
     )
     details = draw("rules_details")
-    st.data_editor(
-        ss["rules_base"],
-        key=(key := W.editor_key(ss, "rules")),
+    table_editor(
+        "rules",
         placeholder="—",
         column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in RULE_DETAILS],
-        num_rows="dynamic",
-        hide_index=True,
-        on_change=_save,
-        args=("rules", key),
         column_config={
             "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140, pinned=True),
             # A new row starts as the scenario file's defaults: not covered, deductible first, no prior auth.

@@ -8,9 +8,11 @@ from typing import Any
 
 import streamlit as st
 
+from ui import widget_state as W
 from ui.form import BLANK, BY_KEY
 from ui.sections import show_problems
 
+ss = st.session_state
 NUMBER_FORMAT = {"money": "%.2f", "pct": "%.2f", "amount": "%.2f", "int": "%d"}
 
 
@@ -53,3 +55,22 @@ def draw(
     if f.path and f.kind != "bool":
         show_problems(f.path, exact=True)
     return value
+
+
+def _save(name: str, key: str) -> None:
+    W.save_table(ss, name, key)
+
+
+def table_editor(name: str, *, placeholder: str, **options: Any) -> None:
+    """One of the page's editable tables (`ui.widget_state.TABLES`): drawn from its base frame under its current
+    editor key, rows added and deleted freely, each edit saved as it is made."""
+    st.data_editor(
+        ss[f"{name}_base"],
+        key=(key := W.editor_key(ss, name)),
+        placeholder=placeholder,
+        num_rows="dynamic",
+        hide_index=True,
+        on_change=_save,
+        args=(name, key),
+        **options,
+    )
