@@ -34,8 +34,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_local_server() -> tuple[str, list[str]] | None:
-    """(URL, stop command) of a throwaway server on a Unix socket, or None when it can't be started here."""
+def _start_local_server() -> tuple[str, list[str], Path] | None:
+    """(URL, stop command, folder) of a throwaway server on a Unix socket, or None when it can't be started here."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
         return None
@@ -58,8 +58,8 @@ def _start_local_server() -> tuple[str, list[str]] | None:
     except (subprocess.SubprocessError, OSError):
         shutil.rmtree(home, ignore_errors=True)
         return None
-    return f"postgresql+psycopg://postgres@/postgres?host={home}&port={port}", [*as_user, pg_ctl, "-D", str(data),
-                                                                                 "-m", "fast", "stop"]  # fmt: skip
+    stop = [*as_user, pg_ctl, "-D", str(data), "-m", "fast", "stop"]
+    return f"postgresql+psycopg://postgres@/postgres?host={home}&port={port}", stop, home
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +74,12 @@ def pg_server() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"no PostgreSQL server in CI: {PG_VARIABLE} is unset (.ci/run starts one and sets it)")
         pytest.skip(f"no PostgreSQL server: set {PG_VARIABLE} or install postgresql")
-    url, stop = started
+    url, stop, home = started
     try:
         yield url
     finally:
         subprocess.run(stop, capture_output=True, timeout=120, check=False)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _with_schema(url: str, schema: str) -> str:
