@@ -14,6 +14,7 @@ from estimator.scenario_io import Problem, ScenarioError, scenario_from_json
 from estimator.text import count
 from ui import state as S
 from ui import widget_state as W
+from ui.clinic_inputs import setup_box
 from ui.common import RESULT_KEY, SCENARIO_KEY, plain, refused_file_hint, sentence, usd
 from ui.form import BY_KEY, model_bounds
 from ui.link import LINK_PHASES
@@ -201,6 +202,7 @@ def free_services() -> list[str]:
 
 @input_section("prices")
 def prices_section() -> None:
+    setup_box("prices")
     st.caption(
         "Example prices to start from: replace them with your clinic's. SPRAVATO drug is priced per 28 mg "
         "device (56 mg = 2, 84 mg = 3)."

@@ -10,6 +10,7 @@ from estimator.presets import plan_preset, plan_presets
 from estimator.wording import COVERAGE_KINDS, NETWORKS
 from ui import state as S
 from ui import widget_state as W
+from ui.clinic_inputs import setup_box
 from ui.common import usd
 from ui.form import BY_KEY, model_bounds
 from ui.sections import input_section, show_problems
@@ -102,6 +103,7 @@ def met_note(own: str, follows: str) -> None:
 
 @input_section("insurance")
 def insurance_section() -> None:
+    setup_box("template")
     st.selectbox(
         plan_picker_label(),
         list(PLAN_LABELS),
