@@ -491,3 +491,40 @@ def test_package_flags_mark_the_first_lines_of_each_packaged_service() -> None:
     pkg = [Package(service="a", sessions=2, price="10")]
     assert package_flags(["a", "b", "a", "a"], pkg) == [True, False, True, False]
     assert package_flags(["b"], []) == [False]
+
+
+# ---------------------------------------------------------------- the clinic's letterhead (issue 18)
+
+
+def test_the_gfe_prints_the_clinics_letterhead_and_contact() -> None:
+    from PIL import Image
+
+    from estimator.documents.letterhead import Letterhead, contact_line
+
+    logo = io.BytesIO()
+    Image.new("RGB", (300, 100), (30, 110, 160)).save(logo, format="PNG")
+    clinic = ClinicDetails.model_validate(CLINIC)
+    head = Letterhead(
+        clinic.name, clinic.address, clinic.phone, contact_line("Dana Whitfield", "217-555-0111"), logo.getvalue()
+    )
+    scenario = example_self_pay_scenario(START)
+    result = estimate(scenario)
+    patient = PatientDetails(name="Zoë Ångström-Núñez", date_of_birth=dt.date(1985, 4, 12))
+    kwargs = {"clinic": clinic, "patient": patient, "request": _request(result), "made_on": MADE_ON}
+    pdf = gfe_pdf(scenario, result, **kwargs, letterhead=head)
+    reader = PdfReader(io.BytesIO(pdf))
+    first = " ".join((reader.pages[0].extract_text() or "").split())
+    assert first.startswith(f"{CLINIC['name']} {CLINIC['address']} Phone 217-555-0100 Contact: Dana Whitfield")
+    assert first.index("Contact: Dana Whitfield, 217-555-0111") < first.index("Good Faith Estimate for Health Care")
+    assert len(list(reader.pages[0].images)) == 1
+    text = _text(pdf)
+    assert "Questions about this estimate: Dana Whitfield, 217-555-0111, or call the clinic at 217-555-0100." in text
+    assert f"{CLINIC['name']} · 217-555-0100 · Good Faith Estimate dated" in text  # in every footer
+    assert text.count(f"{CLINIC['name']} · 217-555-0100 ·") == len(reader.pages)
+
+    plain = gfe_pdf(scenario, result, **kwargs)
+    assert gfe_pdf(scenario, result, **kwargs, letterhead=None) == plain
+    plain_text = _text(plain)
+    assert plain_text.startswith("Good Faith Estimate for Health Care Items and Services")
+    assert "Dana Whitfield" not in plain_text and "Questions about this estimate" not in plain_text
+    assert not any(list(p.images) for p in PdfReader(io.BytesIO(plain)).pages)

@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import tempfile
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -343,3 +344,77 @@ def test_the_coverage_table_prints_each_services_version_2_terms() -> None:
     assert "yes, 56 units" in text
     state = scenario.model_copy(update={"patient_state": "MI"})
     assert "Patient lives in Michigan" in _text(estimate_pdf(state, estimate(state), made_on=MADE_ON))
+
+
+# ---------------------------------------------------------------- the clinic's letterhead (issue 18)
+
+
+def _logo_png(width: int = 600, height: int = 200) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, height - 10, height - 10), fill=(30, 110, 160, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+LETTERHEAD_NAME = "Lakeside Ketamine & SPRAVATO Clinic"
+LETTERHEAD_ADDRESS = "1200 Lakeside Dr, Suite 4, Ann Arbor, MI 48104"
+
+
+def _letterhead(**changes: object):  # type: ignore[no-untyped-def]
+    from estimator.documents.letterhead import Letterhead, contact_line
+
+    values: dict[str, object] = {
+        "name": LETTERHEAD_NAME,
+        "address": LETTERHEAD_ADDRESS,
+        "phone": "734-555-0100",
+        "contact": contact_line("Dana Whitfield", "734-555-0111", "billing@lakeside.example"),
+        "logo_png": _logo_png(),
+    } | changes
+    return Letterhead(**values)  # type: ignore[arg-type]
+
+
+def test_the_letterhead_prints_the_clinic_and_its_contact_at_the_top_and_end() -> None:
+    scenario = _six_iv_self_pay()
+    result = estimate(scenario)
+    pdf = estimate_pdf(scenario, result, made_on=MADE_ON, letterhead=_letterhead())
+    pages = _pages(pdf)
+    first = pages[0]
+    for needle in (LETTERHEAD_NAME, LETTERHEAD_ADDRESS, "Phone 734-555-0100", "Dana Whitfield"):
+        assert needle in first, needle
+    assert first.index(LETTERHEAD_NAME) < first.index("Treatment cost estimate")  # at the top, above the title
+    assert "Questions about this estimate: Dana Whitfield, 734-555-0111, billing@lakeside.example" in pages[-1]
+    assert all(f"{LETTERHEAD_NAME} · 734-555-0100 · Estimate made" in page for page in pages)  # every footer
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(list(reader.pages[0].images)) == 1 and not any(list(p.images) for p in reader.pages[1:])
+
+
+def test_without_a_letterhead_the_estimate_is_unchanged() -> None:
+    scenario = _six_iv_self_pay()
+    result = estimate(scenario)
+    plain = estimate_pdf(scenario, result, made_on=MADE_ON)
+    assert estimate_pdf(scenario, result, made_on=MADE_ON, letterhead=None) == plain
+    text = _text(plain)
+    assert text.startswith("Treatment cost estimate")
+    assert "Questions about this estimate" not in text and "Contact:" not in text
+    with_head = _text(estimate_pdf(scenario, result, made_on=MADE_ON, letterhead=_letterhead(logo_png=None)))
+    # the letterhead only adds (a page break may move): every word of the plain printout is still there
+    assert not Counter(text.split()) - Counter(with_head.split())
+    assert len(with_head.split()) > len(text.split())
+
+
+def test_a_letterhead_without_logo_or_contact_and_with_a_long_name_still_prints() -> None:
+    scenario = _six_iv_self_pay()
+    result = estimate(scenario)
+    long_name = "The Lakeside Regional Center for Interventional Psychiatry, Ketamine Infusions & SPRAVATO of Michigan"
+    head = _letterhead(name=long_name, contact="", logo_png=b"not a png")  # a bad logo is left out, never a failure
+    pdf = estimate_pdf(scenario, result, made_on=MADE_ON, letterhead=head)
+    pages = _pages(pdf)
+    assert long_name in pages[0] and "Questions about this estimate: call the clinic at 734-555-0100." in pages[-1]
+    shortened = "The Lakeside Regional Center for Interventional Psychiatry… · 734-555-0100 · Estimate"
+    assert shortened in pages[0]  # in the footer
+    assert not list(PdfReader(io.BytesIO(pdf)).pages[0].images)
+    square = _letterhead(logo_png=_logo_png(200, 200), name="Ñandú 李 Clinic")
+    assert "Ñandú 李 Clinic" in _text(estimate_pdf(scenario, result, made_on=MADE_ON, letterhead=square))

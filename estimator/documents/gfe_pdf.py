@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from estimator.documents.letterhead import Letterhead, draw_letterhead, end_note
 from estimator.documents.pdf_layout import Column, Doc, day, render_pdf, usd
 from estimator.gfe import (
     CMS_PHONE,
@@ -71,9 +72,11 @@ def gfe_pdf(
     patient: PatientDetails,
     request: GfeRequest,
     made_on: dt.date,
+    letterhead: Letterhead | None = None,
 ) -> bytes:
     """The Good Faith Estimate as a PDF; raises GfeError when the scenario is not self-pay or the period does not
-    cover the course."""
+    cover the course. A `letterhead` puts the clinic's logo, name and contact at the top, its name and phone in
+    every page's footer and who to ask at the end."""
     why_not = gfe_ineligibility(scenario)
     if why_not is not None:
         raise GfeError([Problem("coverage.kind", why_not)])
@@ -86,6 +89,8 @@ def gfe_pdf(
     dx = ", ".join(request.diagnosis_codes)
 
     def build(doc: Doc) -> None:
+        if letterhead is not None:
+            draw_letterhead(doc, letterhead)
         doc.title_block(
             "Good Faith Estimate for Health Care Items and Services",
             "For uninsured and self-pay patients, under the No Surprises Act (45 CFR 149.610)",
@@ -184,7 +189,11 @@ def gfe_pdf(
 
         doc.heading("Important")
         doc.para(DISCLAIMER)
+        if letterhead is not None:
+            end_note(doc, letterhead)
         doc.callout(CRISIS_LINE)
 
     footer = f"Good Faith Estimate dated {day(made_on)} · Questions: {CMS_URL} or {CMS_PHONE} · {CRISIS_SHORT}"
+    if letterhead is not None and letterhead.footer_note():
+        footer = f"{letterhead.footer_note()} · {footer}"
     return render_pdf(build, title="Good Faith Estimate", footer_text=footer, made_on=made_on)

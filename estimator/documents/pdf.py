@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from estimator.documents.letterhead import Letterhead, draw_letterhead, end_note
 from estimator.documents.pdf_layout import Column, Doc, day, render_pdf, usd
 from estimator.engine import split_quiet_years
 from estimator.financing import interest_words, total_repaid
@@ -347,11 +348,22 @@ def headline_figures(scenario: Scenario, result: Result) -> list[tuple[str, str]
     return rows
 
 
-def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic: ClinicDetails | None = None) -> bytes:
+def estimate_pdf(
+    scenario: Scenario,
+    result: Result,
+    *,
+    made_on: dt.date,
+    clinic: ClinicDetails | None = None,
+    letterhead: Letterhead | None = None,
+) -> bytes:
     """The printable estimate for any coverage: course, dated schedule with who pays what, totals by plan year,
-    coverage assumptions and notes, savings programs, HSA/FSA and payment-plan figures, warnings, disclaimer."""
+    coverage assumptions and notes, savings programs, HSA/FSA and payment-plan figures, warnings, disclaimer.
+    A `letterhead` puts the clinic's logo, name and contact at the top, its name and phone in every page's footer
+    and who to ask at the end."""
 
     def build(doc: Doc) -> None:
+        if letterhead is not None:
+            draw_letterhead(doc, letterhead)
         subtitle = clean_text(scenario.name) or "Ketamine / SPRAVATO treatment"
         doc.title_block("Treatment cost estimate", subtitle)
         doc.key_values([("Made on", day(made_on)), ("Coverage", coverage_kind(scenario.coverage.kind))])
@@ -447,7 +459,11 @@ def estimate_pdf(scenario: Scenario, result: Result, *, made_on: dt.date, clinic
         doc.para(
             f"Estimate made on {day(made_on)}. Prices, plan terms and program rules change; ask for a new estimate."
         )
+        if letterhead is not None:
+            end_note(doc, letterhead)
         doc.callout(CRISIS_LINE)
 
     footer = f"Estimate made {day(made_on)} · {NOT_ADVICE_SHORT} · {CRISIS_SHORT}"
+    if letterhead is not None and letterhead.footer_note():
+        footer = f"{letterhead.footer_note()} · {footer}"
     return render_pdf(build, title="Treatment cost estimate", footer_text=footer, made_on=made_on)
