@@ -14,7 +14,9 @@ from typing import Any
 import streamlit as st
 
 from clinic.db import URL_VARIABLE, database_url, default_sqlite_path
+from clinic.profile import ClinicProfile
 from clinic.store import ClinicStore, StoreError
+from estimator.documents.letterhead import Letterhead, contact_line
 
 CLINIC_KEY = "clinic_name"  # the clinic chosen in this session (its name), shared by every page
 
@@ -51,3 +53,25 @@ def chosen_clinic(state: MutableMapping[str, Any]) -> str | None:
     if chosen in names:
         return str(chosen)
     return names[0] if len(names) == 1 else None
+
+
+def clinic_profile(name: str | None) -> ClinicProfile | None:
+    """The kept details of the clinic `name` (None for no name, or when they cannot be read)."""
+    if not name:
+        return None
+    try:
+        return store().get_clinic(name).content
+    except StoreError:
+        return None
+
+
+def letterhead_for(profile: ClinicProfile) -> Letterhead:
+    """A printout's letterhead from the clinic's kept details: name, address, phone, the counselor and the logo."""
+    contact = contact_line(profile.counselor_name, profile.counselor_phone, profile.counselor_email)
+    return Letterhead(profile.name, profile.address, profile.phone, contact, profile.logo_png)
+
+
+def current_letterhead(state: MutableMapping[str, Any]) -> Letterhead | None:
+    """The letterhead of the clinic this session works for, or None without a setup (printouts stay plain)."""
+    profile = clinic_profile(chosen_clinic(state))
+    return letterhead_for(profile) if profile is not None else None

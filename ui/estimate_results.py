@@ -34,6 +34,7 @@ from estimator.wording import (
     year_word,
 )
 from ui.charts import cumulative_caption, cumulative_chart, monthly_chart
+from ui.clinic_state import current_letterhead
 from ui.common import (
     COMPARISON_KEY,
     MAX_COMPARE,
@@ -338,9 +339,10 @@ def downloads(scenario: Scenario, result: Result) -> None:
     except ImportError:  # the printable estimate ships in its own module
         estimate_pdf = None
     if estimate_pdf is not None:
+        letterhead = current_letterhead(st.session_state)  # the chosen clinic's letterhead, else None (issue 18)
         c1.download_button(
             "Printable estimate (PDF)",
-            lambda: estimate_pdf(scenario, result, made_on=dt.date.today()),
+            lambda: estimate_pdf(scenario, result, made_on=dt.date.today(), letterhead=letterhead),
             file_name="cost-estimate.pdf",
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
