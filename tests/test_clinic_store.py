@@ -71,7 +71,7 @@ def test_migrations_build_the_models_schema_from_an_empty_database(db_url: str) 
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []  # autogenerate would write nothing
-        assert context.get_current_revision() == "0001"
+        assert context.get_current_revision() == "0002"  # the latest migration
     init_db(db_url)  # a second start is a no-op
 
 
