@@ -1,9 +1,11 @@
 """Good Faith Estimate page: for uninsured and self-pay patients, a printable GFE (45 CFR 149.610).
 
 Uses the estimate made on the Estimate page (or, when there is none, the example self-pay "Six IV infusions"
-course). Clinic details can be loaded from and saved to a small clinic-profile file; patient details are kept
-only in this browser session (never saved, never in the URL, a log or a file name). Text the user typed is
-shown with st.text / st.dataframe or escaped, never as Markdown or HTML.
+course). Clinic details can be loaded from and saved to a small clinic-profile file, or, where a clinic setup is
+kept (issue 18), filled in from the clinic's details, with a kept price list pricing the estimate and the clinic's
+letterhead on the printout. The setup is only read here: patient details are kept only in this browser session
+(never saved, never in the database, the URL, a log or a file name). Text the user typed is shown with st.text /
+st.dataframe or escaped, never as Markdown or HTML.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from clinic.store import StoreError
+from estimator.clinic_setup import ClinicPriceList, apply_price_list
 from estimator.documents.gfe_pdf import gfe_pdf
+from estimator.documents.letterhead import Letterhead
 from estimator.documents.pdf_layout import unprintable_chars
 from estimator.engine import estimate
 from estimator.gfe import (
@@ -39,9 +44,10 @@ from estimator.gfe import (
 from estimator.models import Scenario
 from estimator.money import fmt_usd
 from estimator.result import Result
-from estimator.scenario_io import Problem
+from estimator.scenario_io import Problem, ScenarioError, scenario_from_data
 from estimator.text import count, join_words
 from estimator.wording import course_words, phase_label
+from ui.clinic_state import CLINIC_KEY, chosen_clinic, clinic_names, clinic_profile, letterhead_for, store
 from ui.common import (
     SCENARIO_KEY,
     STALE_KEY,
@@ -106,6 +112,9 @@ SEPARATE = "gfe_separate"
 UPLOAD = "gfe_profile_upload"
 _LOADED = "_gfe_profile_loaded"  # file id of the clinic profile last applied
 _PERIOD_FOR = "_gfe_period_for"  # the course the period defaults were set for
+PRICE_LIST = "gfe_price_list"  # the clinic's price list pricing the GFE, or OWN_PRICES
+OWN_PRICES = "The estimate's own prices"
+_SETUP_NOTE = "_gfe_setup_note"  # what "Use the clinic's details" did, said once after the rerun
 
 _REQUIRED_HINTS = {
     "patient.date_of_birth": "enter the patient's date of birth",
@@ -168,8 +177,96 @@ def _load_profile() -> None:
     st.success("Clinic profile loaded.", icon=":material/check:")
 
 
-def _clinic_form(slots: dict[str, Any]) -> dict[str, str]:
+def _use_setup_details(clinic: str) -> None:
+    """Fill the clinic fields from the clinic's kept details (a button's callback, so before the fields are drawn)."""
+    profile = clinic_profile(clinic)
+    if profile is None:
+        st.session_state[_SETUP_NOTE] = ("error", f"The details of the clinic “{clinic}” could not be read.")
+        return
+    details = profile.gfe_details()
+    for field, (key, _) in CLINIC_FIELDS.items():
+        st.session_state[key] = getattr(details, field)
+    st.session_state[_SETUP_NOTE] = ("success", f"Clinic details filled in from the setup of “{profile.name}”.")
+
+
+def _price_list_names(clinic: str) -> list[str]:
+    try:
+        return [k.name for k in store().list_price_lists(clinic)]
+    except StoreError:
+        return []
+
+
+def _in_effect(clinic: str) -> str | None:
+    try:
+        return store().price_list_in_effect(clinic).name
+    except StoreError:
+        return None
+
+
+def _setup_box(is_example: bool) -> tuple[str | None, ClinicPriceList | None]:
+    """Where a clinic setup is kept: the clinic, "Use the clinic's details" and a price list to price the GFE.
+    Returns the clinic chosen and the price list (None: the estimate's own prices)."""
+    names = clinic_names()
+    if not names:
+        return None, None
+    with st.container(border=True):
+        if len(names) > 1:
+            st.selectbox("Clinic", names, key=CLINIC_KEY, index=None, placeholder="Choose the clinic")
+        clinic = chosen_clinic(st.session_state)
+        if clinic is None:
+            st.caption("Choose the clinic to use its details and price lists.")
+            return None, None
+        lists = _price_list_names(clinic)
+        if st.session_state.get(PRICE_LIST) not in [OWN_PRICES, *lists]:
+            # The example course has only example prices: the clinic's list in effect prices it instead.
+            st.session_state[PRICE_LIST] = (_in_effect(clinic) if is_example else None) or OWN_PRICES
+        c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+        c1.button(
+            "Use the clinic's details",
+            key="gfe_use_setup",
+            on_click=_use_setup_details,
+            args=(clinic,),
+            icon=":material/badge:",
+            help="Fills in the clinic fields below from the clinic's setup; you can still change them here.",
+        )
+        choice = c2.selectbox(
+            "Price list",
+            [OWN_PRICES, *lists],
+            key=PRICE_LIST,
+            help="The clinic's kept price list prices the Good Faith Estimate's items; the course stays the same.",
+        )
+        note = st.session_state.pop(_SETUP_NOTE, None)
+        if note is not None:
+            level, text = note
+            (st.success if level == "success" else st.error)(plain(text))
+        if choice == OWN_PRICES:
+            return clinic, None
+        try:
+            return clinic, store().get_price_list(clinic, choice).content
+        except StoreError as e:
+            _error(st, str(e))
+            return clinic, None
+
+
+def _priced(scenario: Scenario, result: Result, price_list: ClinicPriceList | None) -> tuple[Scenario, Result]:
+    """The estimate priced by the clinic's price list (the same course and coverage), or as it was."""
+    if price_list is None:
+        return scenario, result
+    why = ""
+    try:
+        priced = scenario_from_data(apply_price_list(scenario.model_dump(mode="json"), price_list))
+        return priced, estimate(priced)
+    except ScenarioError as e:
+        why = " (" + "; ".join(p.message for p in e.problems[:3]) + ")"
+    except Exception:  # never a traceback on screen
+        pass
+    _error(st, f"The price list “{price_list.name}” cannot price this course{why}; using the estimate's own prices.")
+    return scenario, result
+
+
+def _clinic_form(slots: dict[str, Any], is_example: bool) -> tuple[dict[str, str], str | None, ClinicPriceList | None]:
     st.subheader("1. Clinic")
+    setup_clinic, price_list = _setup_box(is_example)
     _load_profile()
     left, right = st.columns(2)
     values: dict[str, str] = {}
@@ -189,7 +286,7 @@ def _clinic_form(slots: dict[str, Any]) -> dict[str, str]:
                 or ""
             )
             slots[f"clinic.{field}"] = st.empty()
-    return values
+    return values, setup_clinic, price_list
 
 
 def _patient_form(slots: dict[str, Any]) -> dict[str, Any]:
@@ -374,6 +471,16 @@ def _glyph_note(clinic: dict[str, str], patient: dict[str, Any]) -> None:
         )
 
 
+def _letterhead(setup_clinic: str | None, clinic: ClinicDetails) -> Letterhead | None:
+    """The clinic's letterhead when the provider on the form is the setup's clinic (the same NPI): the form's name,
+    address and phone, with the setup's counselor and logo. Other providers' printouts stay plain."""
+    profile = clinic_profile(setup_clinic)
+    if profile is None or profile.npi != clinic.npi:
+        return None
+    head = letterhead_for(profile)
+    return Letterhead(clinic.name, clinic.address, clinic.phone, head.contact, head.logo_png)
+
+
 def _downloads(
     scenario: Scenario,
     result: Result,
@@ -381,14 +488,18 @@ def _downloads(
     patient: PatientDetails | None,
     request: GfeRequest | None,
     problems: list[Problem],
+    setup_clinic: str | None = None,
 ) -> None:
     ready = not problems
     c1, c2 = st.columns(2)
     if ready and clinic is not None and patient is not None and request is not None:
         made_on = dt.date.today()
+        head = _letterhead(setup_clinic, clinic)
         c1.download_button(
             "Download Good Faith Estimate (PDF)",
-            lambda: gfe_pdf(scenario, result, clinic=clinic, patient=patient, request=request, made_on=made_on),
+            lambda: gfe_pdf(
+                scenario, result, clinic=clinic, patient=patient, request=request, made_on=made_on, letterhead=head
+            ),
             file_name="good-faith-estimate.pdf",
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
@@ -453,7 +564,8 @@ def main() -> None:
         return
 
     slots: dict[str, Any] = {}
-    clinic_raw = _clinic_form(slots)
+    clinic_raw, setup_clinic, price_list = _clinic_form(slots, is_example)
+    scenario, result = _priced(scenario, result, price_list)
     patient_raw = _patient_form(slots)
     request_raw = _service_form(slots, scenario, result)
     st.button("Clear patient details", on_click=_clear_patient, key="gfe_clear", icon=":material/delete:")
@@ -476,7 +588,7 @@ def main() -> None:
     _glyph_note(clinic_raw, patient_raw)
 
     _preview(scenario, result, request.diagnosis_codes if request is not None else ())
-    _downloads(scenario, result, clinic, patient, request, problems)
+    _downloads(scenario, result, clinic, patient, request, problems, setup_clinic)
 
 
 main()

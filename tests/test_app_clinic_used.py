@@ -1,0 +1,204 @@
+"""The clinic's setup used on the Good Faith Estimate and Batch pages (issue 18), in AppTest on a temporary SQLite
+database: the GFE's details and price list from the setup and its printout with the clinic's letterhead; the Batch
+page's price list and payer templates giving the same rows as `python -m estimator batch --clinic`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from clinic.clinic_file import setup_from_json
+from clinic.store import ClinicStore, SetupItem
+from estimator.clinic_setup import apply_price_list
+from estimator.engine import estimate
+from estimator.gfe import example_self_pay_scenario
+from estimator.money import fmt_usd
+from estimator.scenario_io import scenario_from_data
+from tests.conftest import ROOT
+from ui.common import SCENARIO_KEY
+
+APP = str(ROOT / "app.py")
+GFE = "ui/pages/good_faith_estimate.py"
+BATCH = "ui/pages/batch.py"
+SETUP_FILE = ROOT / "tests" / "data" / "clinic_setup.json"
+CLINIC = "Lakeside Ketamine & SPRAVATO Clinic"
+PATIENT = "Zoë Ångström-Núñez"
+
+
+def _logo() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 100), (255, 255, 255))
+    ImageDraw.Draw(image).ellipse((5, 5, 95, 95), fill=(30, 110, 160))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    """A temporary SQLite clinic store holding the test clinic's setup (with a logo), named by the environment."""
+    path = tmp_path / "clinic.sqlite3"
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("ESTIMATOR_DATABASE_URL", url)
+    setup = setup_from_json(SETUP_FILE.read_bytes())
+    clinic = setup.clinic.content.model_copy(update={"logo_png": _logo()})
+    ClinicStore.open(url).import_setup(dataclasses.replace(setup, clinic=SetupItem(clinic)))
+    yield url, path
+
+
+@pytest.fixture
+def recorded_downloads(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    """AppTest's media file managers, one per run, so a test can call a download button's deferred data."""
+    made: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return made
+
+
+def _download_data(at: AppTest, label: str, managers: list[MediaFileManager]) -> bytes:
+    (button,) = [b for b in at.get("download_button") if b.label == label]
+    file_id = button.proto.deferred_file_id
+    entry = managers[-1]._deferred_callables[file_id]
+    data = entry["callable"]()
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+def _page(page: str, scenario: object = None) -> AppTest:
+    """The page alone (no estimate made: the GFE uses the example course), or reached from the app with a scenario
+    made on the Estimate page."""
+    if scenario is None:
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60).run()
+    else:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        at.session_state[SCENARIO_KEY] = scenario
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+# ---------------------------------------------------------------- the Good Faith Estimate page
+
+
+def test_gfe_fills_the_clinic_from_the_setup_and_prints_its_letterhead(  # type: ignore[no-untyped-def]
+    db, recorded_downloads
+) -> None:
+    _, path = db
+    at = _page(GFE)
+    assert at.text_input(key="gfe_clinic_name").value == ""
+    # the example course has only example prices: the clinic's list in effect prices it
+    assert at.selectbox(key="gfe_price_list").value == "Standard 2026"
+    at.button(key="gfe_use_setup").click().run()
+    assert not at.exception
+    filled = {f: at.text_input(key=f"gfe_clinic_{f}").value for f in ("name", "address", "state", "npi", "tin")}
+    assert filled == {
+        "name": CLINIC,
+        "address": "1200 Lakeside Dr, Suite 4, Ann Arbor, MI 48104",
+        "state": "MI",
+        "npi": "1234567893",
+        "tin": "12-3456789",
+    }
+    assert at.text_input(key="gfe_clinic_phone").value == "734-555-0100"
+    assert any("filled in from the setup" in s.value for s in at.success)
+
+    # the GFE is priced by the clinic's price list
+    example = example_self_pay_scenario(dt.date.today())
+    setup = setup_from_json(SETUP_FILE.read_bytes())
+    standard = next(p.content for p in setup.price_lists if p.content.name == "Standard 2026")
+    priced = estimate(scenario_from_data(apply_price_list(example.model_dump(mode="json"), standard)))
+    assert priced.totals.charges != estimate(example).totals.charges
+    assert [m.value for m in at.metric] == [fmt_usd(priced.totals.charges)]
+
+    at.text_input(key="gfe_patient_name").input(PATIENT)
+    at.text_input(key="gfe_dx").input("F33.1")
+    at.date_input(key="gfe_patient_dob").set_value(dt.date(1985, 4, 12))
+    at.run()
+    assert not at.exception and not at.error
+    pdf = _download_data(at, "Download Good Faith Estimate (PDF)", recorded_downloads)
+    text = _pdf_text(pdf)
+    assert text.startswith(f"{CLINIC} 1200 Lakeside Dr, Suite 4, Ann Arbor, MI 48104 Phone 734-555-0100")
+    for needle in (
+        "Contact: Dana Whitfield, 734-555-0111, billing@lakeside.example",
+        "NPI 1234567893",
+        "TIN 12-3456789",
+        PATIENT,
+        f"Expected total: {fmt_usd(priced.totals.charges)}",
+        "Questions about this estimate: Dana Whitfield",
+    ):
+        assert needle in text, needle
+    assert len(list(PdfReader(io.BytesIO(pdf)).pages[0].images)) == 1  # the clinic's logo
+
+    # the setup is only read: nothing about the patient reaches the database
+    assert PATIENT.encode() not in path.read_bytes() and "Ångström".encode() not in path.read_bytes()
+    for extra in path.parent.glob("clinic.sqlite3-*"):  # a journal or WAL file, if any
+        assert "Ångström".encode() not in extra.read_bytes()
+
+
+def test_gfe_keeps_the_estimates_prices_and_a_typed_provider_gets_no_letterhead(  # type: ignore[no-untyped-def]
+    db, recorded_downloads
+) -> None:
+    scenario = example_self_pay_scenario(dt.date.today()).model_copy(update={"name": "From the Estimate page"})
+    at = _page(GFE, scenario)
+    assert at.selectbox(key="gfe_price_list").value == "The estimate's own prices"
+    assert [m.value for m in at.metric] == [fmt_usd(estimate(scenario).totals.charges)]
+    values = {
+        "gfe_clinic_name": "Another Clinic",
+        "gfe_clinic_address": "1 Main St, Springfield, IL 62701",
+        "gfe_clinic_state": "IL",
+        "gfe_clinic_npi": "1245319599",
+        "gfe_clinic_tin": "98-7654321",
+        "gfe_patient_name": PATIENT,
+        "gfe_dx": "F33.1",
+    }
+    for key, value in values.items():
+        at.text_input(key=key).input(value)
+    at.date_input(key="gfe_patient_dob").set_value(dt.date(1985, 4, 12))
+    at.run()
+    assert not at.exception and not at.error
+    text = _pdf_text(_download_data(at, "Download Good Faith Estimate (PDF)", recorded_downloads))
+    assert text.startswith("Good Faith Estimate for Health Care Items and Services")
+    assert "Dana Whitfield" not in text and CLINIC not in text and "Another Clinic" in text
+
+
+def test_without_a_setup_the_gfe_page_offers_none_and_creates_no_database(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ESTIMATOR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    at = _page(GFE)
+    assert not [b for b in at.button if b.label == "Use the clinic's details"]
+    assert not [s for s in at.selectbox if s.label == "Price list"]
+    assert next(u.label for u in at.get("file_uploader")) == "Load clinic profile (JSON)"
+    assert not any(tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- the Batch page
+
+
+def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ESTIMATOR_DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "estimator", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
