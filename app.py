@@ -14,6 +14,7 @@ PAGES = [
     st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("ui/pages/good_faith_estimate.py", title="Good Faith Estimate", icon=":material/description:"),
     st.Page("ui/pages/batch.py", title="Batch", icon=":material/table_view:"),
+    st.Page("ui/pages/clinic.py", title="Clinic", icon=":material/local_hospital:"),
     st.Page("ui/pages/sources.py", title="Sources", icon=":material/menu_book:"),
 ]
 
