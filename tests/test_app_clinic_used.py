@@ -4,6 +4,7 @@ page's price list and payer templates giving the same rows as `python -m estimat
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -35,6 +36,7 @@ BATCH = "ui/pages/batch.py"
 SETUP_FILE = ROOT / "tests" / "data" / "clinic_setup.json"
 CLINIC = "Lakeside Ketamine & SPRAVATO Clinic"
 PATIENT = "Zoë Ångström-Núñez"
+RESULT_STATE = "batch_output"  # the Batch page's (key, output, results CSV) (importing the page would run it)
 
 
 def _logo() -> bytes:
@@ -202,3 +204,75 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "estimator", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+# Five patients, each naming one of the clinic's payer templates (one in another case, one over a plan_preset).
+ROWS: list[dict[str, str]] = [
+    {"patient_ref": "R1", "course_preset": "spravato_6m", "start_date": "2026-03-02", "coverage_kind": "commercial",
+     "deductible": "1500", "oop_max": "6000", "payer_template": "Aetna Open Access PPO", "plan_preset": "ppo_copays"},
+    {"patient_ref": "R2", "course_preset": "spravato_6m", "start_date": "2026-04-06", "coverage_kind": "commercial",
+     "network": "out", "deductible": "3000", "deductible_met": "500", "oop_max": "12000",
+     "payer_template": "BCBS PPO, clinic out of network"},
+    {"patient_ref": "R3", "course_preset": "spravato_1y", "start_date": "2026-02-02", "coverage_kind": "medicare",
+     "payer_template": "medicare part b"},
+    {"patient_ref": "R4", "course_preset": "iv6", "start_date": "2026-03-09", "coverage_kind": "commercial",
+     "deductible": "1000", "coinsurance_pct": "30", "plan_year_start": "01-01",
+     "payer_template": "Aetna Open Access PPO"},
+    {"patient_ref": "R5", "course_preset": "spravato_continuing", "start_date": "2026-05-04",
+     "coverage_kind": "commercial", "start_session": "13", "savings_program": "yes", "deductible": "2000",
+     "deductible_met": "2000", "oop_max": "7000", "oop_met": "2500", "payer_template": "Aetna Open Access PPO"},
+]  # fmt: skip
+
+
+def _csv(rows: list[dict[str, str]]) -> str:
+    from estimator.workflows.batch_input import INPUT_COLUMNS
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=INPUT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({c: r.get(c, "") for c in INPUT_COLUMNS} for r in rows)
+    return out.getvalue()
+
+
+def _page_results(at: AppTest) -> str:
+    """The results CSV the page offers for download."""
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert [b for b in at.get("download_button") if b.label == "Download the results CSV"]
+    return str(at.session_state[RESULT_STATE][2])
+
+
+def test_batch_page_with_the_clinics_setup_equals_the_command_line(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, _ = db
+    text = _csv(ROWS)
+    source = tmp_path / "patients.csv"
+    source.write_text(text, encoding="utf-8")
+    at = _page(BATCH)
+    # the clinic's price list in effect today and no batch template, as `batch --clinic` takes them
+    assert at.selectbox(key="batch_price_list").value == "Standard 2026"
+    assert at.selectbox(key="batch_price_list").options == ["Standard 2026", "none"]  # the archived 2025 list is not
+    assert at.selectbox(key="batch_payer_template").value == "none"
+    assert not [r for r in at.radio if r.label == "Clinic price list"]  # the setup's list replaces the choice
+    at.file_uploader(key="batch_csv").upload("patients.csv", text.encode(), "text/csv").run()
+    page = list(csv.DictReader(io.StringIO(_page_results(at))))
+
+    done = _cli(url, "batch", str(source), "--clinic", CLINIC)
+    assert done.returncode == 0, done.stderr
+    cli = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(page) == len(cli) == 5
+    for got, want in zip(page, cli, strict=True):
+        assert got == want, got["patient_ref"]
+    assert all(r["error"] == "" and r["coverage_used"].startswith("payer template ") for r in page)
+
+    # a batch template for rows naming none, and another price list, as --payer-template / --price-list
+    plain = [{k: v for k, v in r.items() if k != "payer_template"} for r in ROWS[:2]]
+    text2 = _csv(plain)
+    source.write_text(text2, encoding="utf-8")
+    at.selectbox(key="batch_payer_template").set_value("Aetna Open Access PPO").run()
+    assert not [r for r in at.radio if r.label.startswith("Coverage for rows")]  # a template, or a coverage file
+    at.file_uploader(key="batch_csv").upload("patients2.csv", text2.encode(), "text/csv").run()
+    page = list(csv.DictReader(io.StringIO(_page_results(at))))
+    done = _cli(url, "batch", str(source), "--clinic", CLINIC, "--payer-template", "Aetna Open Access PPO",
+                "--price-list", "Standard 2026")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert page == list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [r["coverage_used"] for r in page] == ["plan preset ppo_copays", "payer template Aetna Open Access PPO"]

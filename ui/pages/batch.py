@@ -1,4 +1,9 @@
-"""Batch page: a CSV of patients in, a CSV of estimates out (counselors). Calculation in estimator.workflows.batch."""
+"""Batch page: a CSV of patients in, a CSV of estimates out (counselors). Calculation in estimator.workflows.batch.
+
+Where a clinic setup is kept (issue 18), the batch takes the clinic's price list and payer templates by name, as
+`python -m estimator batch FILE --clinic NAME [--price-list NAME] [--payer-template NAME]` does: every active template
+may be named in a row's `payer_template` column, one may serve the rows that name none, and without a chosen price
+list the one in effect today is used. Without a setup the page is as it always was."""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from clinic.store import StoreError
+from estimator.clinic_setup import PayerTemplate
 from estimator.presets import default_plan_for_kind
 from estimator.workflows.batch import BatchOutput, column_help, run_batch
 from estimator.workflows.batch_input import (
@@ -24,8 +31,10 @@ from estimator.workflows.batch_input import (
     coverage_from_json,
     example_price_list,
     prices_from_json,
+    prices_from_price_list,
     template_csv,
 )
+from ui.clinic_state import CLINIC_KEY, chosen_clinic, clinic_names, store
 from ui.common import page_footer, page_header, refused_file_hint
 
 CSV_BOX_MB = MAX_CSV_BYTES // MEGABYTE  # the patients CSV box's limit, as Streamlit takes it
@@ -33,6 +42,9 @@ T = TypeVar("T")
 # The price-list and coverage boxes' own limit (whole MB, as Streamlit takes it); each file then has its byte limit.
 JSON_BOX_MB = 1
 RESULT_STATE = "batch_output"  # (cache key, BatchOutput, results CSV text)
+SETUP_PRICE_LIST = "batch_price_list"  # the clinic's price list by name, or NONE
+SETUP_TEMPLATE = "batch_payer_template"  # the clinic's payer template for rows naming none, or NONE
+NONE = "none"
 MONEY_COLUMNS = ["charges", "insurance_pays", "program_pays", "patient_pays_total"]
 # The preview shows what identifies a row and its figures; the CSV has every column.
 PREVIEW_ORDER = [
@@ -105,8 +117,73 @@ def _json_upload(
     return value, hashlib.sha256(raw).hexdigest()
 
 
-def _choose_prices() -> tuple[Prices | None, str]:
-    """The price list for every row, and a key that changes when it does."""
+def _setup_clinic() -> str | None:
+    """The clinic whose setup the batch uses (None: no setup kept, or none chosen among several)."""
+    names = clinic_names()
+    if not names:
+        return None
+    if len(names) > 1:
+        st.selectbox("Clinic", names, key=CLINIC_KEY, index=None, placeholder="Choose the clinic")
+    clinic = chosen_clinic(st.session_state)
+    if clinic is None:
+        st.caption("Choose the clinic to use its price lists and payer templates.")
+    return clinic
+
+
+def _setup_prices(clinic: str) -> tuple[Prices, str] | None:
+    """The clinic's price list chosen by name (at first the one in effect today, as the command line's
+    `batch --clinic` takes), with a key that changes when it is edited; None for "none"."""
+    try:
+        kept = store().list_price_lists(clinic)
+    except StoreError:
+        kept = []
+    try:
+        in_effect: str | None = store().price_list_in_effect(clinic).name
+    except StoreError:  # none in effect today: the example list or an upload, until one is chosen
+        in_effect = None
+    names = [k.name for k in kept]
+    if st.session_state.get(SETUP_PRICE_LIST) not in [*names, NONE]:
+        st.session_state[SETUP_PRICE_LIST] = in_effect or NONE
+    choice = st.selectbox(
+        "The clinic's price list",
+        [*names, NONE],
+        key=SETUP_PRICE_LIST,
+        help="The same prices are used for every row. 'none': the example list or one you upload.",
+    )
+    chosen = next((k for k in kept if k.name == choice), None)
+    if chosen is None:
+        return None
+    return prices_from_price_list(chosen.content), f"setup price list {chosen.name} v{chosen.version}"
+
+
+def _setup_templates(clinic: str) -> tuple[dict[str, PayerTemplate], PayerTemplate | None, str]:
+    """Every active payer template of the clinic by name (what a row's `payer_template` may name), the one chosen
+    for rows naming neither a template nor a plan preset (None for "none"), and a key that changes with them."""
+    try:
+        kept = store().list_payer_templates(clinic)
+    except StoreError:
+        kept = []
+    names = [k.name for k in kept]
+    if st.session_state.get(SETUP_TEMPLATE) not in [NONE, *names]:
+        st.session_state[SETUP_TEMPLATE] = NONE
+    choice = st.selectbox(
+        "The clinic's payer template for rows without a payer_template or plan_preset",
+        [NONE, *names],
+        key=SETUP_TEMPLATE,
+        help="It serves only rows of its own coverage kind. A row may name any of the clinic's payer templates "
+        "in its payer_template column (" + (", ".join(names) or "none kept yet") + ").",
+    )
+    default = next((k.content for k in kept if k.name == choice), None)
+    key = "setup templates " + "|".join(f"{k.name} v{k.version}" for k in kept) + f" default {choice}"
+    return {k.name: k.content for k in kept}, default, key
+
+
+def _choose_prices(setup: tuple[Prices, str] | None = None) -> tuple[Prices | None, str]:
+    """The price list for every row (the clinic's, when one is chosen above), and a key that changes when it does."""
+    if setup is not None:
+        prices, key = setup
+        _show_prices(prices)
+        return prices, key
     choice = st.radio(
         "Clinic price list",
         ["Example price list", "Upload a price list (JSON)"],
@@ -129,6 +206,11 @@ def _choose_prices() -> tuple[Prices | None, str]:
         if uploaded is None:
             return None, ""
         prices, key = uploaded
+    _show_prices(prices)
+    return prices, key
+
+
+def _show_prices(prices: Prices) -> None:
     n_fees, n_packages = len(prices.fees), len(prices.packages)
     label = f"Prices used ({n_fees} service{'s' * (n_fees != 1)}, {n_packages} package{'s' * (n_packages != 1)})"
     with st.expander(label):
@@ -145,7 +227,6 @@ def _choose_prices() -> tuple[Prices | None, str]:
                 hide_index=True,
                 column_config={"price": st.column_config.NumberColumn(format="dollar")},
             )
-    return prices, key
 
 
 def _choose_coverage() -> tuple[CoverageTable | None, str] | None:
@@ -170,8 +251,15 @@ def _choose_coverage() -> tuple[CoverageTable | None, str] | None:
     )
 
 
-def _estimate(raw: bytes, prices: Prices, coverage: CoverageTable | None, key: str) -> tuple[BatchOutput, str] | None:
-    """Run the batch with a progress bar, once per (file, price list, coverage)."""
+def _estimate(
+    raw: bytes,
+    prices: Prices,
+    coverage: CoverageTable | None,
+    key: str,
+    templates: dict[str, PayerTemplate] | None = None,
+    template: PayerTemplate | None = None,
+) -> tuple[BatchOutput, str] | None:
+    """Run the batch with a progress bar, once per (file, price list, coverage, the clinic's templates)."""
     cached = st.session_state.get(RESULT_STATE)
     if cached and cached[0] == key:
         return cached[1], cached[2]
@@ -181,7 +269,7 @@ def _estimate(raw: bytes, prices: Prices, coverage: CoverageTable | None, key: s
         bar.progress(done / total if total else 1.0, text=f"Estimated {done:,} of {total:,} rows")
 
     try:
-        output = run_batch(raw, prices, progress, coverage)
+        output = run_batch(raw, prices, progress, coverage, payer_templates=templates, payer_template=template)
     except BatchInputError as e:
         bar.empty()
         _problem("This file cannot be used.", str(e))
@@ -274,10 +362,23 @@ with st.expander("What each column means"):
     )
 
 st.subheader("2. Choose the clinic price list")
-prices, prices_key = _choose_prices()
+setup_clinic = _setup_clinic()
+prices, prices_key = _choose_prices(_setup_prices(setup_clinic) if setup_clinic else None)
 
 st.subheader("3. Choose what the plans cover")
-coverage_choice = _choose_coverage()
+templates: dict[str, PayerTemplate] | None = None
+default_template: PayerTemplate | None = None
+templates_key = "no setup"
+if setup_clinic:
+    templates, default_template, templates_key = _setup_templates(setup_clinic)
+if default_template is not None:  # as on the command line, a batch template and a coverage file exclude each other
+    st.caption(
+        f"Rows without a payer_template or plan_preset use the payer template “{default_template.name}” when it is "
+        "of their coverage kind, else the plan preset for their kind. Each row's results say which coverage it used."
+    )
+    coverage_choice: tuple[CoverageTable | None, str] | None = (None, "template")
+else:
+    coverage_choice = _choose_coverage()
 
 st.subheader("4. Upload the patients CSV")
 upload = st.file_uploader(
@@ -301,7 +402,8 @@ elif coverage_choice is None:
 else:
     raw = upload.getvalue()
     coverage, coverage_key = coverage_choice
-    done = _estimate(raw, prices, coverage, ":".join([hashlib.sha256(raw).hexdigest(), prices_key, coverage_key]))
+    key = ":".join([hashlib.sha256(raw).hexdigest(), prices_key, coverage_key, templates_key])
+    done = _estimate(raw, prices, coverage, key, templates, default_template)
     if done is not None:
         st.subheader("5. Results")
         _results(*done)
