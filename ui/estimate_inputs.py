@@ -20,7 +20,7 @@ from ui.form import BY_KEY, model_bounds
 from ui.link import LINK_PHASES
 from ui.sections import SECTION_NAMES, input_section, section_of, show_problems
 from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION
-from ui.widgets import draw, table_editor
+from ui.widgets import draw, row, table_editor
 
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 SCENARIO_BOX_MB = MAX_SCENARIO_UPLOAD // 1_000_000  # the same limit as Streamlit takes it (whole MB)
@@ -113,21 +113,11 @@ def course_section() -> None:
         persist_state="session",
         help=help_of("course"),
     )
-    c1, c2 = st.columns(2)
-    with c1:
-        draw("start")
-    with c2:
-        draw("weeks")
+    row("start", "weeks")
     protocol = course_preset(ss["course"]).protocol
     priced = priced_services()
     if protocol.type == "iv_ketamine":
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            draw("iv_n")
-        with c2:
-            draw("iv_weeks")
-        with c3:
-            draw("boost")
+        row("iv_n", "iv_weeks", "boost")
         start_session_input()
         n, weeks = ss.get("iv_n"), ss.get("iv_weeks")
         if isinstance(n, int) and isinstance(weeks, int) and n > 7 * weeks:

@@ -70,7 +70,10 @@ def metrics(scenario: Scenario, result: Result) -> None:
     t = result.totals
     avg = average_per_session(result)
     evaluations = len(result.sessions) - t.sessions
-    cells = st.columns(2) + st.columns(2) + st.columns(2)
+    # One wrapping row of six figures, two to a line (the page's CSS): one layout block where three rows of two
+    # columns took nine, and each block is an update the browser applies on every rerun.
+    grid = st.container(horizontal=True, key="figures", gap="small")
+    cells = [grid] * 6
     cells[0].metric(
         YOU_PAY, usd(t.patient_pays), border=True, help="For treatment, before tax savings; travel is added below."
     )

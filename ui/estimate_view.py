@@ -55,9 +55,10 @@ RESULTS_COLUMN = (
     " > [data-testid='stColumn']:nth-child(2)"
 )
 FIGURE = ".st-key-estimate_layout [data-testid='stMetricValue']"
-FIGURE_CELL = "[data-testid='stColumn']:has(> * > * > [data-testid='stMetric'])"
+FIGURE_CELL = ".st-key-figures > *"
 LAYOUT_CSS = (
     f"<style>{FIGURE} {{ font-size: min(2.25rem, 2.4vw); }}"
+    f" {FIGURE_CELL} {{ flex: 1 1 calc(50% - 0.5rem); min-width: 0; }}"
     " .st-key-estimate_layout [data-testid='stMetricLabel'] * { white-space: normal; }"  # wrap, never "Net cost af..."
     # The four view buttons fit a half-width column or a phone: Streamlit's 1 rem each side cut off "Downloads".
     " .st-key-view button { padding-left: 0.5rem; padding-right: 0.5rem; }"
@@ -67,8 +68,6 @@ LAYOUT_CSS = (
     " [class*='st-key-near_'] { display: none; } }"
     f" {PHONE_MEDIA} {{"
     f" {RESULTS_COLUMN} {{ order: -1; }}"
-    f" .st-key-estimate_layout [data-testid='stHorizontalBlock']:has(> {FIGURE_CELL}) {{ flex-wrap: nowrap; }}"
-    f" .st-key-estimate_layout {FIGURE_CELL} {{ min-width: 0; }}"
     f" {FIGURE} {{ font-size: min(1.5rem, 5.2vw); }}"
     " }</style>"
 )

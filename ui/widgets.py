@@ -23,6 +23,7 @@ def draw(
     help: str | None = None,
     on_change: Callable[..., None] | None = None,
     args: tuple[Any, ...] | None = None,
+    problems: bool = True,
 ) -> Any:
     """Draw the field `key` and return its value.
 
@@ -52,9 +53,18 @@ def draw(
         value = st.text_input(label, max_chars=5 if key == "py_start" else 2000, persist_state="session", **common)
     else:
         raise ValueError(f"{key} is a {f.kind} field: draw it by hand")
-    if f.path and f.kind != "bool":
+    if problems and f.path and f.kind != "bool":
         show_problems(f.path, exact=True)
     return value
+
+
+def row(*keys: str) -> None:
+    """Fields side by side in one wrapping row, their problems below it: one layout block where columns take one
+    per column more, and each block is an update the browser applies on every rerun."""
+    with st.container(horizontal=True, gap="medium"):
+        for key in keys:
+            draw(key, problems=False)
+    show_problems(*(BY_KEY[k].path for k in keys if BY_KEY[k].path), exact=True)
 
 
 def _save(name: str, key: str) -> None:
