@@ -367,7 +367,7 @@ def downloads(scenario: Scenario, result: Result) -> None:
 def compare_box(scenario: Scenario, stale: bool = False) -> None:
     with st.container(border=True):  # stacked: side by side, the button's label was cut at tablet widths
         st.text_input(
-            "Name for this scenario", key="compare_name", max_chars=60, placeholder="e.g. SPRAVATO in network"
+            "Name for this scenario", key="compare_name", max_chars=60, placeholder="For example: SPRAVATO in network"
         )
         st.button(
             "Add to comparison",

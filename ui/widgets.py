@@ -61,7 +61,7 @@ def draw(
 def row(*keys: str) -> None:
     """Fields side by side in one wrapping row, their problems below it: one layout block where columns take one
     per column more, and each block is an update the browser applies on every rerun."""
-    with st.container(horizontal=True, gap="medium"):
+    with st.container(horizontal=True, gap="medium", vertical_alignment="bottom"):
         for key in keys:
             draw(key, problems=False)
     show_problems(*(BY_KEY[k].path for k in keys if BY_KEY[k].path), exact=True)
