@@ -86,8 +86,9 @@ def rollover_scenario(
 ) -> Scenario | None:
     """The re-quote for the plan year starting on `plan_year_start`: version 2, starting at the session the patient
     will be at on that day (start_date moved to that session's date, the `once` services left out as already
-    given), amounts met set back to zero, the same horizon unless `horizon_weeks` is given. A course that starts
-    on or after that day keeps its start. None when the course has no session left on or after that day.
+    given, no package bought, as for any course under way), amounts met set back to zero, the same horizon unless
+    `horizon_weeks` is given. A course that starts on or after that day keeps its start. None when the course has
+    no session left on or after that day.
 
     The result is validated again as a scenario (it is built from one, so it always is)."""
     at = session_on_or_after(scenario, plan_year_start)
@@ -96,7 +97,8 @@ def rollover_scenario(
     begun = plan_year_start > scenario.start_date  # else the course starts in the new plan year: kept as it is
     data: dict[str, Any] = {"version": LATEST_VERSION, "coverage": reset_accumulators(scenario.coverage)}
     if begun:
-        data |= {"start_date": at.date, "protocol": _from_session(scenario, at)}
+        # a course under way buys no package (as clinic_setup.apply_price_list and the batch have it)
+        data |= {"start_date": at.date, "protocol": _from_session(scenario, at), "packages": []}
     if horizon_weeks is not None:
         data["horizon_weeks"] = horizon_weeks
     updated = scenario.model_copy(update=data)
