@@ -7,6 +7,7 @@ Run with `./dev bench` (or `./dev bench --quick` for fewer repetitions). Prints:
   and one metric (scripts/bench_bare_page.py, same Streamlit, config and server flags): the time from Enter in
   a number field to the new headline in the DOM, and the first load until the headline shows;
 - the batch figures from scripts/bench_batch.py when present;
+- the plan-year rollover of 1,000 and 5,000 patients on SQLite (scripts/bench_rollover.py): wall time, peak memory;
 - the machine's speed at the start and the end (a fixed pure-Python loop): a shared VM's speed changes from
   hour to hour. A rough sign of that drift only: the loop and the estimate did not always move together.
 """
@@ -447,6 +448,9 @@ def main() -> None:
     batch = ROOT / "scripts" / "bench_batch.py"
     if batch.exists():
         subprocess.run([sys.executable, str(batch)], cwd=ROOT, check=False)
+    rollover = ROOT / "scripts" / "bench_rollover.py"  # issue 19: 5,000 patients re-quoted on SQLite
+    if rollover.exists():
+        subprocess.run([sys.executable, str(rollover), *(["1000"] if args.quick else [])], cwd=ROOT, check=False)
     print(f"at the end, {machine_speed()}")
 
 

@@ -7,12 +7,15 @@ import csv
 import datetime as dt
 import io
 import random
+import subprocess
+import sys
 from decimal import Decimal
 
 from estimator.engine import estimate
 from estimator.rollover import SessionAt, reset_accumulators, rollover_scenario, session_on_or_after
 from estimator.scenario_io import scenario_from_data
 from tests.clinic_backends import db_url, pg_server  # noqa: F401 - fixtures
+from tests.conftest import ROOT
 from tests.records_helpers import CLINIC, FEES, mid_course, open_clinic
 
 START = dt.date(2026, 3, 2)
@@ -178,3 +181,13 @@ def test_the_summary_csv_neutralizes_formulas(db_url: str) -> None:  # noqa: F81
     summary = c.records.rollover.run(c.counselor, CLINIC, NEW_YEAR)
     assert summary.csv().splitlines()[1].startswith("'=1+2,")
     assert len(summary.lines) == 1
+
+
+def test_the_rollover_benchmark_runs() -> None:
+    """scripts/bench_rollover.py (`./dev bench`) with 20 patients: it runs and prints its figures (never timed here)."""
+    done = subprocess.run(
+        [sys.executable, "scripts/bench_rollover.py", "20"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rollover, 20 patients on SQLite" in done.stdout and "20 re-quoted" in done.stdout
+    assert "child peak memory" in done.stdout
