@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -378,7 +378,11 @@ class GfeRegister(Part):
         entry = found[0]
         if with_document:
             content = session.scalar(select(GfeRow.content).where(GfeRow.id == gfe_id))
-            entry = _with_document(entry, GfeDocument.model_validate(content))
+            try:
+                document = GfeDocument.model_validate(content)
+            except ValidationError:  # pydantic's message would repeat the values: a patient's name among them
+                raise RecordsError(f"GFE entry {gfe_id}'s stored document no longer reads as one") from None
+            entry = _with_document(entry, document)
         return entry
 
     def get(self, actor: Account, gfe_id: int, today: dt.date | None = None) -> GfeEntry:
