@@ -141,12 +141,13 @@ def _setup_prices(clinic: str) -> tuple[Prices, str] | None:
         in_effect: str | None = store().price_list_in_effect(clinic).name
     except StoreError:  # none in effect today: the example list or an upload, until one is chosen
         in_effect = None
-    names = [k.name for k in kept]
-    if st.session_state.get(SETUP_PRICE_LIST) not in [*names, NONE]:
-        st.session_state[SETUP_PRICE_LIST] = in_effect or NONE
+    options = [*(k.name for k in kept), NONE]
+    if st.session_state.get(SETUP_PRICE_LIST) not in options:  # never chosen, or archived since
+        st.session_state.pop(SETUP_PRICE_LIST, None)
     choice = st.selectbox(
         "The clinic's price list",
-        [*names, NONE],
+        options,
+        index=options.index(in_effect if in_effect in options else NONE),
         key=SETUP_PRICE_LIST,
         help="The same prices are used for every row. 'none': the example list or one you upload.",
     )
@@ -164,8 +165,8 @@ def _setup_templates(clinic: str) -> tuple[dict[str, PayerTemplate], PayerTempla
     except StoreError:
         kept = []
     names = [k.name for k in kept]
-    if st.session_state.get(SETUP_TEMPLATE) not in [NONE, *names]:
-        st.session_state[SETUP_TEMPLATE] = NONE
+    if st.session_state.get(SETUP_TEMPLATE) not in [NONE, *names]:  # archived since it was chosen
+        st.session_state.pop(SETUP_TEMPLATE, None)
     choice = st.selectbox(
         "The clinic's payer template for rows without a payer_template or plan_preset",
         [NONE, *names],

@@ -216,10 +216,11 @@ def _setup_box(is_example: bool) -> tuple[str | None, ClinicPriceList | None]:
         if clinic is None:
             st.caption("Choose the clinic to use its details and price lists.")
             return None, None
-        lists = _price_list_names(clinic)
-        if st.session_state.get(PRICE_LIST) not in [OWN_PRICES, *lists]:
-            # The example course has only example prices: the clinic's list in effect prices it instead.
-            st.session_state[PRICE_LIST] = (_in_effect(clinic) if is_example else None) or OWN_PRICES
+        options = [OWN_PRICES, *_price_list_names(clinic)]
+        if st.session_state.get(PRICE_LIST) not in options:  # never chosen, or archived since
+            st.session_state.pop(PRICE_LIST, None)
+        # The example course has only example prices: the clinic's list in effect prices it instead.
+        first = (_in_effect(clinic) if is_example else None) or OWN_PRICES
         c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
         c1.button(
             "Use the clinic's details",
@@ -231,7 +232,8 @@ def _setup_box(is_example: bool) -> tuple[str | None, ClinicPriceList | None]:
         )
         choice = c2.selectbox(
             "Price list",
-            [OWN_PRICES, *lists],
+            options,
+            index=options.index(first) if first in options else 0,
             key=PRICE_LIST,
             help="The clinic's kept price list prices the Good Faith Estimate's items; the course stays the same.",
         )
