@@ -196,6 +196,22 @@ def test_without_a_setup_the_gfe_page_offers_none_and_creates_no_database(  # ty
     assert not any(tmp_path.iterdir())
 
 
+# ---------------------------------------------------------------- the Estimate page's printable estimate
+
+
+def test_the_estimate_pages_printout_carries_the_chosen_clinics_letterhead(  # type: ignore[no-untyped-def]
+    db, recorded_downloads
+) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.segmented_control(key="view").set_value("Downloads").run()
+    assert not at.exception
+    pdf = _download_data(at, "Printable estimate (PDF)", recorded_downloads)
+    text = _pdf_text(pdf)
+    assert text.startswith(f"{CLINIC} 1200 Lakeside Dr, Suite 4, Ann Arbor, MI 48104 Phone 734-555-0100")
+    assert "Questions about this estimate: Dana Whitfield, 734-555-0111, billing@lakeside.example" in text
+    assert len(list(PdfReader(io.BytesIO(pdf)).pages[0].images)) == 1
+
+
 # ---------------------------------------------------------------- the Batch page
 
 
