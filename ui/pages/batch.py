@@ -35,7 +35,7 @@ from estimator.workflows.batch_input import (
     template_csv,
 )
 from ui.clinic_state import CLINIC_KEY, chosen_clinic, clinic_names, store
-from ui.common import page_footer, page_header, refused_file_hint
+from ui.common import page_footer, page_header, plain, refused_file_hint
 
 CSV_BOX_MB = MAX_CSV_BYTES // MEGABYTE  # the patients CSV box's limit, as Streamlit takes it
 T = TypeVar("T")
@@ -127,6 +127,10 @@ def _setup_clinic() -> str | None:
     clinic = chosen_clinic(st.session_state)
     if clinic is None:
         st.caption("Choose the clinic to use its price lists and payer templates.")
+    else:
+        st.caption(
+            plain(f"From the setup of {clinic}: its price lists and payer templates (change them on the Clinic page).")
+        )
     return clinic
 
 

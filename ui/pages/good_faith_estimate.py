@@ -216,6 +216,7 @@ def _setup_box(is_example: bool) -> tuple[str | None, ClinicPriceList | None]:
         if clinic is None:
             st.caption("Choose the clinic to use its details and price lists.")
             return None, None
+        st.caption(plain(f"From the setup of {clinic} (change it on the Clinic page)."))
         options = [OWN_PRICES, *_price_list_names(clinic)]
         if st.session_state.get(PRICE_LIST) not in options:  # never chosen, or archived since
             st.session_state.pop(PRICE_LIST, None)
