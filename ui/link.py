@@ -21,7 +21,7 @@ from estimator.models import Fee, Scenario
 from estimator.money import fmt_plain
 from estimator.presets import course_presets, example_prices, plan_presets
 from estimator.reference import latest_decimal
-from ui.form import FIELDS, bounds, model_bounds, shown_cents
+from ui.form import BY_KEY, FIELDS, bounds, model_bounds, shown_cents
 from ui.tables import (
     CUSTOM_COLUMNS,
     CUSTOM_MAX_DAY,
@@ -65,6 +65,8 @@ def _read(kind: str, key: str, raw: str) -> Any:
         if kind == "date":
             day = dt.date.fromisoformat(raw)
             return day if DATE_RANGE[0] <= day <= DATE_RANGE[1] else None
+        if kind == "choice" and any(isinstance(c, int) for c in BY_KEY[key].choices):
+            return int(raw)  # a numeric choice (the SPRAVATO dose) arrives as text
     except ValueError:
         return None
     return raw[:40]
@@ -80,10 +82,7 @@ def url_values(url: Mapping[str, str]) -> dict[str, Any]:
             continue
         value = _read(kind, key, raw)
         if value is None or (key in choices and value not in choices[key]):
-            if kind == "choice" and key in ("dose", "week9") and raw.isdigit() and int(raw) in choices[key]:
-                value = int(raw)  # numeric choices arrive as text
-            else:
-                continue
+            continue
         out[key] = value
     return out
 
