@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,10 +44,16 @@ def running_app(timeout: float = 60, script: str = "app.py") -> Iterator[str]:
 
 
 @contextmanager
-def running_app_process(timeout: float = 60, script: str = "app.py") -> Iterator[tuple[str, int]]:
-    """As `running_app`, yielding the server's process id too (a test pauses it to play a busy server)."""
+def running_app_process(
+    timeout: float = 60, script: str = "app.py", env: Mapping[str, str | None] | None = None
+) -> Iterator[tuple[str, int]]:
+    """As `running_app`, yielding the server's process id too (a test pauses it to play a busy server).
+
+    `env` overrides the server's environment (a None value unsets a variable): the tests point the clinic store
+    at a temporary database this way, never at the user's own."""
     port = free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **(env or {}), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in env.items() if v is not None}
     command = [
         sys.executable,
         "-m",

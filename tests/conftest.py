@@ -53,11 +53,18 @@ def require_chromium() -> None:
         pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
 
 
+def isolated_store_env(data_home: Path) -> dict[str, str | None]:
+    """An app server's environment for tests: the clinic store's default file under `data_home` (not there until
+    something is saved), and no ESTIMATOR_DATABASE_URL, so a test never reads or writes the user's own setup."""
+    return {"XDG_DATA_HOME": str(data_home), "ESTIMATOR_DATABASE_URL": None}
+
+
 @pytest.fixture(scope="session")
-def app_server() -> Iterator[tuple[str, int]]:
-    """`streamlit run app.py` on a free loopback port, for the browser tests: its URL and process id."""
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """`streamlit run app.py` on a free loopback port, for the browser tests: its URL and process id. It keeps no
+    clinic setup (a temporary data folder), as on a patient's computer."""
     require_chromium()
-    with running_app_process() as server:
+    with running_app_process(env=isolated_store_env(tmp_path_factory.mktemp("app-data"))) as server:
         yield server
 
 

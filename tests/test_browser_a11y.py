@@ -172,7 +172,7 @@ def test_compare_page_with_two_scenarios_has_no_axe_violations(page: object, app
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("good_faith_estimate", "Good Faith Estimate"), ("batch", "Batch"), ("sources", "Sources")],
+    [("good_faith_estimate", "Good Faith Estimate"), ("batch", "Batch"), ("clinic", "Clinic"), ("sources", "Sources")],
 )
 def test_page_has_no_axe_violations(page: object, app_url: str, axe_source: str, path: str, heading: str) -> None:
     page.goto(f"{app_url}/{path}")  # type: ignore[attr-defined]

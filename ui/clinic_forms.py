@@ -167,20 +167,23 @@ def pick(ed: Editor, label: str, new_label: str, default: str | None = None) -> 
 
 
 def table(ed: Editor, name: str, frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
-    """An editable table of the form: shown from its frame as loaded, its edits kept in the session (so they
-    survive a visit to another page, when the editor itself is forgotten); returns the table as edited."""
+    """An editable table of the form, shown from its frame as loaded; returns the table as edited.
+
+    A committed cell does not rerun the page (`on_change="ignore"`): the edits go with the next rerun, such as the
+    save button's. A rerun per cell redrew the table while the next cell was being typed in, which lost keys. The
+    edited table is kept in the session on every run, so an editor mounted afresh (back from another page, whose
+    widgets Streamlit forgets) starts from it."""
     key = ed.key(name)
     base_key, saved_key = key + "_base", key + "_saved"
     if base_key not in ss:
         ss[base_key] = ss[saved_key] = frame
     if key not in ss:  # not mounted: the first run, or back from another page
         ss[base_key] = ss[saved_key]
-
-    def keep() -> None:
-        ss[saved_key] = apply_editor_delta(ss[base_key], ss.get(key))
-
-    st.data_editor(ss[base_key], key=key, hide_index=True, on_change=keep, width="stretch", **options)
-    return apply_editor_delta(ss[base_key], ss.get(key))
+    st.data_editor(
+        ss[base_key], key=key, hide_index=True, on_change="ignore", width="stretch", placeholder="", **options
+    )
+    ss[saved_key] = edited = apply_editor_delta(ss[base_key], ss.get(key))
+    return edited
 
 
 # ---------------------------------------------------------------- saving
