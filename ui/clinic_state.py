@@ -15,6 +15,7 @@ import streamlit as st
 
 from clinic.db import URL_VARIABLE, database_url, default_sqlite_path
 from clinic.profile import ClinicProfile
+from clinic.records import ClinicRecords
 from clinic.store import ClinicStore, StoreError
 from estimator.documents.letterhead import Letterhead, contact_line
 
@@ -29,6 +30,17 @@ def _store(url: str) -> ClinicStore:
 def store() -> ClinicStore:
     """The clinic store (created and migrated on first use)."""
     return _store(database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _records(url: str) -> ClinicRecords:
+    return ClinicRecords.open(url)
+
+
+def records() -> ClinicRecords:
+    """The patient records behind the sign-in (issue 19) on the same database (created and migrated on first
+    use): accounts, patients, quotes, the GFE register, the rollover and the audit log."""
+    return _records(database_url())
 
 
 def setup_may_exist() -> bool:
