@@ -26,6 +26,7 @@ from ui.clinic_sections import clinic_form, price_list_form, template_form
 from ui.clinic_state import CLINIC_KEY, chosen_clinic, setup_may_exist, store
 from ui.common import page_footer, page_header, plain, refused_file_hint, sentence
 from ui.errors import where
+from ui.signin import guard_setup
 
 LOG = logging.getLogger("estimator.app")
 ss = st.session_state
@@ -200,6 +201,7 @@ def main() -> None:
     _files(clinic)
 
 
+guard_setup()  # issue 19: once patients are kept, only a signed-in admin sees the setup (ui/signin.py)
 try:
     main()
 except StoreError as error:  # a store refusal not handled where it happened: said plainly, never a traceback
