@@ -103,6 +103,10 @@ def _beside(at: AppTest, label_or_key: str) -> str:
     raise AssertionError(f"no field {label_or_key!r}")
 
 
+def _conflict_tables(at: AppTest) -> list[object]:
+    return [d.value for d in at.dataframe if d.value.columns[0] == "Field"]
+
+
 def _errors(at: AppTest) -> list[str]:
     return [_unescape(e.value) for e in at.error]
 
@@ -238,10 +242,11 @@ def test_an_edit_conflict_shows_both_versions_and_keep_mine_saves_mine(db_url: s
     at.run()
     assert not at.exception
     assert any("Someone else saved this price list" in _unescape(w.value) for w in at.warning)
-    (diff,) = [d.value for d in at.dataframe if list(d.value.columns) == ["Field", "Kept now", "Yours"]]
-    rows = {r["Field"]: (r["Kept now"], r["Yours"]) for r in diff.to_dict("records")}
-    assert rows["description"] == ("Theirs: prices from April", "Mine: prices from March")
-    assert rows["fees[consult].charge"] == ("325.00", "333.00")
+    (diff,) = _conflict_tables(at)
+    assert list(diff.columns) == ["Field", "Kept now (version 2)", "Yours (not saved)"]
+    rows = {r[0]: (r[1], r[2]) for r in diff.itertuples(index=False)}
+    assert rows["Description"] == ("Theirs: prices from April", "Mine: prices from March")
+    assert rows["Fees, consult, charge"] == ("325.00", "333.00")
     assert len(rows) == 2  # only what differs
     # Nothing is lost: the store still has theirs, the form still has mine.
     assert kept.get_price_list(LAKESIDE, "Standard 2026").content == changed
@@ -265,8 +270,8 @@ def test_keep_theirs_shows_the_kept_version_in_the_form(db_url: str) -> None:
     kept.save_payer_template(LAKESIDE, changed, expected_version=theirs.version)
     _button(at, "Save payer template").click()
     at.run()
-    (diff,) = [d.value for d in at.dataframe if list(d.value.columns) == ["Field", "Kept now", "Yours"]]
-    assert set(diff["Field"]) == {"notes", "plan_year_start"}
+    (diff,) = _conflict_tables(at)
+    assert set(diff["Field"]) == {"Notes", "Plan year starts"}
     _button(at, "Keep theirs").click()
     at.run()
     assert not at.exception

@@ -43,14 +43,15 @@ def _type(page: object, label: str, value: str) -> None:
     _settled(page)
 
 
-def _fill_last_grid_column(page: object, grid_index: int, values: list[str]) -> None:
-    """Type values down the last column of a data editor: select its first row's cell, then for each value open
+def _fill_second_grid_column(page: object, grid_index: int, values: list[str]) -> None:
+    """Type values down the column after the pinned Service column (200 px wide, after the row markers) of a data
+    editor: select its first row's cell, then for each value open
     the cell (Enter), type it and save it (Enter, which also moves down a row)."""
     grid = page.locator('[data-testid="stDataFrame"]').nth(grid_index)  # type: ignore[attr-defined]
     grid.scroll_into_view_if_needed()
     _settled(page)
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + box["width"] - 40, box["y"] + 35 + 17)  # type: ignore[attr-defined]
+    page.mouse.click(box["x"] + 33 + 200 + 30, box["y"] + 35 + 17)  # type: ignore[attr-defined]
     cell_editor = page.locator("#portal input, #portal textarea")  # type: ignore[attr-defined]
     for value in values:
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
@@ -88,7 +89,7 @@ def test_setup_made_on_the_clinic_page_is_there_after_a_restart(browser: object,
         _settled(page)
 
         _type(page, "Price list name", "Standard 2026")
-        _fill_last_grid_column(page, 0, CHARGES)  # the fees table's Charge column
+        _fill_second_grid_column(page, 0, CHARGES)  # the fees table's Charge column
         _shot(page, "grid")
         page.get_by_role("button", name="Create price list").click()
         expect(page.get_by_text("Saved the price list “Standard 2026” (version 1).")).to_be_visible()

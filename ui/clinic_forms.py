@@ -37,6 +37,9 @@ WORDS = {
     "integrated_deductible": "integrated with medical",
     "max_per_fill": "most per fill",
     "logo_png": "logo",
+    "plan_year_start": "plan year starts",
+    "in_network": "in network",
+    "out_of_network": "out of network",
 }
 
 
@@ -227,16 +230,24 @@ def when(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def conflict_table(stored: BaseModel | None, attempted: BaseModel) -> pd.DataFrame:
-    """The fields that differ between the kept version and the attempted one."""
-    theirs, mine = _flat(stored), _flat(attempted)
+def field_words(path: str) -> str:
+    """A compared field's path in words: 'fees[consult].charge' -> 'Fees, consult, charge'."""
+    parts = path.replace("[", ".").replace("]", "").split(".")
+    said = ", ".join(WORDS.get(p, p.replace("_", " ")) for p in parts if p)
+    return said[:1].upper() + said[1:]
+
+
+def conflict_table(stored: Kept[Any] | None, attempted: BaseModel) -> pd.DataFrame:
+    """The fields that differ between the kept version and the attempted one, side by side."""
+    theirs, mine = _flat(stored.content if stored is not None else None), _flat(attempted)
+    kept_now = f"Kept now (version {stored.version})" if stored is not None else "Kept now"
     missing = object()
     rows = [
-        {"Field": k, "Kept now": _shown(theirs.get(k)), "Yours": _shown(mine.get(k))}
+        {"Field": field_words(k), kept_now: _shown(theirs.get(k)), "Yours (not saved)": _shown(mine.get(k))}
         for k in dict.fromkeys([*theirs, *mine])
         if theirs.get(k, missing) != mine.get(k, missing)
     ]
-    return pd.DataFrame(rows, columns=["Field", "Kept now", "Yours"])
+    return pd.DataFrame(rows, columns=["Field", kept_now, "Yours (not saved)"])
 
 
 def _try_save(ed: Editor, content: BaseModel, expected: int | None, rename_from: str | None) -> None:
@@ -276,7 +287,7 @@ def _show_conflict(ed: Editor, e: EditConflict) -> None:
             st.caption(
                 plain(f"Kept now: version {stored.version}, saved {when(stored.updated_at)}. Yours: not saved yet.")
             )
-        diff = conflict_table(stored.content if stored is not None else None, e.attempted)
+        diff = conflict_table(stored, e.attempted)
         if diff.empty:
             st.caption("The two versions are the same.")
         else:

@@ -16,7 +16,7 @@ from ui.form import blank, money
 from ui.tables import text_cell, ticked, whole_cell
 
 NAN = float("nan")
-FEE_COLUMNS = ["service", "code", "description", "charge"]
+FEE_COLUMNS = ["service", "charge", "code", "description"]  # the charge beside its service on a phone
 PACKAGE_COLUMNS = ["service", "sessions", "price"]
 SERVICE_COLUMNS = [
     "service",
@@ -65,11 +65,13 @@ def packages_frame(price_list: ClinicPriceList | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=PACKAGE_COLUMNS).astype({"sessions": float, "price": float})
 
 
+# Each table's service stays in sight when a narrow screen scrolls the table sideways.
+SERVICE_COLUMN = st.column_config.TextColumn("Service", help=SERVICE_HELP, required=True, pinned=True, width="medium")
 FEE_CONFIG = {
-    "service": st.column_config.TextColumn("Service", help=SERVICE_HELP, required=True),
+    "service": SERVICE_COLUMN,
+    "charge": _money_column("Charge ($)", "The clinic's charge for one unit of the service"),
     "code": st.column_config.TextColumn("Code", help="Billing code(s), for example 99214 or 96365+J3490"),
     "description": st.column_config.TextColumn("Description", width="large"),
-    "charge": _money_column("Charge ($)", "The clinic's charge for one unit of the service"),
 }
 
 
@@ -80,7 +82,7 @@ def starter_fees(fees: list[Any]) -> pd.DataFrame:
 
 
 PACKAGE_CONFIG = {
-    "service": st.column_config.TextColumn("Service", help=SERVICE_HELP, required=True),
+    "service": SERVICE_COLUMN,
     "sessions": st.column_config.NumberColumn("Sessions", help="Sessions in the package (2-52)", step=1, format="%d"),
     "price": _money_column("Package price ($)", "What the package costs in all"),
 }
@@ -148,7 +150,7 @@ def starter_services(services: list[str]) -> pd.DataFrame:
 
 
 SERVICE_CONFIG = {
-    "service": st.column_config.TextColumn("Service", help=SERVICE_HELP, required=True),
+    "service": SERVICE_COLUMN,
     "covered": st.column_config.CheckboxColumn("Covered", default=True),
     "benefit": st.column_config.SelectboxColumn(
         "Benefit",
@@ -207,7 +209,7 @@ def tiers_frame(template: PayerTemplate | None) -> pd.DataFrame:
 
 
 TIER_CONFIG = {
-    "tier": st.column_config.TextColumn("Tier", disabled=True),
+    "tier": st.column_config.TextColumn("Tier", disabled=True, pinned=True),
     "deductible": _money_column("Deductible ($)", "The plan's usual deductible; a patient's own figure replaces it"),
     "coinsurance_pct": _pct_column("Coinsurance (%)", "The patient's share after the deductible"),
     "oop_max": _money_column("Out-of-pocket max ($)", "Blank: no out-of-pocket maximum"),
