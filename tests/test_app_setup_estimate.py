@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -95,3 +96,63 @@ def test_without_a_setup_the_page_offers_none(tmp_path: Path, monkeypatch: pytes
     assert not at.exception
     assert "setup_price_list" not in [s.key for s in at.selectbox]
     assert not (tmp_path / "ketamine-estimator").exists()  # a patient's visit creates no database
+
+
+# The issue's acceptance, end to end: the batch rows of five patients, each naming a payer template, equal the
+# estimates a counselor builds on the Estimate page from the same template and price list.
+TIER_FIELDS = {
+    "in": {"deductible": "ded", "deductible_met": "ded_met", "coinsurance_pct": "coins", "oop_max": "oop",
+           "oop_met": "oop_met"},
+    "out": {"deductible": "oon_ded", "deductible_met": "oon_ded_met", "coinsurance_pct": "oon_coins",
+            "oop_max": "oon_oop", "oop_met": "oon_oop_met"},
+}  # fmt: skip
+SWITCHES = {"oop": "has_oop", "oon_oop": "oon_oop_on"}
+
+
+def _page_estimate(row: dict[str, str], template: str) -> Any:
+    """The row's patient entered on the Estimate page as a counselor would: course, first day, the clinic's
+    price list and the row's payer template, then the patient's own figures."""
+    import datetime as dt
+
+    at = _app()
+    at.selectbox(key="course").set_value(row["course_preset"]).run()
+    at.date_input(key="start").set_value(dt.date.fromisoformat(row["start_date"])).run()
+    if row.get("start_session"):
+        at.number_input(key="start_session").set_value(int(row["start_session"])).run()
+        at.multiselect(key="once").set_value([]).run()
+    at.selectbox(key="setup_price_list").set_value("Standard 2026").run()
+    at.button(key="use_prices").click().run()
+    at.selectbox(key="setup_template").set_value(template).run()
+    at.button(key="use_template").click().run()
+    network = row.get("network") or "in"
+    if network != at.session_state["network"]:
+        at.radio(key="network").set_value(network).run()
+    if row.get("plan_year_start"):
+        at.text_input(key="py_start").input(row["plan_year_start"]).run()
+    for column, key in TIER_FIELDS[network].items():
+        if row.get(column):
+            if key in SWITCHES and not at.session_state[SWITCHES[key]]:
+                at.toggle(key=SWITCHES[key]).set_value(True).run()
+            at.number_input(key=key).set_value(float(row[column])).run()
+    if row.get("savings_program") == "yes":
+        at.session_state["sec_programs"] = True
+        at.run()
+        at.toggle(key="wm_on").set_value(True).run()
+    assert not at.exception
+    assert not [e for e in at.error], [str(e.value) for e in at.error]
+    return at.session_state["current_scenario"]
+
+
+def test_batch_rows_naming_templates_equal_the_estimates_built_on_the_page(kept: ClinicStore) -> None:
+    from estimator.workflows.batch import run_batch
+    from estimator.workflows.batch_input import prices_from_price_list
+    from tests.test_clinic_cli import PRICES, ROWS, TEMPLATES, _csv
+
+    out = run_batch(_csv(ROWS), prices_from_price_list(PRICES), payer_templates=TEMPLATES)
+    for got, row in zip(out.rows, ROWS, strict=True):
+        template = next(t.name for t in TEMPLATES.values() if t.name.casefold() == row["payer_template"].casefold())
+        t = estimate(_page_estimate(row, template)).totals
+        assert (str(got["charges"]), str(got["insurance_pays"]), str(got["program_pays"])) == (
+            str(t.charges), str(t.plan_pays), str(t.program_pays)
+        ), row["patient_ref"]  # fmt: skip
+        assert str(got["patient_pays_total"]) == str(t.patient_pays), row["patient_ref"]
