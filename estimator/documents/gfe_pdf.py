@@ -73,10 +73,12 @@ def gfe_pdf(
     request: GfeRequest,
     made_on: dt.date,
     letterhead: Letterhead | None = None,
+    number: str | None = None,
 ) -> bytes:
     """The Good Faith Estimate as a PDF; raises GfeError when the scenario is not self-pay or the period does not
     cover the course. A `letterhead` puts the clinic's logo, name and contact at the top, its name and phone in
-    every page's footer and who to ask at the end."""
+    every page's footer and who to ask at the end. A `number` (the clinic's GFE register number) is printed under the
+    estimate's date."""
     why_not = gfe_ineligibility(scenario)
     if why_not is not None:
         raise GfeError([Problem("coverage.kind", why_not)])
@@ -101,7 +103,8 @@ def gfe_pdf(
             "Under the law, health care providers need to give patients who don't have insurance or who are not "
             "using insurance an estimate of the bill for medical items and services."
         )
-        doc.key_values([("Date of this estimate", day(made_on))])
+        numbered = [("Good Faith Estimate number", number)] if number else []
+        doc.key_values([("Date of this estimate", day(made_on)), *numbered])
 
         doc.heading("Patient")
         doc.key_values([("Patient name", patient.name), ("Date of birth", day(patient.date_of_birth))])
