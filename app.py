@@ -46,7 +46,7 @@ def pages() -> dict[str, list]:
         workspace = WORKSPACE
     else:
         workspace = [*WORKSPACE, CLINIC]
-    return {"Estimates": PUBLIC, "Clinic workspace": workspace}
+    return {"": PUBLIC, "Clinic workspace": workspace}
 
 
 page_furniture()

@@ -177,9 +177,10 @@ def _rows(entries: list[GfeEntry]) -> list[dict[str, object]]:
 
 def _register(records, who, clinic: str) -> list[GfeEntry]:  # type: ignore[no-untyped-def]
     st.subheader("Register")
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    status = c1.segmented_control("Status", ["All", *STATUS.values()], default="All", key="ws_gfe_status")
-    if c2.button("Refresh", icon=":material/refresh:", width="stretch"):
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        status = st.segmented_control("Status", ["All", *STATUS.values()], default="All", key="ws_gfe_status")
+        refresh = st.button("Refresh", icon=":material/refresh:", help="Read the register again (others may issue).")
+    if refresh:
         forget(REGISTER)
     entries: list[GfeEntry] = cached(REGISTER, clinic, lambda: records.gfes.register(who, clinic))
     shown = [e for e in entries if status in (None, "All") or STATUS.get(e.status) == status]

@@ -206,9 +206,9 @@ def main() -> None:
         st.divider()
         st.subheader(f"Patient {plain(patient.reference)}")
         _details(patient)
-        _status(records, who, patient)
         _quotes(records, who, patient, quotes)
         _save_quote(records, who, patient, quotes)
+        _status(records, who, patient)
 
 
 main()
