@@ -287,3 +287,23 @@ def test_gfe_pdf_prints_the_register_number_only_when_given() -> None:
     assert "BPK-2026-000042" in " ".join(_pdf_text(numbered).split())
     assert "Good Faith Estimate number" not in _pdf_text(plain_pdf)
     assert gfe_pdf(scenario, result, **kwargs, number=None) == plain_pdf
+
+
+def test_rollover_runs_with_a_progress_bar_and_lists_old_against_new(
+    kept: Clinic, downloads: list[MediaFileManager]
+) -> None:
+    _seed_patient(kept)
+    at = _go(_app(), "rollover")
+    _sign_in(at, "dana")
+    at.date_input[0].set_value(dt.date(2027, 1, 1))
+    _button(at, "Run the rollover").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.subheader] == ["Plan year from Jan 1, 2027"]
+    table = at.dataframe[0].value
+    assert list(table["Patient"]) == [REFERENCE] and NAME not in table.to_string()
+    (button,) = at.get("download_button")
+    deferred = downloads[-1]._deferred_callables[button.proto.deferred_file_id]
+    assert deferred["filename"] == "rollover-2027-01-01.csv"
+    assert REFERENCE in deferred["callable"]() and NAME not in deferred["callable"]()
+    assert kept.records.audit.entries(kept.admin, object_type="rollover")[0].action == "exported"
