@@ -183,9 +183,13 @@ def test_idle_sign_out_after_15_minutes(kept: Clinic) -> None:
     at = _go(_app(), "patients")
     _sign_in(at, "dana")
     assert ACCOUNT_KEY in at.session_state
+    at.session_state["current_scenario"] = "a quote opened on the Estimate page"
+    at.session_state["comparison"] = [{"name": "quote v1"}]
     at.session_state[LAST_SEEN_KEY] = kept.clock.now - dt.timedelta(minutes=16)
     at.run()
     assert ACCOUNT_KEY not in at.session_state
+    # A quote's scenario on the public pages goes with the session too.
+    assert "current_scenario" not in at.session_state and "comparison" not in at.session_state
     assert not [k for k in at.session_state.keys() if k.startswith("ws_")]  # noqa: SIM118 - nothing kept
     assert "Sign in" in [s.value for s in at.subheader]
     assert any("15 minutes without activity" in i.value for i in at.info)

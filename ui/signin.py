@@ -7,7 +7,7 @@ once the workspace holds patient data, and then only for admins.
 The signed-in account is kept in this browser session's state only (never in the URL, a cookie or a log), with the
 time it was last seen: every run checks it against the idle timeout (`clinic.signin_policy.is_idle`, 15 minutes)
 and signs it out when it is over. Everything the workspace pages keep in the session sits under keys starting
-`ws_`, dropped at sign-out, so the next person at the computer finds no patient on screen.
+`ws_`; sign-out drops the whole session, so the next person at the computer finds no patient on screen.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def signed_in(state: State) -> Account | None:
 
 
 def _forget(state: State) -> None:
-    for key in [k for k in state if str(k).startswith(WS_PREFIX)]:
+    """Drop the whole session: the workspace's keys, and also an estimate, comparison or GFE details a quote put
+    on the public pages, so the next person at the computer finds no patient's scenario anywhere."""
+    for key in list(state):
         del state[key]
 
 
