@@ -9,6 +9,9 @@ import streamlit as st
 from estimator.money import fmt_usd
 from estimator.text import fmt_day as fmt_day  # re-exported: the pages take the date style from here
 from estimator.wording import CRISIS_LINE, DISCLAIMER
+from ui.styles import ESTIMATE_CSS
+from ui.styles import PHONE_MEDIA as PHONE_MEDIA  # re-exported: the pages take the screen widths from here
+from ui.styles import WIDE_MEDIA as WIDE_MEDIA
 
 # Session-state contract between pages.
 SCENARIO_KEY = "current_scenario"  # estimator.models.Scenario last validated on the Estimate page
@@ -21,9 +24,7 @@ STALE_NOTE = (
 COMPARISON_KEY = "comparison"  # list[dict(name=str, scenario=Scenario)], at most MAX_COMPARE
 MAX_COMPARE = 4
 
-# Streamlit stacks columns below this width; pages rearrange a few things for phones there.
-PHONE_MEDIA = "@media (max-width: 640px)"
-WIDE_MEDIA = "@media (min-width: 641px)"
+
 CRISIS = CRISIS_LINE.replace("988", "**988**")  # the number stands out on the page
 
 
@@ -146,4 +147,4 @@ PAGE_SCRIPT = """
 def page_furniture() -> None:
     """The page-wide CSS and script above, in a box that takes no room (app.py draws it before every page)."""
     with st.container(key="page_furniture"):
-        st.html(f"<style>{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script>", unsafe_allow_javascript=True)
+        st.html(f"<style>{PAGE_CSS}{ESTIMATE_CSS}</style><script>{PAGE_SCRIPT}</script>", unsafe_allow_javascript=True)

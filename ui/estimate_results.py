@@ -365,17 +365,18 @@ def downloads(scenario: Scenario, result: Result) -> None:
 
 
 def compare_box(scenario: Scenario, stale: bool = False) -> None:
-    with st.container(border=True):  # stacked: side by side, the button's label was cut at tablet widths
-        st.text_input(
-            "Name for this scenario", key="compare_name", max_chars=60, placeholder="For example: SPRAVATO in network"
-        )
-        st.button(
-            "Add to comparison",
-            on_click=_add_to_comparison,
-            args=(scenario,),
-            icon=":material/add:",
-            disabled=stale,
-            help="Fix the inputs marked in red first." if stale else None,
-        )
-        if ss.get("compare_msg"):
-            st.caption(plain(ss.pop("compare_msg")))
+    # The name above the button (side by side, the button's label was cut at tablet widths), and no box around
+    # them: a box is one more update on every rerun.
+    st.text_input(
+        "Name for this scenario", key="compare_name", max_chars=60, placeholder="For example: SPRAVATO in network"
+    )
+    st.button(
+        "Add to comparison",
+        on_click=_add_to_comparison,
+        args=(scenario,),
+        icon=":material/add:",
+        disabled=stale,
+        help="Fix the inputs marked in red first." if stale else None,
+    )
+    if ss.get("compare_msg"):
+        st.caption(plain(ss.pop("compare_msg")))

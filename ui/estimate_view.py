@@ -18,7 +18,6 @@ from estimator.scenario_io import Problem, ScenarioError, scenario_from_data
 from ui import state as S
 from ui import widget_state as W
 from ui.common import (
-    PHONE_MEDIA,
     RESULT_KEY,
     SCENARIO_KEY,
     STALE_KEY,
@@ -39,38 +38,6 @@ from ui.estimate_inputs import (
 from ui.estimate_results import compare_box, results
 from ui.insurance_inputs import insurance_section
 from ui.sections import RESEND_KEY, SECTION_NAMES, _run, open_sections, section_of, show_problems, table_place
-
-# The page's own fixed CSS (never user text), in one element:
-# - Headline figures scale with the window so an amount like $519,450.00 is never cut off ("$519,4...") where
-#   the estimate column is narrow (641-1100 px: tablets, half-screen windows).
-# - On a phone Streamlit stacks the two columns in order, which put the estimate two screens below the course
-#   inputs. Once the columns stack, the estimate goes first, and the six figures stay two to a row, so all of
-#   them fit on the first screen.
-# - On a wider screen the estimate column stays in view (sticky, scrolling on its own when taller than the window)
-#   while the inputs beside it scroll, so the headline is visible beside every section being edited.
-# - On a phone each open section ends with the headline figures (`.st-key-near_*`), next to the field edited;
-#   elsewhere those are hidden, since the estimate column is beside the section.
-RESULTS_COLUMN = (
-    ".st-key-estimate_layout > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
-    " > [data-testid='stColumn']:nth-child(2)"
-)
-FIGURE = ".st-key-estimate_layout [data-testid='stMetricValue']"
-FIGURE_CELL = ".st-key-figures > *"
-LAYOUT_CSS = (
-    f"<style>{FIGURE} {{ font-size: min(2.25rem, 2.4vw); }}"
-    f" {FIGURE_CELL} {{ flex: 1 1 calc(50% - 0.5rem); min-width: 0; }}"
-    " .st-key-estimate_layout [data-testid='stMetricLabel'] * { white-space: normal; }"  # wrap, never "Net cost af..."
-    # The four view buttons fit a half-width column or a phone: Streamlit's 1 rem each side cut off "Downloads".
-    " .st-key-view button { padding-left: 0.5rem; padding-right: 0.5rem; }"
-    " @media (min-width: 641px) {"
-    f" {RESULTS_COLUMN} {{ position: sticky; top: 3.75rem; align-self: flex-start;"
-    " max-height: calc(100vh - 4.5rem); overflow-y: auto; }"
-    " [class*='st-key-near_'] { display: none; } }"
-    f" {PHONE_MEDIA} {{"
-    f" {RESULTS_COLUMN} {{ order: -1; }}"
-    f" {FIGURE} {{ font-size: min(1.5rem, 5.2vw); }}"
-    " }</style>"
-)
 
 # ---------------------------------------------------------------- page
 
@@ -140,7 +107,6 @@ def render() -> None:
     _run.problems, _run.shown = problems, set()
     open_sections(problems)
     layout = st.container(key="estimate_layout")
-    layout.html(LAYOUT_CSS)
     left, right = layout.columns([1, 1], gap="large")
     with right:
         st.subheader("Your estimate")
@@ -185,7 +151,9 @@ def render() -> None:
         travel_section()
         financing_section()
         show_problems("*")
-    page_footer()
+        # The footer closes the inputs' column: below the two columns, it ended them a footer's height above the
+        # page's end, so the sticky estimate column (as tall as the window) was pushed up off the top there.
+        page_footer()
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
     if ss.get(RESEND_KEY, 0) > 1:  # this run was not cut short: one fewer run left to set the inputs again

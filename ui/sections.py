@@ -3,6 +3,7 @@ close (and the Streamlit workaround they need)."""
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable
 from functools import wraps
@@ -132,7 +133,8 @@ def near_figures(name: str) -> None:
     if result.accounts is not None:
         parts.append(f"{NET_COST} {usd(result.accounts.net_cost)}")
     stale = " (from the last valid inputs)" if ss.get(STALE_KEY) else ""
-    st.container(key=f"near_{name}").caption("Estimate now: " + " · ".join(parts) + stale)
+    # One element (a container and a caption were two updates on every rerun); the text is amounts only.
+    st.html(f'<p class="near-figures">{html.escape("Estimate now: " + " · ".join(parts) + stale)}</p>')
 
 
 def input_section(name: str, label: str | None = None) -> Callable[[Callable[[], None]], Callable[[], None]]:
