@@ -264,6 +264,9 @@ def test_a_scripted_session_leaves_an_audit_row_for_each_action(
     ]:
         assert action in done, action
     assert not any(NAME in e.detail or "1983" in e.detail or "F33.1" in e.detail for e in log)
+    # A second GFE for the same quote is not offered: the current one is named, with reissue as the way on.
+    assert not [b for b in at.button if b.label == "Issue the GFE"]
+    assert any("LKSC-2026-000001 is the current GFE for this quote" in i.value for i in at.info)
 
 
 def _pdf_text(data: bytes) -> str:

@@ -144,7 +144,17 @@ def _issue(records, who, clinic: str) -> None:  # type: ignore[no-untyped-def]
             "From the quote", list(by_id), format_func=lambda i: quote_label(by_id[i]), key="ws_gfe_quote"
         )
         quote = by_id[quote_id]
-        with st.form(f"ws_gfe_issue_{quote.id}"):
+        entries = _register_entries(records, who, clinic)
+        issued = [e for e in entries if e.quote_id == quote.id and e.status == "current"]
+        if issued:
+            st.info(
+                f"{issued[0].number} is the current GFE for this quote. To change it, choose it in the register "
+                "below and reissue it (the new version names the one it replaces); a second GFE for the same quote "
+                "would leave two current ones.",
+                icon=":material/info:",
+            )
+            return
+        with st.form(f"ws_gfe_issue_{quote.id}", clear_on_submit=True):
             values = _request_form(quote, f"ws_gfe_issue_{quote.id}")
             sent = st.form_submit_button("Issue the GFE", type="primary", icon=":material/verified:")
         if not sent or values is None:
@@ -181,13 +191,18 @@ def _register(records, who, clinic: str) -> list[GfeEntry]:  # type: ignore[no-u
         status = st.segmented_control("Status", ["All", *STATUS.values()], default="All", key="ws_gfe_status")
         refresh = st.button("Refresh", icon=":material/refresh:", help="Read the register again (others may issue).")
     if refresh:
-        forget(REGISTER)
-    entries: list[GfeEntry] = cached(REGISTER, clinic, lambda: records.gfes.register(who, clinic))
+        forget(REGISTER, QUOTES)
+    entries = _register_entries(records, who, clinic)
     shown = [e for e in entries if status in (None, "All") or STATUS.get(e.status) == status]
     if not shown:
         st.caption("No GFE issued yet." if not entries else "No GFE with this status.")
         return entries
     st.dataframe(_rows(shown), hide_index=True, width="stretch")
+    return entries
+
+
+def _register_entries(records, who, clinic: str) -> list[GfeEntry]:  # type: ignore[no-untyped-def]
+    entries: list[GfeEntry] = cached(REGISTER, clinic, lambda: records.gfes.register(who, clinic))
     return entries
 
 

@@ -24,6 +24,7 @@ from ui.workspace import cached, find_patient, forget, keep, quote_label, quote_
 
 ss = st.session_state
 OPEN = "ws_patient"  # (patient id, Patient) as read when opened
+GFE_QUOTES = "ws_gfe_quotes"  # ui/pages/gfe_register.py keeps its self-pay quotes here
 QUOTES = "ws_patient_quotes"  # (patient id, [Quote]) every version, newest first
 FLASH = "ws_patients_flash"
 FOUND = "ws_patients_found"
@@ -122,7 +123,7 @@ def _save_quote(records, who, patient: Patient, quotes: list[Quote]) -> None:  #
                 saved = records.quotes.save(
                     who, patient.id, scenario, quote_number=number, expected_version=latest[number].version
                 )
-            forget(QUOTES)
+            forget(QUOTES, GFE_QUOTES)  # the GFE register's list of self-pay quotes is read again too
             ss[FLASH] = f"Saved quote {saved.quote_number}, version {saved.version}."
             st.rerun()
 
