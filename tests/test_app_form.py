@@ -196,3 +196,24 @@ def test_a_savings_program_that_pays_nothing_says_why() -> None:
     at.toggle(key="wm_on").set_value(True).run()
     assert _metric(at, "Savings programs pay") == "$0.00"
     assert any("no service in this estimate is covered" in str(i.value) for i in at.info)
+
+
+def test_amounts_met_are_no_edit_of_the_plan_preset() -> None:
+    at = _insured(_app())
+    at.number_input(key="ded_met").set_value(400.0).run()
+    assert at.selectbox(key="plan").label == "Start from a plan"
+
+
+def test_the_sum_adds_the_payment_plans_interest_and_the_link_leaves_nothing_out() -> None:
+    at = _app()
+    at.toggle(key="acct_on").set_value(True).run()
+    at.number_input(key="hsa").set_value(1000.0).run()
+    at.toggle(key="fin_on").set_value(True).run()
+    at.number_input(key="apr").set_value(9.9).run()
+    rows = _sum(at)
+    labels = list(rows)
+    assert labels[-2:] == ["+ Interest on the payment plan", "= Net cost with the payment plan's interest"]
+    value = [Decimal(v.replace("−", "-").replace("$", "").replace(",", "")) for v in rows.values()]
+    assert value[-3] + value[-2] == value[-1]
+    # HSA money and a payment plan on what it leaves: the link carries it all (it used to say it left some out).
+    assert not any("leaves out" in str(c.value) for c in at.caption)

@@ -146,8 +146,15 @@ def sum_rows(scenario: Scenario, result: Result) -> list[tuple[str, str]]:
             (f"− {TAX_SAVINGS} on {spent} of HSA/FSA money ({', '.join(rates)})", "−" + usd(accounts.tax_savings))
         )
         rows.append((f"= {NET_COST}", usd(accounts.net_cost)))
+        net = accounts.net_cost
     else:
-        rows.append((f"= {NET_COST}", usd(result.totals.patient_pays + (travel or 0))))
+        net = result.totals.patient_pays + (travel or 0)
+        rows.append((f"= {NET_COST}", usd(net)))
+    f, plan = result.financing, scenario.financing
+    # At 0 % APR the "interest" is only the rounding of the payment (see financing.interest_words).
+    if f is not None and plan is not None and f.total_interest > 0 and plan.apr_pct > 0:
+        rows.append(("+ Interest on the payment plan", usd(f.total_interest)))
+        rows.append((f"= {NET_COST} with the payment plan's interest", usd(net + f.total_interest)))
     return rows
 
 
@@ -307,7 +314,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             width="stretch",
             column_config={c: money_col for c in ["Charge", "Insurance", "Program", "Paid so far (course)"]}
             # The date and what you pay stay pinned while a narrow screen scrolls the rest sideways.
-            | {YOU_PAY: st.column_config.NumberColumn(format="dollar", pinned=True)}
+            | {YOU_PAY: st.column_config.NumberColumn(format="dollar", pinned=True, width=96)}  # fits $12,345.00
             | {"Date": st.column_config.DateColumn(format="MMM D, YYYY", pinned=True)},
         )
     elif stale:

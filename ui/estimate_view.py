@@ -6,15 +6,12 @@ Kept in an importable module (the page script only calls `render`) so reruns reu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import streamlit as st
 
-from estimator import estimate
-from estimator.engine import finance_after_accounts
 from estimator.models import Scenario
 from estimator.result import Result
-from estimator.scenario_io import Problem, ScenarioError, scenario_from_data
+from estimator.scenario_io import Problem, ScenarioError
 from ui import state as S
 from ui import widget_state as W
 from ui.common import (
@@ -54,15 +51,13 @@ def problem_line(p: Problem) -> str:
 def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
     """Validate the inputs; keep the last good estimate when they are invalid.
 
-    An empty number field is asked for, never read as 0. A payment plan on "what HSA/FSA money leaves" is
-    estimated twice: the first estimate says how much account money is used, the second finances the rest."""
+    An empty number field is asked for, never read as 0."""
     snapshot = ss.to_dict()  # one snapshot: cheaper than many lookups
     blanks = [Problem(loc, message) for loc, message in S.input_problems(snapshot)]
     if blanks:
         return ss.get(SCENARIO_KEY), ss.get(RESULT_KEY), blanks
     try:
-        data: dict[str, Any] = S.scenario_dict(snapshot)
-        scenario = scenario_from_data(data)
+        scenario, result = S.estimated_scenario(snapshot)
     except ScenarioError as e:
         return ss.get(SCENARIO_KEY), ss.get(RESULT_KEY), e.problems
     except (ValueError, TypeError, KeyError, OverflowError) as e:
@@ -71,10 +66,6 @@ def current() -> tuple[Scenario | None, Result | None, list[Problem]]:
             ss.get(RESULT_KEY),
             [Problem("", f"An input could not be read ({type(e).__name__}).")],
         )
-    result = estimate(scenario)
-    if snapshot.get("fin_base") == "rest" and scenario.financing is not None and result.accounts is not None:
-        scenario = finance_after_accounts(scenario, result)
-        result = estimate(scenario)
     ss[SCENARIO_KEY] = scenario
     ss[RESULT_KEY] = result
     return scenario, result, []

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from estimator.engine import estimate, finance_after_accounts
 from estimator.models import LATEST_VERSION, V2_RULE_FIELDS, Custom, IvKetamine, Scenario, Spravato
 from estimator.presets import (
     course_preset,
@@ -23,6 +24,7 @@ from estimator.presets import (
     plan_presets,
     program_templates,
 )
+from estimator.result import Result
 from estimator.scenario_io import scenario_from_data
 from ui import form as F
 from ui.link import (
@@ -204,7 +206,8 @@ def plan_edited(state: State) -> bool:
     filled = state.get(PLAN_FILLED)
     if not filled or filled.get("plan") != state.get("plan"):
         return False
-    return any(state.get(k) != v for k, v in filled["values"].items())
+    # Amounts already met are the patient's, not the plan's terms: entering them is no edit of the preset.
+    return any(state.get(k) != v for k, v in filled["values"].items() if not k.endswith("_met"))
 
 
 def follow_met(state: State, own: str) -> None:
@@ -464,9 +467,21 @@ def linked_scenario(params: tuple[tuple[str, str], ...], today: dt.date) -> Scen
     state: dict[str, Any] = {}
     init_state(state, today, dict(params))
     try:
-        return scenario_from_data(scenario_dict(state))
+        return estimated_scenario(state)[0]
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def estimated_scenario(state: State) -> tuple[Scenario, Result]:
+    """The scenario the inputs describe, validated (raises ScenarioError), and its estimate. A payment plan on
+    "what HSA/FSA money leaves" is estimated twice: the first estimate says how much account money is used, the
+    second finances the rest. The page and the link check both build it here, so they agree."""
+    scenario = scenario_from_data(scenario_dict(state))
+    result = estimate(scenario)
+    if state.get("fin_base") == "rest" and scenario.financing is not None and result.accounts is not None:
+        scenario = finance_after_accounts(scenario, result)
+        result = estimate(scenario)
+    return scenario, result
 
 
 def _comparable(scenario: Scenario) -> dict[str, Any]:
