@@ -8,9 +8,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from estimator.gfe import example_self_pay_scenario
 from estimator.money import fmt_usd
 from estimator.scenario_io import scenario_from_data
 from tests.conftest import ROOT
+from tests.test_clinic_cli import ROWS, _cli, _csv  # the same five patients as the command line's test
 from ui.common import SCENARIO_KEY
 
 APP = str(ROOT / "app.py")
@@ -213,41 +211,6 @@ def test_the_estimate_pages_printout_carries_the_chosen_clinics_letterhead(  # t
 
 
 # ---------------------------------------------------------------- the Batch page
-
-
-def _cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ESTIMATOR_DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", "estimator", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-# Five patients, each naming one of the clinic's payer templates (one in another case, one over a plan_preset).
-ROWS: list[dict[str, str]] = [
-    {"patient_ref": "R1", "course_preset": "spravato_6m", "start_date": "2026-03-02", "coverage_kind": "commercial",
-     "deductible": "1500", "oop_max": "6000", "payer_template": "Aetna Open Access PPO", "plan_preset": "ppo_copays"},
-    {"patient_ref": "R2", "course_preset": "spravato_6m", "start_date": "2026-04-06", "coverage_kind": "commercial",
-     "network": "out", "deductible": "3000", "deductible_met": "500", "oop_max": "12000",
-     "payer_template": "BCBS PPO, clinic out of network"},
-    {"patient_ref": "R3", "course_preset": "spravato_1y", "start_date": "2026-02-02", "coverage_kind": "medicare",
-     "payer_template": "medicare part b"},
-    {"patient_ref": "R4", "course_preset": "iv6", "start_date": "2026-03-09", "coverage_kind": "commercial",
-     "deductible": "1000", "coinsurance_pct": "30", "plan_year_start": "01-01",
-     "payer_template": "Aetna Open Access PPO"},
-    {"patient_ref": "R5", "course_preset": "spravato_continuing", "start_date": "2026-05-04",
-     "coverage_kind": "commercial", "start_session": "13", "savings_program": "yes", "deductible": "2000",
-     "deductible_met": "2000", "oop_max": "7000", "oop_met": "2500", "payer_template": "Aetna Open Access PPO"},
-]  # fmt: skip
-
-
-def _csv(rows: list[dict[str, str]]) -> str:
-    from estimator.workflows.batch_input import INPUT_COLUMNS
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=INPUT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({c: r.get(c, "") for c in INPUT_COLUMNS} for r in rows)
-    return out.getvalue()
 
 
 def _page_results(at: AppTest) -> str:
