@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
 from hypothesis import HealthCheck, settings
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -95,3 +98,24 @@ def page(browser: object, app_url: str) -> Iterator[object]:
     pg.set_default_timeout(30_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def recorded_downloads(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
+    """AppTest's media file managers, one per run, so a test can call a download button's deferred data."""
+    made: list[MediaFileManager] = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return made
+
+
+def download_data(at: AppTest, label: str, managers: list[MediaFileManager]) -> bytes:
+    """What the download button labelled `label` hands the browser (its deferred data, called)."""
+    (button,) = [b for b in at.get("download_button") if b.label == label]
+    data = managers[-1]._deferred_callables[button.proto.deferred_file_id]["callable"]()
+    return data if isinstance(data, bytes) else str(data).encode()

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from clinic.clinic_file import setup_from_json, setup_to_json
 from clinic.db import URL_VARIABLE, dispose_all
 from clinic.store import ClinicStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, download_data
 from ui.clinic_state import CLINIC_KEY
 
 APP = str(ROOT / "app.py")
@@ -42,26 +41,6 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv(URL_VARIABLE, url)
     yield url
     dispose_all()
-
-
-@pytest.fixture
-def recorded_downloads(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    """AppTest's media file managers, one per run, so a test can call a download button's deferred data."""
-    made: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return made
-
-
-def _download_data(at: AppTest, label: str, managers: list[MediaFileManager]) -> bytes:
-    (button,) = [b for b in at.get("download_button") if b.label == label]
-    data = managers[-1]._deferred_callables[button.proto.deferred_file_id]["callable"]()
-    return data if isinstance(data, bytes) else str(data).encode()
 
 
 def _unescape(text: object) -> str:
@@ -310,7 +289,7 @@ def test_a_clinic_file_is_imported_with_a_report_and_exported_as_the_store_has_i
     assert at.selectbox(key="cl_pick").value == LAKESIDE
     assert _text(at, "Clinic name").value == LAKESIDE
     assert at.selectbox(key="pl_pick").value == "Standard 2026"
-    exported = _download_data(at, "Download the clinic's setup (JSON)", recorded_downloads)
+    exported = download_data(at, "Download the clinic's setup (JSON)", recorded_downloads)
     kept = ClinicStore.open(db_url)
     assert exported.decode() == setup_to_json(kept.load_setup(LAKESIDE)) == SETUP_FILE.read_text(encoding="utf-8")
 

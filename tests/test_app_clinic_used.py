@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from clinic.clinic_file import setup_from_json
 from clinic.store import ClinicStore, SetupItem
@@ -24,7 +22,7 @@ from estimator.engine import estimate
 from estimator.gfe import example_self_pay_scenario
 from estimator.money import fmt_usd
 from estimator.scenario_io import scenario_from_data
-from tests.conftest import ROOT
+from tests.conftest import ROOT, download_data
 from tests.test_clinic_cli import ROWS, _cli, _csv  # the same five patients as the command line's test
 from ui.common import SCENARIO_KEY
 
@@ -57,28 +55,6 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, P
     clinic = setup.clinic.content.model_copy(update={"logo_png": _logo()})
     ClinicStore.open(url).import_setup(dataclasses.replace(setup, clinic=SetupItem(clinic)))
     yield url, path
-
-
-@pytest.fixture
-def recorded_downloads(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    """AppTest's media file managers, one per run, so a test can call a download button's deferred data."""
-    made: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return made
-
-
-def _download_data(at: AppTest, label: str, managers: list[MediaFileManager]) -> bytes:
-    (button,) = [b for b in at.get("download_button") if b.label == label]
-    file_id = button.proto.deferred_file_id
-    entry = managers[-1]._deferred_callables[file_id]
-    data = entry["callable"]()
-    return data if isinstance(data, bytes) else str(data).encode()
 
 
 def _page(page: str, scenario: object = None) -> AppTest:
@@ -136,7 +112,7 @@ def test_gfe_fills_the_clinic_from_the_setup_and_prints_its_letterhead(  # type:
     at.date_input(key="gfe_patient_dob").set_value(dt.date(1985, 4, 12))
     at.run()
     assert not at.exception and not at.error
-    pdf = _download_data(at, "Download Good Faith Estimate (PDF)", recorded_downloads)
+    pdf = download_data(at, "Download Good Faith Estimate (PDF)", recorded_downloads)
     text = _pdf_text(pdf)
     assert text.startswith(f"{CLINIC} 1200 Lakeside Dr, Suite 4, Ann Arbor, MI 48104 Phone 734-555-0100")
     for needle in (
@@ -177,7 +153,7 @@ def test_gfe_keeps_the_estimates_prices_and_a_typed_provider_gets_no_letterhead(
     at.date_input(key="gfe_patient_dob").set_value(dt.date(1985, 4, 12))
     at.run()
     assert not at.exception and not at.error
-    text = _pdf_text(_download_data(at, "Download Good Faith Estimate (PDF)", recorded_downloads))
+    text = _pdf_text(download_data(at, "Download Good Faith Estimate (PDF)", recorded_downloads))
     assert text.startswith("Good Faith Estimate for Health Care Items and Services")
     assert "Dana Whitfield" not in text and CLINIC not in text and "Another Clinic" in text
 
@@ -203,7 +179,7 @@ def test_the_estimate_pages_printout_carries_the_chosen_clinics_letterhead(  # t
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.segmented_control(key="view").set_value("Downloads").run()
     assert not at.exception
-    pdf = _download_data(at, "Printable estimate (PDF)", recorded_downloads)
+    pdf = download_data(at, "Printable estimate (PDF)", recorded_downloads)
     text = _pdf_text(pdf)
     assert text.startswith(f"{CLINIC} 1200 Lakeside Dr, Suite 4, Ann Arbor, MI 48104 Phone 734-555-0100")
     assert "Questions about this estimate: Dana Whitfield, 734-555-0111, billing@lakeside.example" in text

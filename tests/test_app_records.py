@@ -15,7 +15,6 @@ import pytest
 from pypdf import PdfReader
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 import ui.clinic_state as cs
 from clinic.db import URL_VARIABLE, dispose_all
@@ -45,19 +44,6 @@ def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
     monkeypatch.setattr(cs, "records", lambda: clinic.records)
     yield clinic
     dispose_all()
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> list[MediaFileManager]:
-    made: list[MediaFileManager] = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            made.append(self)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return made
 
 
 def _seed_patient(c: Clinic) -> int:
@@ -222,7 +208,7 @@ def test_the_first_visit_asks_for_the_first_admin(tmp_path: Path, monkeypatch: p
 
 
 def test_a_scripted_session_leaves_an_audit_row_for_each_action(
-    kept: Clinic, downloads: list[MediaFileManager]
+    kept: Clinic, recorded_downloads: list[MediaFileManager]
 ) -> None:
     at = _go(_app(), "estimate")
     assert at.session_state[SCENARIO_KEY].coverage.kind == "self_pay"
@@ -247,7 +233,7 @@ def test_a_scripted_session_leaves_an_audit_row_for_each_action(
     assert not at.exception and not at.error, [e.value for e in at.error]
     (button,) = at.get("download_button")
     assert button.proto.label.startswith("Download LKSC-2026-000001")
-    deferred = downloads[-1]._deferred_callables[button.proto.deferred_file_id]
+    deferred = recorded_downloads[-1]._deferred_callables[button.proto.deferred_file_id]
     assert deferred["filename"] == "good-faith-estimate-LKSC-2026-000001-v1.pdf"  # the number, never the name
     data = deferred["callable"]()
     assert data.startswith(b"%PDF") and "LKSC-2026-000001" in _pdf_text(data)
@@ -297,7 +283,7 @@ def test_gfe_pdf_prints_the_register_number_only_when_given() -> None:
 
 
 def test_rollover_runs_with_a_progress_bar_and_lists_old_against_new(
-    kept: Clinic, downloads: list[MediaFileManager]
+    kept: Clinic, recorded_downloads: list[MediaFileManager]
 ) -> None:
     _seed_patient(kept)
     at = _go(_app(), "rollover")
@@ -310,7 +296,7 @@ def test_rollover_runs_with_a_progress_bar_and_lists_old_against_new(
     table = at.dataframe[0].value
     assert list(table["Patient"]) == [REFERENCE] and NAME not in table.to_string()
     (button,) = at.get("download_button")
-    deferred = downloads[-1]._deferred_callables[button.proto.deferred_file_id]
+    deferred = recorded_downloads[-1]._deferred_callables[button.proto.deferred_file_id]
     assert deferred["filename"] == "rollover-2027-01-01.csv"
     assert REFERENCE in deferred["callable"]() and NAME not in deferred["callable"]()
     assert kept.records.audit.entries(kept.admin, object_type="rollover")[0].action == "exported"
