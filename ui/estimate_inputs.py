@@ -16,11 +16,11 @@ from ui import state as S
 from ui import widget_state as W
 from ui.clinic_inputs import setup_box
 from ui.common import RESULT_KEY, SCENARIO_KEY, plain, refused_file_hint, sentence, usd
-from ui.form import BY_KEY, model_bounds
+from ui.form import BY_KEY, help_of, label, model_bounds
 from ui.link import LINK_PHASES
 from ui.sections import SECTION_NAMES, input_section, section_of, show_problems
 from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION
-from ui.widgets import draw, row, table_editor
+from ui.widgets import draw, pair, row, table_editor
 
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
 SCENARIO_BOX_MB = MAX_SCENARIO_UPLOAD // 1_000_000  # the same limit as Streamlit takes it (whole MB)
@@ -37,14 +37,6 @@ FIN_BASE_LABELS = {
     "all": "Everything you pay for treatment",
     "amount": "Another amount",
 }
-
-
-def label(key: str) -> str:
-    return BY_KEY[key].label
-
-
-def help_of(key: str) -> str | None:
-    return BY_KEY[key].help
 
 
 # ---------------------------------------------------------------- callbacks (run before the page redraws)
@@ -261,11 +253,7 @@ def package_input() -> None:
 def programs_section() -> None:
     st.caption("Manufacturer programs are for commercial insurance only; check the program's current terms.")
     if draw("wm_on"):
-        c1, c2 = st.columns(2)
-        with c1:
-            draw("wm_per")
-        with c2:
-            draw("wm_max")
+        pair("wm_per", "wm_max")
     if draw("obs_on"):
         draw("obs_max")
     states = BY_KEY["patient_state"]
@@ -287,17 +275,9 @@ def programs_section() -> None:
 @input_section("accounts")
 def accounts_section() -> None:
     if draw("acct_on"):
-        c1, c2 = st.columns(2)
-        with c1:
-            draw("fsa")
-        with c2:
-            draw("fsa_next")
+        pair("fsa", "fsa_next")
         draw("hsa")
-        c1, c2 = st.columns(2)
-        with c1:
-            draw("fed")
-        with c2:
-            draw("state")
+        pair("fed", "state")
         draw(
             "direct",
             help=f"Payroll contributions also save Social Security and Medicare tax (FICA, {FICA_PCT} %); "
@@ -325,11 +305,7 @@ def travel_section() -> None:
         else:
             st.caption("Uses the IRS medical mileage rate for each visit's year.")
     if draw("to_on"):
-        c1, c2 = st.columns(2)
-        with c1:
-            draw("hours")
-        with c2:
-            draw("wage")
+        pair("hours", "wage")
     show_problems("travel", "time_off")
 
 

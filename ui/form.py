@@ -247,6 +247,15 @@ def field(key: str) -> Field:
     return BY_KEY[key]
 
 
+def label(key: str) -> str:
+    """A field's label, for the few fields drawn by hand (pickers, segmented choices)."""
+    return BY_KEY[key].label
+
+
+def help_of(key: str) -> str | None:
+    return BY_KEY[key].help
+
+
 # ---------------------------------------------------------------- bounds from the models
 
 

@@ -12,9 +12,9 @@ from ui import state as S
 from ui import widget_state as W
 from ui.clinic_inputs import setup_box
 from ui.common import usd
-from ui.form import BY_KEY, model_bounds
+from ui.form import BY_KEY, label, model_bounds
 from ui.sections import input_section, show_problems
-from ui.widgets import draw, table_editor
+from ui.widgets import draw, pair, table_editor
 
 ss = st.session_state
 # Prior auth before "Ded. 1st" (usually left on): in a half-width column the last column needs a sideways scroll.
@@ -32,10 +32,6 @@ RULE_ORDER = [
 ]
 RULE_DETAILS = ("benefit", "allowed", "network", "oon_allowed", "auth_units")  # shown on request
 PLAN_LABELS = {p.id: p.label for p in plan_presets()} | {"custom_plan": "My own plan (entered below)"}
-
-
-def label(key: str) -> str:
-    return BY_KEY[key].label
 
 
 # ---------------------------------------------------------------- callbacks (run before the page redraws)
@@ -142,11 +138,7 @@ def insurance_section() -> None:
         draw("ded")
     with c2:
         draw("ded_met", on_change=_on_met, args=("oop_met",))
-    c1, c2 = st.columns(2)
-    with c1:
-        draw("coins")
-    with c2:
-        draw("py_start")
+    pair("coins", "py_start")
     if draw("has_oop"):
         c1, c2 = st.columns(2)
         with c1:
@@ -176,11 +168,7 @@ def insurance_section() -> None:
 
 def out_of_network() -> None:
     st.markdown("**Out-of-network benefits**")
-    c1, c2 = st.columns(2)
-    with c1:
-        draw("oon_pct")
-    with c2:
-        draw("oon_ded")
+    pair("oon_pct", "oon_ded")
     c1, c2 = st.columns(2)
     with c1:
         draw("oon_coins")
@@ -263,11 +251,7 @@ def coverage_table() -> None:
 
 def pharmacy() -> None:
     st.markdown("**Pharmacy benefit**")
-    c1, c2 = st.columns(2)
-    with c1:
-        draw("ph_ded")
-    with c2:
-        draw("ph_ded_met")
+    pair("ph_ded", "ph_ded_met")
     draw("ph_integrated")
     c1, c2 = st.columns(2)
     with c1:

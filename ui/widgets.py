@@ -58,6 +58,15 @@ def draw(
     return value
 
 
+def pair(left: str, right: str) -> None:
+    """Two fields side by side in columns, each with its problems below it in its own column."""
+    c1, c2 = st.columns(2)
+    with c1:
+        draw(left)
+    with c2:
+        draw(right)
+
+
 def row(*keys: str) -> None:
     """Fields side by side in one wrapping row, their problems below it: one layout block where columns take one
     per column more, and each block is an update the browser applies on every rerun."""
