@@ -8,9 +8,11 @@ import streamlit as st
 
 from ui.common import page_furniture
 from ui.errors import LOG, redact_streamlit_logs, run_safely, where
+from ui.heap import freeze_startup_heap
 from ui.icon import page_icon
 from ui.signin import current_account, workspace_has_patients
 
+freeze_startup_heap()
 redact_streamlit_logs()
 st.set_page_config(page_title="Ketamine & SPRAVATO cost estimator", page_icon=page_icon(), layout="wide")
 

@@ -535,3 +535,5 @@ def test_the_shipped_config_keeps_data_local_and_csv_safe() -> None:
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["address"] == "127.0.0.1"
+    # no framing site may stop or rerun the app (Streamlit's default allows its cloud's sites)
+    assert config["client"]["allowedOrigins"] == []
