@@ -20,6 +20,7 @@ import ui.clinic_state as cs
 from clinic.db import URL_VARIABLE, dispose_all
 from clinic.gfe_register import Delivery
 from clinic.records import ClinicRecords
+from clinic.records_common import Account
 from estimator.documents.gfe_pdf import gfe_pdf
 from estimator.engine import estimate
 from estimator.gfe import GfeRequest, PatientDetails, example_self_pay_scenario
@@ -143,6 +144,38 @@ def test_a_counselor_cannot_reach_the_admin_pages(kept: Clinic) -> None:
         assert any("for the clinic's admins" in e.value for e in alone.error), page
         text = _everything(alone)
         assert "LKSC" not in text and not alone.dataframe and not alone.get("download_button")
+
+
+def test_a_signed_in_counselor_changes_their_own_password_from_the_account_bar(kept: Clinic) -> None:
+    at = _go(_app(), "patients")
+    _sign_in(at, "dana")
+    new = "a brand new secret"
+
+    def change(current: str, password: str, again: str) -> AppTest:
+        fields = {t.label: t for t in at.text_input}
+        fields["Current password"].input(current)
+        fields["New password (at least 10 characters)"].input(password)
+        fields["New password again"].input(again)
+        _button(at, "Change my password").click()
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    change("not the password", new, new)
+    assert [e.value for e in at.error] == ["The current password is wrong\\."]
+    change(PASSWORD, new, new + "!")
+    assert [e.value for e in at.error] == ["The two new passwords differ; type the same one twice."]
+    change(PASSWORD, "short", "short")
+    assert "at least 10 characters" in at.error[0].value
+    assert not isinstance(kept.records.accounts.authenticate("dana", new), Account)  # nothing changed yet
+    kept.clock.advance(seconds=61)
+    change(PASSWORD, new, new)
+    assert not at.error and [s.value for s in at.success] == ["Your password is changed."]
+    assert at.session_state[ACCOUNT_KEY].username == "dana"  # still signed in
+    kept.clock.advance(seconds=61)
+    assert isinstance(kept.records.accounts.authenticate("dana", new), Account)
+    kept.clock.advance(seconds=61)
+    assert not isinstance(kept.records.accounts.authenticate("dana", PASSWORD), Account)
 
 
 def test_lockout_message_after_the_configured_failures(kept: Clinic) -> None:

@@ -158,14 +158,36 @@ def _first_admin_form(records: ClinicRecords) -> None:
         st.error(plain(result.message), icon=":material/lock:")
 
 
-def account_bar(who: Account) -> None:
-    """Who is signed in, and the sign-out button."""
+def account_bar(records: ClinicRecords, who: Account) -> None:
+    """Who is signed in, their own password, and the sign-out button."""
     with st.container(horizontal=True, vertical_alignment="center", key="ws_account_bar"):
         role = "admin" if who.is_admin else "counselor"
         st.caption(f"Signed in as {plain(who.display_name)} ({plain(who.username)}, {role}).", width="stretch")
+        with st.popover("Password", icon=":material/key:", help="Change your own password"):
+            sent = _own_password_form(records.accounts.policy.min_password_length)
         if st.button("Sign out", icon=":material/logout:", key="sign_out_button"):
             sign_out(st.session_state)
             st.rerun()
+    if sent is not None:  # said under the bar, where it stays in view once the popover closes
+        current, new, again = sent
+        if new != again:
+            st.error("The two new passwords differ; type the same one twice.", icon=":material/error:")
+            return
+        with shown_errors():
+            records.accounts.change_password(who, current, new)
+            st.success("Your password is changed.", icon=":material/check:")
+
+
+def _own_password_form(least: int) -> tuple[str, str, str] | None:
+    """The current password and the new one twice; None until sent."""
+    with st.form("ws_own_password", clear_on_submit=True, border=False):
+        current = st.text_input("Current password", type="password", autocomplete="current-password")
+        new = st.text_input(
+            f"New password (at least {least} characters)", type="password", autocomplete="new-password", max_chars=1000
+        )
+        again = st.text_input("New password again", type="password", autocomplete="new-password", max_chars=1000)
+        sent = st.form_submit_button("Change my password", type="primary")
+    return (current, new, again) if sent else None
 
 
 def _stop_with_footer() -> None:
@@ -196,7 +218,7 @@ def workspace_gate(title: str, intro: str, *, admin: bool = False) -> tuple[Clin
             _signin_form(records)
         _stop_with_footer()
     assert who is not None
-    account_bar(who)
+    account_bar(records, who)
     if admin and not who.is_admin:
         st.error("This page is for the clinic's admins; your account is a counselor's.", icon=":material/block:")
         _stop_with_footer()

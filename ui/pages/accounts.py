@@ -44,7 +44,9 @@ def _create(records, who) -> None:  # type: ignore[no-untyped-def]
             name = c2.text_input("Name", max_chars=100)
             role = c1.selectbox("Role", list(ROLES), format_func=ROLES.__getitem__)
             password = c2.text_input(
-                "First password (at least 10 characters)", type="password", autocomplete="new-password"
+                f"First password (at least {records.accounts.policy.min_password_length} characters)",
+                type="password",
+                autocomplete="new-password",
             )
             sent = st.form_submit_button("Make the account", type="primary")
         if sent:
