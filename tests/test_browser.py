@@ -89,9 +89,9 @@ def test_good_faith_estimate_pdf_downloads(page: object, app_url: str) -> None:
         box = page.get_by_role("textbox", name=label, exact=True)  # type: ignore[attr-defined]
         box.fill(value)
         box.press("Enter")
-    # The date field is three spin-button segments (year, month, day) that advance as you type.
-    page.get_by_role("spinbutton", name="year, Date of birth").click()  # type: ignore[attr-defined]
-    page.keyboard.type("19850402")  # type: ignore[attr-defined]
+    # The date field is three spin-button segments (month, day, year: ui.widgets.DATE_FORMAT) that advance as you type.
+    page.get_by_role("spinbutton", name="month, Date of birth").click()  # type: ignore[attr-defined]
+    page.keyboard.type("04021985")  # type: ignore[attr-defined]
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     page.get_by_role("heading", name="2. Patient").click()  # commit the date by leaving the field
