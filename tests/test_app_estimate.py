@@ -746,8 +746,13 @@ FEE_NAMES = {f.service: f.description for f in example_prices().fees}  # consult
 
 
 def _ids_in(text: str) -> list[str]:
-    """The example price list's service ids that `text` holds as words ("therapy" in "psychotherapy" is not one)."""
-    return [s for s in FEE_NAMES if re.search(rf"(?<![\w-]){s}(?![\w-])", text)]
+    """The example price list's service ids in `text`: one with an underscore anywhere, a one-word id (consult,
+    therapy: English words too) where it stands as an id, quoted, in brackets, alone or listed after a colon."""
+    return [
+        s
+        for s in FEE_NAMES
+        if re.search(rf"(?<![\w-]){s}(?![\w-])" if "_" in s else rf"['(]{s}[')]|: {s}(?:[.,;]|$)|^{s}$", text)
+    ]
 
 
 def _grid_column(at: AppTest, table: str, column: str) -> dict:
@@ -764,6 +769,7 @@ def test_service_lists_and_the_coverage_table_show_names_and_keep_ids_behind_the
         box = at.multiselect(key=key)
         assert sorted(box.options) == sorted(FEE_NAMES.values()), box.options
         assert box.value == chosen  # ids behind the names
+        assert not _ids_in(box.help or ""), box.help
     package = at.selectbox(key="pkg_service")
     assert sorted(package.options) == sorted(FEE_NAMES.values()) and package.value == "iv_infusion"
     replaces = [str(c.value).replace("\\", "") for c in at.caption if "Replaces" in str(c.value)]
