@@ -98,8 +98,12 @@ def test_good_faith_estimate_pdf_downloads(page: object, app_url: str) -> None:
 
     button = page.get_by_role("button", name="Download Good Faith Estimate (PDF)")  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
-        """() => [...document.querySelectorAll('button')]
-              .some(b => b.innerText.includes('Download Good Faith Estimate') && !b.disabled)""",
+        # The enabled button alone: the disabled one it replaces stays on the page until the run ends.
+        """() => {
+            const shown = [...document.querySelectorAll('button')]
+                .filter(b => b.innerText.includes('Download Good Faith Estimate'));
+            return shown.length === 1 && !shown[0].disabled;
+        }""",
         timeout=30_000,
     )
     with page.expect_download(timeout=60_000) as info:  # type: ignore[attr-defined]

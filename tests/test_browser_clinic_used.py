@@ -73,8 +73,12 @@ def test_the_gfe_printout_shows_the_clinics_details_from_the_setup(browser, setu
         page.keyboard.press("Escape")
         page.get_by_role("heading", name="2. Patient").click()  # commit the date by leaving the field
         page.wait_for_function(
-            """() => [...document.querySelectorAll('button')]
-                  .some(b => b.innerText.includes('Download Good Faith Estimate') && !b.disabled)""",
+            # The enabled button alone: the disabled one it replaces stays on the page until the run ends.
+            """() => {
+                const shown = [...document.querySelectorAll('button')]
+                    .filter(b => b.innerText.includes('Download Good Faith Estimate'));
+                return shown.length === 1 && !shown[0].disabled;
+            }""",
             timeout=30_000,
         )
         price_list = page.get_by_role("combobox", name="Price list")
