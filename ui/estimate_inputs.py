@@ -161,22 +161,29 @@ def custom_grid(names: dict[str, str]) -> None:
         "custom",
         placeholder="",
         column_config={
-            "day": st.column_config.NumberColumn("Day", min_value=0, max_value=CUSTOM_MAX_DAY, step=1, required=True),
+            # Widths that leave the service's name room to be read whole in the half-page column at 1440 px.
+            "day": st.column_config.NumberColumn(
+                "Day", min_value=0, max_value=CUSTOM_MAX_DAY, step=1, required=True, width=60
+            ),
             "phase": st.column_config.TextColumn(
                 "Phase",
                 max_chars=40,
+                width=90,
                 help="Blank means treatment. A shared link carries the schedule when every phase is blank or one "
                 "of: " + ", ".join(sorted(LINK_PHASES)) + " (other words are never put in a link).",
             ),
             "service": st.column_config.SelectboxColumn(
-                "Service", options=list(names), format_func=names.get, required=True, width="medium"
+                "Service", options=list(names), format_func=names.get, required=True, width=245
             ),
-            "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=CUSTOM_MAX_QUANTITY, step=1),
+            "quantity": st.column_config.NumberColumn(
+                "Qty", min_value=1, max_value=CUSTOM_MAX_QUANTITY, step=1, width=60
+            ),
             "session": st.column_config.NumberColumn(
                 "Session",
                 min_value=1,
                 max_value=CUSTOM_MAX_SESSION,
                 step=1,
+                width=80,
                 help="Leave blank, except for two separate sessions on the same day and phase: 1 and 2.",
             ),
         },
