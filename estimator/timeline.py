@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from estimator.money import ZERO, round_cents
 from estimator.result import Result
+from estimator.wording import service_label
+
+if TYPE_CHECKING:
+    from estimator.models import Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +81,23 @@ class SessionRow:
     running_total: Decimal
 
 
-def session_rows(result: Result) -> list[SessionRow]:
-    """One row per session: what was billed, who pays, and the patient's running total."""
+def session_rows(result: Result, scenario: Scenario | None = None) -> list[SessionRow]:
+    """One row per session: what was billed, who pays, and the patient's running total.
+
+    Services are the ids ("spravato_drug x2, therapy"), or with the scenario their names for people ("SPRAVATO 28 mg
+    device × 2; Integration psychotherapy, 60 min": a clinic's description may hold a comma)."""
     rows: list[SessionRow] = []
     running = ZERO
     for s in result.sessions:
         you = sum((ln.patient_pays for ln in s.lines), ZERO)
         running += you
-        services = ", ".join(ln.service if ln.quantity == 1 else f"{ln.service} x{ln.quantity}" for ln in s.lines)
+        if scenario is None:
+            services = ", ".join(ln.service if ln.quantity == 1 else f"{ln.service} x{ln.quantity}" for ln in s.lines)
+        else:
+            services = "; ".join(
+                service_label(scenario, ln.service) + (f" × {ln.quantity}" if ln.quantity != 1 else "")
+                for ln in s.lines
+            )
         rows.append(
             SessionRow(
                 s.date,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from estimator.money import fmt_usd
@@ -72,12 +73,25 @@ def year_word(insured: bool) -> str:
     return "Plan year" if insured else "Year"
 
 
-def service_label(scenario: Scenario, service: str) -> str:
-    """The clinic's description of a service, else a readable name for it."""
-    for fee in scenario.fees:
-        if fee.service == service and fee.description.strip():
-            return clean_text(fee.description)
+def service_name(service: str, description: str = "") -> str:
+    """A service as people read it: the clinic's description of it, else a readable name for its id ("Consultation"
+    for consult, "Ketamine im" for a clinic's own ketamine_im). Ids stay in files, links and the result JSON."""
+    if description.strip():
+        return clean_text(description)
     return SERVICES.get(service, service.replace("_", " ").capitalize())
+
+
+def service_label(scenario: Scenario, service: str) -> str:
+    """A service of this scenario as people read it: its price's description, else a readable name."""
+    return service_name(service, next((f.description for f in scenario.fees if f.service == service), ""))
+
+
+def service_names(services: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each service id's name for a list to choose from, from (id, description) pairs: a name that two services
+    share gets the id after it, so no two choices read the same."""
+    names = {sid: service_name(sid, description) for sid, description in services}
+    shared = {name for name, n in Counter(names.values()).items() if n > 1}
+    return {sid: f"{name} ({sid})" if name in shared else name for sid, name in names.items()}
 
 
 def phase_label(phase: str) -> str:
@@ -194,9 +208,10 @@ def _iso(d: dt.date) -> str:
     return d.isoformat()
 
 
-def warning_sentence(code: str, facts: Mapping[str, Any], day: Day = _iso) -> str:
+def warning_sentence(code: str, facts: Mapping[str, Any], day: Day = _iso, service: Callable[[str], str] = str) -> str:
     """One warning in plain English from the values it was raised with; `day` writes its dates (ISO for the
-    result JSON, SPEC §4.7; `fmt_day` for people). Amounts are always "$1,234.50"; names are quoted as typed."""
+    result JSON, SPEC §4.7; `fmt_day` for people) and `service` its services (the id for the JSON; the name for
+    people). Amounts are always "$1,234.50"; names are quoted as typed."""
     f = facts
     if code == "horizon_cuts_course":
         return (
@@ -205,7 +220,7 @@ def warning_sentence(code: str, facts: Mapping[str, Any], day: Day = _iso) -> st
         )
     if code == "no_coverage_info":
         return (
-            f"There is no coverage information for '{f['service']}', so it is counted as not covered "
+            f"There is no coverage information for '{service(f['service'])}', so it is counted as not covered "
             "(you pay the full charge). Ask your plan whether it is covered."
         )
     if code == "prior_auth_expired":
@@ -214,15 +229,15 @@ def warning_sentence(code: str, facts: Mapping[str, Any], day: Day = _iso) -> st
             "not covered unless it is renewed."
         )
     if code == "prior_auth_units_exhausted":
-        left, service = f["left"], f["service"]
+        left, named = f["left"], service(f["service"])
         short = (
             "they were all used by the sessions before this date"
             if left == 0
             else f"this session needs {f['needed']} and only {left} {'is' if left == 1 else 'are'} left"
         )
         return (
-            f"The prior authorization for '{service}' approves {count(f['units'], 'unit')}: {short}. From this date "
-            f"on, '{service}' is counted as not covered (you pay the full charge). Ask the clinic to renew the "
+            f"The prior authorization for '{named}' approves {count(f['units'], 'unit')}: {short}. From this date "
+            f"on, '{named}' is counted as not covered (you pay the full charge). Ask the clinic to renew the "
             "authorization for more units before this date."
         )
     if code == "oop_max_reached":
@@ -287,10 +302,12 @@ class _Warning(Protocol):
     def facts(self) -> tuple[Mapping[str, Any], ...]: ...
 
 
-def warning_text(warning: _Warning) -> str:
+def warning_text(warning: _Warning, scenario: Scenario | None = None) -> str:
     """A warning as people read it on the page and the printouts: dates as "Mar 2, 2026", amounts as "$1,234.50",
-    names as typed, and the date it applies from first unless the text names it already."""
-    text = " ".join(warning_sentence(warning.code, f, fmt_day) for f in warning.facts)
+    names as typed, services by name (the scenario's descriptions when given), and the date it applies from first
+    unless the text names it already."""
+    named = service_name if scenario is None else lambda sid: service_label(scenario, sid)
+    text = " ".join(warning_sentence(warning.code, f, fmt_day, named) for f in warning.facts)
     if warning.date is None or warning.code in _NAMES_ITS_DATE:
         return text
     return f"{fmt_day(warning.date)}: {text}"

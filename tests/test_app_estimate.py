@@ -738,3 +738,96 @@ def test_a_course_under_way_that_bills_a_first_visit_says_so() -> None:
     at = _app().run()
     at.number_input(key="start_session").set_value(3).run()  # Six IV infusions bills the consult once
     assert any("A course under way usually bills nothing once" in str(c.value) for c in at.caption)
+
+
+# ---------------------------------------------------------------- service names, never ids, where people read
+
+FEE_NAMES = {f.service: f.description for f in example_prices().fees}  # consult -> "Initial psychiatric evaluation"
+
+
+def _ids_in(text: str) -> list[str]:
+    """The example price list's service ids in `text`: one with an underscore anywhere, a one-word id (consult,
+    therapy: English words too) where it stands as an id, quoted, in brackets, alone or listed after a colon."""
+    return [
+        s
+        for s in FEE_NAMES
+        if re.search(rf"(?<![\w-]){s}(?![\w-])" if "_" in s else rf"['(]{s}[')]|: {s}(?:[.,;]|$)|^{s}$", text)
+    ]
+
+
+def _grid_column(at: AppTest, table: str, column: str) -> dict:
+    editor = next(d for d in at.data_editor if d.key.startswith(f"{table}_editor"))
+    return json.loads(editor.proto.columns)[column]
+
+
+def test_service_lists_and_the_coverage_table_show_names_and_keep_ids_behind_them() -> None:
+    """Sections 1 to 3 name each service as the price list describes it ("Initial psychiatric evaluation"), never by
+    its id (`consult`); what is chosen is still the id, so the scenario, its file and the link are unchanged."""
+    at = _linked({"course": "spravato_1y", "plan": "ppo_copays", "pkg_on": "true", "extra": "therapy"})
+    assert not at.exception
+    for key, chosen in (("once", ["consult"]), ("extra", ["therapy"])):
+        box = at.multiselect(key=key)
+        assert sorted(box.options) == sorted(FEE_NAMES.values()), box.options
+        assert box.value == chosen  # ids behind the names
+        assert not _ids_in(box.help or ""), box.help
+    package = at.selectbox(key="pkg_service")
+    assert sorted(package.options) == sorted(FEE_NAMES.values()) and package.value == "iv_infusion"
+    replaces = [str(c.value).replace("\\", "") for c in at.caption if "Replaces" in str(c.value)]
+    assert replaces and "for IV ketamine infusion with monitoring with" in replaces[0], replaces
+    column = _grid_column(at, "rules", "service")
+    assert column["type_config"]["type"] == "selectbox"
+    shown = {o["value"]: o["label"] for o in column["type_config"]["options"]}
+    assert {s: shown[s] for s in FEE_NAMES} == FEE_NAMES  # each row's id is shown by its name
+    assert set(at.session_state["rules_base"]["service"]) <= set(shown)  # the table itself still holds ids
+    scenario = at.session_state["current_scenario"]
+    assert scenario.protocol.once == ["consult"] and scenario.protocol.per_session == ["therapy"]
+    assert "consult" in scenario.coverage.services
+    for element in [*at.caption, *at.markdown, *at.warning, *at.info, *at.error]:
+        assert not _ids_in(str(element.value)), element.value
+
+
+def test_a_custom_schedule_and_a_clinics_own_service_are_listed_by_name() -> None:
+    """The custom grid's Service column shows names; a service the clinic adds to its prices is listed by the
+    description it was given, and a custom service without one by a name made from its id."""
+    at = _app().run()
+    at.selectbox(key="course").set_value("custom").run()
+    prices = next(d.key for d in at.data_editor if d.key.startswith("prices_editor"))
+    added = [
+        {"service": "tms", "code": "", "description": "TMS session", "charge": 300.0},
+        {"service": "ketamine_im", "code": "", "description": "", "charge": 400.0},
+    ]
+    at.session_state[prices] = {"edited_rows": {}, "added_rows": added, "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    column = _grid_column(at, "custom", "service")
+    shown = {o["value"]: o["label"] for o in column["type_config"]["options"]}
+    assert shown == FEE_NAMES | {"tms": "TMS session", "ketamine_im": "Ketamine im"}
+    assert {"TMS session", "Ketamine im"} <= set(at.multiselect(key="once").options)
+
+
+def test_estimate_warnings_notes_and_the_sessions_view_name_services() -> None:
+    """A service priced at $0, one with no coverage row, and the Sessions view's Services column: names, not ids."""
+    at = _linked({"course": "spravato_1y", "plan": "ppo_copays", "weeks": "4"})
+    prices = next(d.key for d in at.data_editor if d.key.startswith("prices_editor"))
+    consult = list(at.session_state["prices_base"]["service"]).index("consult")
+    at.session_state[prices] = {"edited_rows": {consult: {"charge": 0.0}}, "added_rows": [], "deleted_rows": []}
+    rules = next(d.key for d in at.data_editor if d.key.startswith("rules_editor"))
+    therapy = list(at.session_state["rules_base"]["service"]).index("therapy")
+    at.session_state[rules] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [therapy]}
+    at.multiselect(key="extra").set_value(["therapy"])
+    at.run()
+    assert not at.exception
+    warnings = [str(w.value).replace("\\", "") for w in at.warning]
+    free = next(w for w in warnings if w.startswith("Priced at $0.00"))
+    assert "Initial psychiatric evaluation" in free and not _ids_in(free), free
+    missing = next(w for w in warnings if "no coverage information" in w)
+    assert "'Integration psychotherapy, 60 min'" in missing and not _ids_in(missing), missing
+    # The result JSON's message keeps the id (SPEC §4.7): only what people read changes.
+    result = at.session_state["current_result"]
+    assert any("'therapy'" in w.message for w in result.warnings if w.code == "no_coverage_info")
+    at.segmented_control(key="view").set_value("Sessions").run()
+    services = list(next(d.value for d in at.dataframe if "Services" in d.value.columns)["Services"])
+    assert services[1] == "SPRAVATO 28 mg device × 2; Administration and 2-hour observation; " + (
+        "Integration psychotherapy, 60 min"
+    ), services[:2]
+    assert not any(_ids_in(s) for s in services), services

@@ -107,7 +107,8 @@ def test_the_package_price_is_opt_in_and_says_what_it_replaces() -> None:
     alone = _metric(at, "You pay")
     at.toggle(key="pkg_on").set_value(True).run()
     assert _metric(at, "You pay") != alone
-    assert any(c.startswith("Replaces 6 × $550.00 = $3,300.00 for iv_infusion with") for c in _captions(at))
+    named = "Replaces 6 × $550.00 = $3,300.00 for IV ketamine infusion with monitoring with"  # not iv_infusion
+    assert any(c.startswith(named) for c in _captions(at))
 
 
 def test_a_service_billed_at_zero_is_asked_about() -> None:
@@ -118,8 +119,8 @@ def test_a_service_billed_at_zero_is_asked_about() -> None:
     at.session_state["editor_version"] = at.session_state["editor_version"] + 1
     at.run()
     assert not at.exception
-    warned = [str(w.value) for w in at.warning]
-    assert any("Priced at $0.00 and billed in this estimate: consult" in w for w in warned)
+    warned = [str(w.value).replace("\\", "") for w in at.warning]  # the names in it are escaped as user text
+    assert any("Priced at $0.00 and billed in this estimate: Initial psychiatric evaluation." in w for w in warned)
 
 
 def _model_field(model: type[BaseModel], parts: list[str]) -> Any:

@@ -333,3 +333,49 @@ def test_rollover_runs_with_a_progress_bar_and_lists_old_against_new(
     assert deferred["filename"] == "rollover-2027-01-01.csv"
     assert REFERENCE in deferred["callable"]() and NAME not in deferred["callable"]()
     assert kept.records.audit.entries(kept.admin, object_type="rollover")[0].action == "exported"
+
+
+def test_every_date_field_on_every_page_reads_month_day_year(kept: Clinic) -> None:
+    """One date format wherever a date is entered, the one US patients expect (03/02/2026): the Estimate, Good
+    Faith Estimate, Clinic and Audit log pages showed 2026-03-02, the GFE register 2026/03/02, and only Patients and
+    Rollover 03/02/2026."""
+    _seed_patient(kept)
+    at = AppTest.from_file(APP, default_timeout=60)
+    shown: dict[str, str] = {}
+
+    def look(page: str) -> None:
+        for field in at.date_input:
+            shown[f"{page}: {field.label}"] = field.proto.format
+
+    at.session_state["sec_insurance"] = True
+    at.run()
+    _go(at, "good_faith_estimate")  # while the estimate is self-pay
+    look("good_faith_estimate")
+    _go(at, "estimate")
+    at.selectbox(key="plan").set_value("ppo_copays").run()
+    at.toggle(key="pa_on").set_value(True).run()  # the prior authorization's end date too
+    look("estimate")
+    _go(at, "patients")
+    _sign_in(at, "admin")
+    look("patients")  # the new patient's date of birth
+    _go(at, "gfe_register")
+    (entry,) = kept.records.gfes.register(kept.admin, CLINIC)
+    at.selectbox(key="ws_gfe_pick").set_value(entry.id).run()  # its bill check and its reissue form
+    look("gfe_register")
+    for page in ("rollover", "audit_log"):
+        _go(at, page)
+        look(page)
+    _go(at, "clinic")
+    next(b for b in at.button if "price list" in b.label.lower()).click().run()
+    look("clinic")
+    assert len(shown) == 16, shown
+    assert {label.split(":")[0] for label in shown} == {
+        "estimate",
+        "good_faith_estimate",
+        "patients",
+        "gfe_register",
+        "rollover",
+        "audit_log",
+        "clinic",
+    }
+    assert {label: format for label, format in shown.items() if format != "MM/DD/YYYY"} == {}

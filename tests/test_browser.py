@@ -89,17 +89,21 @@ def test_good_faith_estimate_pdf_downloads(page: object, app_url: str) -> None:
         box = page.get_by_role("textbox", name=label, exact=True)  # type: ignore[attr-defined]
         box.fill(value)
         box.press("Enter")
-    # The date field is three spin-button segments (year, month, day) that advance as you type.
-    page.get_by_role("spinbutton", name="year, Date of birth").click()  # type: ignore[attr-defined]
-    page.keyboard.type("19850402")  # type: ignore[attr-defined]
+    # The date field is three spin-button segments (month, day, year: ui.widgets.DATE_FORMAT) that advance as you type.
+    page.get_by_role("spinbutton", name="month, Date of birth").click()  # type: ignore[attr-defined]
+    page.keyboard.type("04021985")  # type: ignore[attr-defined]
     page.keyboard.press("Tab")  # type: ignore[attr-defined]
     page.keyboard.press("Escape")  # type: ignore[attr-defined]
     page.get_by_role("heading", name="2. Patient").click()  # commit the date by leaving the field
 
     button = page.get_by_role("button", name="Download Good Faith Estimate (PDF)")  # type: ignore[attr-defined]
     page.wait_for_function(  # type: ignore[attr-defined]
-        """() => [...document.querySelectorAll('button')]
-              .some(b => b.innerText.includes('Download Good Faith Estimate') && !b.disabled)""",
+        # The enabled button alone: the disabled one it replaces stays on the page until the run ends.
+        """() => {
+            const shown = [...document.querySelectorAll('button')]
+                .filter(b => b.innerText.includes('Download Good Faith Estimate'));
+            return shown.length === 1 && !shown[0].disabled;
+        }""",
         timeout=30_000,
     )
     with page.expect_download(timeout=60_000) as info:  # type: ignore[attr-defined]

@@ -67,14 +67,18 @@ def test_the_gfe_printout_shows_the_clinics_details_from_the_setup(browser, setu
             box = page.get_by_role("textbox", name=label, exact=True)
             box.fill(value)
             box.press("Enter")
-        page.get_by_role("spinbutton", name="year, Date of birth").click()
-        page.keyboard.type("19850402")
+        page.get_by_role("spinbutton", name="month, Date of birth").click()
+        page.keyboard.type("04021985")  # month, day, year: the one date format (ui.widgets.DATE_FORMAT)
         page.keyboard.press("Tab")
         page.keyboard.press("Escape")
         page.get_by_role("heading", name="2. Patient").click()  # commit the date by leaving the field
         page.wait_for_function(
-            """() => [...document.querySelectorAll('button')]
-                  .some(b => b.innerText.includes('Download Good Faith Estimate') && !b.disabled)""",
+            # The enabled button alone: the disabled one it replaces stays on the page until the run ends.
+            """() => {
+                const shown = [...document.querySelectorAll('button')]
+                    .filter(b => b.innerText.includes('Download Good Faith Estimate'));
+                return shown.length === 1 && !shown[0].disabled;
+            }""",
             timeout=30_000,
         )
         price_list = page.get_by_role("combobox", name="Price list")

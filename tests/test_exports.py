@@ -129,6 +129,26 @@ def test_session_rows_and_average() -> None:
     assert avg == (result.totals.patient_pays / result.totals.sessions).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def test_session_rows_name_services_for_people_and_names_are_told_apart() -> None:
+    from estimator.presets import example_prices
+    from estimator.wording import service_name, service_names
+
+    fees = [f.model_dump(mode="json", exclude={"source"}) for f in example_prices().fees]
+    scenario = scenario_from_data(
+        _scenario(protocol={"type": "spravato", "dose_mg": 84, "per_session": ["therapy"]}, fees=fees)
+    )
+    rows = session_rows(estimate(scenario), scenario)
+    # a description may hold a comma, so names are joined by semicolons; the quantity follows the name
+    assert rows[1].services == "SPRAVATO 28 mg device × 2; Administration and 2-hour observation; " + (
+        "Integration psychotherapy, 60 min"
+    )
+    assert session_rows(estimate(scenario))[1].services == "spravato_drug x2, spravato_observation, therapy"
+    assert service_name("consult") == "Consultation" and service_name("ketamine_im") == "Ketamine im"
+    assert service_name("consult", "  Evaluation\tvisit ") == "Evaluation visit"
+    named = service_names([("follow_up", "Visit"), ("consult", "Visit"), ("therapy", "")])
+    assert named == {"follow_up": "Visit (follow_up)", "consult": "Visit (consult)", "therapy": "Psychotherapy"}
+
+
 def test_monthly_shares_keep_months_without_a_visit() -> None:
     """Boosters every 10 weeks leave whole months without a visit; the chart's month axis keeps them."""
     result = _result(horizon_weeks=30, protocol={"type": "iv_ketamine", "booster_every_weeks": 10})

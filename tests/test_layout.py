@@ -1,5 +1,5 @@
-"""The house stays in order (issue 17): no import cycle among the modules of estimator/, ui/ and clinic/, and no
-module in estimator/ or clinic/ so long that it holds more than one job."""
+"""The house stays in order (issue 17): no import cycle among the modules of estimator/, ui/ and clinic/, no
+module in estimator/ or clinic/ so long that it holds more than one job, and one date format for every date field."""
 
 from __future__ import annotations
 
@@ -100,3 +100,29 @@ def test_no_import_cycles_in_estimator_ui_or_clinic() -> None:
 def test_no_core_module_is_over_600_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines; split it by job"
+
+
+def _date_inputs() -> list[tuple[str, ast.Call]]:
+    """Every `date_input(...)` call in the pages' code (ui/ and app.py), with where it is."""
+    calls = []
+    for path in sorted([*(ROOT / "ui").rglob("*.py"), ROOT / "app.py"]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            func = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and getattr(func, "attr", getattr(func, "id", None)) == "date_input":
+                calls.append((f"{path.relative_to(ROOT)}:{node.lineno}", node))
+    return calls
+
+
+def test_every_date_field_takes_the_one_date_format() -> None:
+    """Pages mixed 2026-03-02, 2026/03/02 and 03/02/2026; every date field now passes ui.widgets.DATE_FORMAT."""
+    from ui.widgets import DATE_FORMAT
+
+    assert DATE_FORMAT == "MM/DD/YYYY"  # as US patients write dates
+    calls = _date_inputs()
+    assert len(calls) >= 15, calls  # the finder sees the pages' fields
+    others = [
+        where
+        for where, call in calls
+        if not any(k.arg == "format" and ast.unparse(k.value).endswith("DATE_FORMAT") for k in call.keywords)
+    ]
+    assert others == [], "date fields without format=DATE_FORMAT: " + ", ".join(others)

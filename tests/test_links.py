@@ -503,3 +503,35 @@ def test_an_edit_a_column_cannot_hold_reaches_validation_instead_of_raising() ->
     assert rules["service"][0] != 5.0  # the shown frame itself is left alone
     with pytest.raises(ScenarioError):
         scenario_from_data(S.scenario_dict({**state, W.editor_key(state, "rules"): {"edited_rows": edits}}))
+
+
+def test_a_price_edit_sets_the_chosen_services_again_under_their_new_names() -> None:
+    """The service lists show the price grid's names and the browser sends a choice back by the name it showed, so
+    after the prices change (an edit, or a whole new table) the choices are set again, as the same ids."""
+
+    class Recording(dict):
+        def __init__(self) -> None:
+            super().__init__()
+            self.written: list[str] = []
+
+        def __setitem__(self, key: str, value: object) -> None:
+            self.written.append(key)
+            super().__setitem__(key, value)
+
+    state = Recording()
+    S.init_state(state, TODAY, {"extra": "therapy", "pkg_on": "true"})
+    chosen = {k: state[k] for k in W.SERVICE_CHOICES}
+    key = W.editor_key(state, "prices")
+    state[key] = {"edited_rows": {0: {"description": "Evaluation visit"}}, "added_rows": [], "deleted_rows": []}
+    state.written.clear()
+    W.save_table(state, "prices", key)
+    assert set(W.SERVICE_CHOICES) <= set(state.written)
+    assert {k: state[k] for k in W.SERVICE_CHOICES} == chosen == {
+        "once": ["consult"],
+        "extra": ["therapy"],
+        "pkg_service": "iv_infusion",
+    }
+    state.written.clear()
+    W.replace_table(state, "prices", state["prices_saved"])
+    assert set(W.SERVICE_CHOICES) <= set(state.written)
+    assert T.price_names(W.current_prices(state))["consult"] == "Evaluation visit"

@@ -323,6 +323,25 @@ def test_user_typed_program_names_print_as_typed_and_quiet_years_are_one_line() 
     assert result.totals.program_pays == 0 and "Charge You pay" in text and "Program You pay" not in text
 
 
+def test_warnings_name_services_as_the_price_list_describes_them() -> None:
+    """A warning about a service names it as people read it ("'Integration psychotherapy, 60 min'"), never by its
+    id; the result JSON's message keeps the id (SPEC §4.7)."""
+    scenario = _insured_year()
+    services = {k: v for k, v in scenario.coverage.services.items() if k != "therapy"}
+    protocol = scenario.protocol.model_copy(update={"per_session": ["therapy"]})
+    scenario = scenario.model_copy(
+        update={"protocol": protocol, "coverage": scenario.coverage.model_copy(update={"services": services})}
+    )
+    result = estimate(scenario)
+    missing = next(w for w in result.warnings if w.code == "no_coverage_info")
+    assert "'therapy'" in missing.message
+    assert "'Integration psychotherapy, 60 min'" in warning_text(missing, scenario)
+    assert "'Psychotherapy'" in warning_text(missing)  # without the scenario: the service's usual name
+    text = " ".join(_text(estimate_pdf(scenario, result, made_on=MADE_ON)).split())
+    assert "no coverage information for 'Integration psychotherapy, 60 min'" in text
+    assert "'therapy'" not in text
+
+
 def test_a_course_under_way_says_where_it_continues_from() -> None:
     from estimator.wording import course_words
 

@@ -15,6 +15,7 @@ from estimator.scenario_io import Problem
 from ui import clinic_tables as T
 from ui.clinic_forms import Editor, Slots, finish, table
 from ui.common import plain, refused_file_hint, sentence
+from ui.widgets import DATE_FORMAT
 
 ss = st.session_state
 LOGO_BOX_MB = MAX_LOGO_BYTES // 1_000_000
@@ -131,7 +132,7 @@ def price_list_form(ed: Editor) -> None:
             "In effect from (optional)",
             value=content.effective if content else None,
             key=ed.key("effective"),
-            format="YYYY-MM-DD",
+            format=DATE_FORMAT,
             persist_state="session",
             help="The batch uses the latest list in effect on the day; a list without a date is always in effect.",
         )

@@ -5,6 +5,8 @@ parts (course and plan pickers, tables, package, program switches) and the notes
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from estimator.models import Fee, Scenario
@@ -19,7 +21,7 @@ from ui.common import RESULT_KEY, SCENARIO_KEY, plain, refused_file_hint, senten
 from ui.form import BY_KEY, help_of, label, model_bounds
 from ui.link import LINK_PHASES
 from ui.sections import SECTION_NAMES, input_section, section_of, show_problems
-from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION
+from ui.tables import CUSTOM_MAX_DAY, CUSTOM_MAX_QUANTITY, CUSTOM_MAX_SESSION, name_of, price_names
 from ui.widgets import draw, pair, row, table_editor
 
 MAX_SCENARIO_UPLOAD = 1_000_000  # bytes: 1 MB, the uploader's own limit
@@ -90,8 +92,9 @@ def start_session_input() -> None:
         )
 
 
-def priced_services() -> list[str]:
-    return [s for s in W.current_prices(ss)["service"].dropna().astype(str) if s]
+def service_names() -> dict[str, str]:
+    """The priced services' names, in the price grid's order: every list and grid here shows these, never ids."""
+    return price_names(W.current_prices(ss))
 
 
 @input_section("course")
@@ -107,7 +110,8 @@ def course_section() -> None:
     )
     row("start", "weeks")
     protocol = course_preset(ss["course"]).protocol
-    priced = priced_services()
+    names = service_names()
+    priced = list(names)
     if protocol.type == "iv_ketamine":
         row("iv_n", "iv_weeks", "boost")
         start_session_input()
@@ -137,15 +141,18 @@ def course_section() -> None:
             "no driving until the next day. The schedule follows the label; your prescriber decides."
         )
     else:
-        custom_grid(priced)
-    options = sorted(set(priced) | set(ss.get("once") or []) | set(ss.get("extra") or []))
-    st.multiselect(label("once"), options, key="once", persist_state="session", help=help_of("once"))
+        custom_grid(names)
+    options = list(dict.fromkeys([*priced, *(ss.get("once") or []), *(ss.get("extra") or [])]))
+    name = partial(name_of, names)
+    st.multiselect(label("once"), options, key="once", format_func=name, persist_state="session", help=help_of("once"))
     if protocol.type != "custom":
-        st.multiselect(label("extra"), options, key="extra", persist_state="session", help=help_of("extra"))
+        st.multiselect(
+            label("extra"), options, key="extra", format_func=name, persist_state="session", help=help_of("extra")
+        )
     show_problems("protocol")
 
 
-def custom_grid(priced: list[str]) -> None:
+def custom_grid(names: dict[str, str]) -> None:
     st.caption(
         "One row per service line; rows with the same day and phase form one session (day 0 = start). For two "
         "separate sessions on one day and phase, number them 1 and 2 under Session."
@@ -154,20 +161,29 @@ def custom_grid(priced: list[str]) -> None:
         "custom",
         placeholder="",
         column_config={
-            "day": st.column_config.NumberColumn("Day", min_value=0, max_value=CUSTOM_MAX_DAY, step=1, required=True),
+            # Widths that leave the service's name room to be read whole in the half-page column at 1440 px.
+            "day": st.column_config.NumberColumn(
+                "Day", min_value=0, max_value=CUSTOM_MAX_DAY, step=1, required=True, width=60
+            ),
             "phase": st.column_config.TextColumn(
                 "Phase",
                 max_chars=40,
+                width=90,
                 help="Blank means treatment. A shared link carries the schedule when every phase is blank or one "
                 "of: " + ", ".join(sorted(LINK_PHASES)) + " (other words are never put in a link).",
             ),
-            "service": st.column_config.SelectboxColumn("Service", options=priced, required=True),
-            "quantity": st.column_config.NumberColumn("Qty", min_value=1, max_value=CUSTOM_MAX_QUANTITY, step=1),
+            "service": st.column_config.SelectboxColumn(
+                "Service", options=list(names), format_func=names.get, required=True, width=245
+            ),
+            "quantity": st.column_config.NumberColumn(
+                "Qty", min_value=1, max_value=CUSTOM_MAX_QUANTITY, step=1, width=60
+            ),
             "session": st.column_config.NumberColumn(
                 "Session",
                 min_value=1,
                 max_value=CUSTOM_MAX_SESSION,
                 step=1,
+                width=80,
                 help="Leave blank, except for two separate sessions on the same day and phase: 1 and 2.",
             ),
         },
@@ -197,9 +213,19 @@ def prices_section() -> None:
             # service id is typed, and that rerun ate keystrokes in the next cell: "400" typed after Tab became
             # $4.00 or $40.00 (3 of 3 browser trials; $400.00 in 3 of 3 with `required`). The cost: a half-typed
             # new row is dropped if its section is closed before the row is complete.
-            "service": st.column_config.TextColumn("Service id", max_chars=40, required=True),
+            "service": st.column_config.TextColumn(
+                "Service id",
+                max_chars=40,
+                required=True,
+                help="A short id for files and links: lower-case letters, digits and _, for example iv_infusion.",
+            ),
             "code": st.column_config.TextColumn("CPT/HCPCS", max_chars=40),
-            "description": st.column_config.TextColumn("Description", max_chars=120),
+            "description": st.column_config.TextColumn(
+                "Description",
+                max_chars=120,
+                help="The service's name in the lists and tables here and on printouts (blank: a name made from the "
+                "id).",
+            ),
             "charge": st.column_config.NumberColumn(
                 "Price ($)",
                 min_value=0.0,
@@ -213,10 +239,13 @@ def prices_section() -> None:
     show_problems("fees")
     free = free_services()
     if free:
+        names = service_names()
         st.warning(
-            "Priced at $0.00 and billed in this estimate: "
-            + ", ".join(free)
-            + ". Is that right? If the clinic charges for it, enter its price; if it is free, leave $0.",
+            plain(
+                "Priced at $0.00 and billed in this estimate: "
+                + "; ".join(name_of(names, sid) for sid in free)
+                + ". Is that right? If the clinic charges for it, enter its price; if it is free, leave $0."
+            ),
             icon=":material/help:",
         )
     package_input()
@@ -227,25 +256,25 @@ def package_input() -> None:
     """The package price is opt-in, and says what it replaces."""
     if not draw("pkg_on"):
         return
-    priced = priced_services()
+    names = service_names()
+    priced = list(names)
     chosen = ss.get("pkg_service")
     # A service whose price row was deleted stays chosen (and is flagged as unpriced) instead of the box
     # quietly moving the package to the first service left, which changed the estimate once the row was back.
     options = priced + ([chosen] if chosen and chosen not in priced else []) or ["iv_infusion"]
-    c1, c2, c3 = st.columns(3)
-    c1.selectbox(label("pkg_service"), options, key="pkg_service", persist_state="session")
-    with c2:
-        draw("pkg_sessions")
-    with c3:
-        draw("pkg_price")
+    # The service on a line of its own, so its name is not cut off; sessions and price side by side below it.
+    st.selectbox(
+        label("pkg_service"), options, key="pkg_service", format_func=partial(name_of, names), persist_state="session"
+    )
+    pair("pkg_sessions", "pkg_price")
     prices = W.current_prices(ss)
     row = prices[prices["service"] == ss.get("pkg_service")]
     sessions, price = ss.get("pkg_sessions"), ss.get("pkg_price")
     if len(row) and isinstance(sessions, int) and price is not None:
         each = float(row["charge"].iloc[0])
         st.caption(
-            f"Replaces {sessions} × {usd(each)} = {usd(each * sessions)} for {ss['pkg_service']} with "
-            f"{usd(price)} ({usd(price / sessions)} a session)."
+            f"Replaces {sessions} × {usd(each)} = {usd(each * sessions)} for "
+            f"{plain(name_of(names, ss['pkg_service']))} with {usd(price)} ({usd(price / sessions)} a session)."
         )
 
 

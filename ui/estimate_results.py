@@ -30,6 +30,7 @@ from estimator.wording import (
     TRAVEL,
     TREATMENT,
     YOU_PAY,
+    service_label,
     warning_text,
     year_word,
 )
@@ -219,8 +220,9 @@ def package_notes(scenario: Scenario, result: Result) -> list[str]:
     for pkg in scenario.packages:
         used = sum(1 for s in result.sessions for ln in s.lines if ln.service == pkg.service)
         if 0 < used < pkg.sessions:
+            name = service_label(scenario, pkg.service)
             notes.append(
-                f"The {usd(pkg.price)} {pkg.service} package is for {pkg.sessions} sessions; this estimate holds "
+                f"The {usd(pkg.price)} {name} package is for {pkg.sessions} sessions; this estimate holds "
                 f"{used}, so it counts only their share of the package price. If the clinic charges the whole "
                 "package, you pay the rest too."
             )
@@ -258,7 +260,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
     metrics(scenario, result)
     warnings, quiet = split_quiet_years(scenario, result.warnings)
     for w in warnings:
-        st.warning(plain(warning_text(w)), icon=":material/warning:")
+        st.warning(plain(warning_text(w, scenario)), icon=":material/warning:")
     if quiet:
         st.caption(plain(quiet))
     for note in (
@@ -293,7 +295,7 @@ def results(scenario: Scenario, result: Result, stale: bool = False) -> None:
             st.vega_lite_chart(spec, width="stretch")
             st.caption("Who pays what in each month of the course.")
     elif view == "Sessions":
-        rows = session_rows(result)
+        rows = session_rows(result, scenario)
         # What matters most first, so it is visible without scrolling sideways in a narrow column.
         df = pd.DataFrame(
             {

@@ -106,7 +106,7 @@ FIELDS: tuple[Field, ...] = (
           help="For a patient already under way, e.g. a re-quote when the plan year rolls over: the session number "
           "the patient will be at on the first treatment day. It keeps that session's phase and dose."),
     Field("once", "services", "Billed once, at the first visit", "protocol.once", default=("consult",),
-          help="For example the initial evaluation (consult)."),
+          help="For example the initial evaluation."),
     Field("extra", "services", "Also billed at every session", "protocol.per_session", default=(),
           group="preset_course", help="For example integration therapy after each infusion."),
     # ---- 2 · Clinic prices (the package; the price table is a table)

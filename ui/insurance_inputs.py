@@ -3,6 +3,8 @@ family limits. Fields are drawn from `ui.form`; the notes beside them say where 
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from estimator.models import ServiceRule
@@ -14,6 +16,7 @@ from ui.clinic_inputs import setup_box
 from ui.common import usd
 from ui.form import BY_KEY, label, model_bounds
 from ui.sections import input_section, show_problems
+from ui.tables import name_of, price_names
 from ui.widgets import draw, pair, table_editor
 
 ss = st.session_state
@@ -190,12 +193,24 @@ def coverage_table() -> None:
         "coinsurance (scroll the table sideways on narrow screens)."
     )
     details = draw("rules_details")
+    # The Service column shows names and holds ids: a row names a priced service (or one the table already has).
+    names = price_names(W.current_prices(ss))
+    services = list(dict.fromkeys([*names, *W.current_rules(ss)["service"].dropna().astype(str)]))
     table_editor(
         "rules",
         placeholder="—",
         column_order=RULE_ORDER if details else [c for c in RULE_ORDER if c not in RULE_DETAILS],
         column_config={
-            "service": st.column_config.TextColumn("Service", max_chars=40, required=True, width=140, pinned=True),
+            "service": st.column_config.SelectboxColumn(
+                "Service",
+                options=[s for s in services if s],
+                format_func=partial(name_of, names),
+                required=True,
+                # As wide as the half-page column allows at 1440 px with the four columns after it still in view: the
+                # longest example names lose their last few letters (whole in the cell's list), never Ded. 1st.
+                width=215,
+                pinned=True,
+            ),
             # A new row starts as the scenario file's defaults: not covered, deductible first, no prior auth.
             "covered": st.column_config.CheckboxColumn("Covered", width=80, default=False),
             "benefit": st.column_config.SelectboxColumn(

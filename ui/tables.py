@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from estimator.models import V2_RULE_FIELDS, Custom
+from estimator.wording import service_name, service_names
 from ui.form import blank
 
 PRICE_COLUMNS = ["service", "charge", "code", "description"]
@@ -61,6 +62,18 @@ def rules_frame(services: dict[str, Any], all_services: list[str]) -> pd.DataFra
             }
         )
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+def price_names(prices: pd.DataFrame) -> dict[str, str]:
+    """The price grid's services by name, in its order: {id: what people read} (`estimator.wording.service_names`).
+    Lists and the other tables show these names; what they hold and send on is the id."""
+    rows = [(text_cell(r.get("service")).strip(), text_cell(r.get("description"))) for r in prices.to_dict("records")]
+    return service_names((sid, description) for sid, description in rows if sid)
+
+
+def name_of(names: dict[str, str], service: str) -> str:
+    """A service's name from `price_names`, or a readable name for one the prices no longer hold."""
+    return names.get(service) or service_name(service)
 
 
 def custom_frame_from(protocol: Any) -> pd.DataFrame:

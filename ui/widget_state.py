@@ -48,6 +48,8 @@ def save_table(state: State, name: str, key: str) -> None:
     state[f"{name}_saved"] = current_table(state, name)
     if name == "custom":
         state.pop("link_without_schedule", None)
+    if name == "prices":
+        resend_service_choices(state)
 
 
 def remount_tables(state: State) -> None:
@@ -121,6 +123,23 @@ def fresh_editor(state: State, name: str) -> None:
 def replace_table(state: State, name: str, frame: pd.DataFrame) -> None:
     state[f"{name}_base"] = state[f"{name}_saved"] = frame
     state["editor_version"] = state.get("editor_version", 0) + 1
+    if name == "prices":
+        resend_service_choices(state)
+
+
+SERVICE_CHOICES = ("once", "extra", "pkg_service")  # inputs that list services by the price grid's names
+
+
+def resend_service_choices(state: State) -> None:
+    """Set the chosen services again after the prices change (before the page is drawn: a callback or a restore).
+
+    The lists show each service by its name from the price grid, and the browser sends a choice back by the name
+    it showed. A name can change or move to another service (an id retyped keeps its row's description); an old
+    name sent back then chose another service or none (once in Chromium the course took the half-typed id of the
+    row it moved to). Set again, the choices stay the same ids and are drawn with the new names."""
+    for key in SERVICE_CHOICES:
+        if key in state:
+            state[key] = state[key]
 
 
 def current_prices(state: State) -> pd.DataFrame:

@@ -14,6 +14,8 @@ from ui.sections import show_problems
 
 ss = st.session_state
 NUMBER_FORMAT = {"money": "%.2f", "pct": "%.2f", "amount": "%.2f", "int": "%d"}
+# Every date field on every page, as US patients write dates (03/02/2026); the pages show dates as "Mar 2, 2026".
+DATE_FORMAT = "MM/DD/YYYY"
 
 
 def draw(
@@ -48,7 +50,7 @@ def draw(
     elif f.kind == "bool":
         value = st.toggle(label, persist_state="session", **common)
     elif f.kind == "date":
-        value = st.date_input(label, format="YYYY-MM-DD", persist_state="session", **common)
+        value = st.date_input(label, format=DATE_FORMAT, persist_state="session", **common)
     elif f.kind == "text":
         value = st.text_input(label, max_chars=5 if key == "py_start" else 2000, persist_state="session", **common)
     else:

@@ -446,7 +446,7 @@ def estimate_pdf(
 
         doc.heading("Warnings and assumptions")
         warnings, quiet = split_quiet_years(scenario, result.warnings)
-        bullets = [warning_text(w) for w in warnings]
+        bullets = [warning_text(w, scenario) for w in warnings]
         if bullets or quiet:
             doc.bullets(bullets + ([quiet] if quiet else []))
         else:

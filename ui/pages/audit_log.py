@@ -11,6 +11,7 @@ import streamlit as st
 from clinic.audit import AuditEntry
 from ui.common import page_footer
 from ui.signin import shown_errors, workspace_gate
+from ui.widgets import DATE_FORMAT
 from ui.workspace import cached
 
 ss = st.session_state
@@ -50,8 +51,8 @@ def main() -> None:
         "Audit log", "Every sign-in, view, change, GFE issued and export, newest first.", admin=True
     )
     c1, c2, c3, c4 = st.columns(4)
-    since = c1.date_input("From (UTC day)", value=None, format="YYYY-MM-DD", key="ws_audit_since")
-    until = c2.date_input("To (UTC day, included)", value=None, format="YYYY-MM-DD", key="ws_audit_until")
+    since = c1.date_input("From (UTC day)", value=None, format=DATE_FORMAT, key="ws_audit_since")
+    until = c2.date_input("To (UTC day, included)", value=None, format=DATE_FORMAT, key="ws_audit_until")
     kind = c3.selectbox(
         "Record", list(OBJECT_TYPES), index=None, format_func=OBJECT_TYPES.__getitem__, placeholder="All"
     )

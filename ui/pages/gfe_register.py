@@ -26,6 +26,7 @@ from estimator.gfe import GfeRequest, PatientDetails, default_period, default_pr
 from estimator.scenario_io import problems_from
 from ui.common import fmt_day, page_footer, plain, usd
 from ui.signin import shown_errors, workspace_gate
+from ui.widgets import DATE_FORMAT
 from ui.workspace import cached, find_patient, forget, keep, quote_label, sticky, workspace_clinic
 
 ss = st.session_state
@@ -97,11 +98,15 @@ def _request_form(quote: Quote, key: str, old: GfeRequest | None = None) -> dict
         max_chars=200,
         key=f"{key}_primary",
     )
-    start = c1.date_input("Period from", value=old.period_start if old else first, key=f"{key}_start")
-    end = c2.date_input("Period to (at most 12 months)", value=old.period_end if old else last, key=f"{key}_end")
-    scheduled = c1.date_input("Primary service scheduled on", value=first, key=f"{key}_scheduled")
+    start = c1.date_input(
+        "Period from", value=old.period_start if old else first, key=f"{key}_start", format=DATE_FORMAT
+    )
+    end = c2.date_input(
+        "Period to (at most 12 months)", value=old.period_end if old else last, key=f"{key}_end", format=DATE_FORMAT
+    )
+    scheduled = c1.date_input("Primary service scheduled on", value=first, key=f"{key}_scheduled", format=DATE_FORMAT)
     method = c2.selectbox("Delivered", list(METHODS), format_func=METHODS.__getitem__, key=f"{key}_method")
-    day = c1.date_input("Delivered on", value=dt.date.today(), key=f"{key}_day")
+    day = c1.date_input("Delivered on", value=dt.date.today(), key=f"{key}_day", format=DATE_FORMAT)
     return {
         "codes": codes,
         "primary": primary,
@@ -211,7 +216,7 @@ def _bill_check(records, who, entry: GfeEntry) -> None:  # type: ignore[no-untyp
     with st.form(f"ws_bill_{entry.id}"):
         c1, c2 = st.columns(2)
         billed = c1.number_input("Billed total ($)", min_value=0.0, step=100.0, format="%.2f", value=None)
-        day = c2.date_input("Date on the bill", value=dt.date.today())
+        day = c2.date_input("Date on the bill", value=dt.date.today(), format=DATE_FORMAT)
         sent = st.form_submit_button("Check the bill")
     if not sent:
         return

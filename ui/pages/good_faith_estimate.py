@@ -59,6 +59,7 @@ from ui.common import (
     refused_file_hint,
     sentence,
 )
+from ui.widgets import DATE_FORMAT
 
 PROFILE_BOX_MB = MAX_PROFILE_BYTES // 1_000_000  # the profile box's limit, as Streamlit takes it (whole MB)
 # Widget keys. Clinic fields persist across page switches; patient fields and diagnoses do not.
@@ -319,7 +320,7 @@ def _patient_form(slots: dict[str, Any]) -> dict[str, Any]:
             # No max_value: a typed future date would get Streamlit's own "outside allowed range" and come back
             # empty, so the page said "still needed" beside a filled-in date. The model says what is wrong.
             key=PATIENT_DOB,
-            format="YYYY-MM-DD",
+            format=DATE_FORMAT,
             persist_state="session",
         )
         slots["patient.date_of_birth"] = st.empty()
@@ -360,21 +361,21 @@ def _service_form(slots: dict[str, Any], scenario: Scenario, result: Result) -> 
     c1, c2, c3 = st.columns(3)
     with c1:
         start = st.date_input(
-            FIELD_LABELS["period_start"], key=PERIOD_START, format="YYYY-MM-DD", persist_state="session"
+            FIELD_LABELS["period_start"], key=PERIOD_START, format=DATE_FORMAT, persist_state="session"
         )
         slots["period_start"] = st.empty()
     with c2:
         end = st.date_input(
             FIELD_LABELS["period_end"],
             key=PERIOD_END,
-            format="YYYY-MM-DD",
+            format=DATE_FORMAT,
             persist_state="session",
             help=f"One Good Faith Estimate covers recurring services for at most {months} months.",
         )
         slots["period_end"] = st.empty()
     with c3:
         scheduled = st.date_input(
-            FIELD_LABELS["scheduled_date"], key=SCHEDULED, format="YYYY-MM-DD", persist_state="session"
+            FIELD_LABELS["scheduled_date"], key=SCHEDULED, format=DATE_FORMAT, persist_state="session"
         )
         slots["scheduled_date"] = st.empty()
     separate = st.text_area(

@@ -20,6 +20,7 @@ from ui.clinic_state import store
 from ui.common import COMPARISON_KEY, MAX_COMPARE, RESULT_KEY, SCENARIO_KEY, fmt_day, page_footer, plain, usd
 from ui.signin import shown_errors, workspace_gate
 from ui.state import restore
+from ui.widgets import DATE_FORMAT
 from ui.workspace import cached, find_patient, forget, keep, quote_label, quote_rows, workspace_clinic
 
 ss = st.session_state
@@ -61,7 +62,7 @@ def _new_patient(records, who, clinic: str) -> None:  # type: ignore[no-untyped-
                 value=None,
                 min_value=dt.date(1900, 1, 1),
                 max_value=dt.date.today(),
-                format="MM/DD/YYYY",
+                format=DATE_FORMAT,
             )
             state = c2.selectbox("State of residence (optional)", list(us_states()), index=None, placeholder="None")
             template = st.selectbox("Payer template (optional)", templates, index=None, placeholder="None")

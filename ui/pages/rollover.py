@@ -12,6 +12,7 @@ import streamlit as st
 from clinic.rollover import RolloverSummary
 from ui.common import fmt_day, page_footer, plain, usd
 from ui.signin import shown_errors, workspace_gate
+from ui.widgets import DATE_FORMAT
 from ui.workspace import workspace_clinic
 
 ss = st.session_state
@@ -76,7 +77,7 @@ def main() -> None:
         return
     with st.form("ws_rollover_form"):
         c1, c2 = st.columns(2)
-        day = c1.date_input("First day of the new plan year", value=_next_january(), format="MM/DD/YYYY")
+        day = c1.date_input("First day of the new plan year", value=_next_january(), format=DATE_FORMAT)
         match = c2.checkbox(
             "Only plans whose year starts on this day",
             value=True,
