@@ -178,6 +178,45 @@ def test_a_signed_in_counselor_changes_their_own_password_from_the_account_bar(k
     assert not isinstance(kept.records.accounts.authenticate("dana", PASSWORD), Account)
 
 
+def test_a_patients_details_are_edited_on_the_patients_page_and_kept_as_a_new_version(kept: Clinic) -> None:
+    patient_id = _seed_patient(kept)
+    at = _go(_app(), "patients")
+    _sign_in(at, "dana")
+    next(s for s in at.selectbox if s.label.startswith("Patient")).set_value(patient_id).run()
+    fields = {t.label: t for t in at.text_input if t.form_id.startswith("ws_edit_patient")}
+    assert fields["Name"].value == NAME and fields["Reference (MRN)"].value == REFERENCE  # filled in to edit
+    (born,) = [d for d in at.date_input if d.form_id.startswith("ws_edit_patient")]
+    assert born.value == BORN
+    fields["Name"].input("Quinn M. Example")
+    born.set_value(dt.date(1983, 2, 18))
+    next(s for s in at.selectbox if s.label.startswith("State") and s.form_id.startswith("ws_edit")).set_value("OR")
+    _button(at, "Save the details").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success] == ["Saved the details of patient MRN\\-5521\\."]
+    saved = kept.records.patients.get(kept.counselor, patient_id)
+    assert (saved.name, saved.date_of_birth, saved.state, saved.version) == (
+        "Quinn M. Example",
+        dt.date(1983, 2, 18),
+        "OR",
+        2,
+    )
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Quinn M\\. Example" in shown and "OR" in shown  # the details above show the saved values
+    # Someone else saved meanwhile: this form's save is refused and says so, nothing is overwritten.
+    kept.records.patients.update(kept.admin, patient_id, {**saved.details.model_dump(), "state": "WA"}, 2)
+    fields = {t.label: t for t in at.text_input if t.form_id.startswith("ws_edit_patient")}
+    fields["Name"].input("Stale Name")
+    _button(at, "Save the details").click()
+    at.run()
+    assert at.warning and kept.records.patients.get(kept.counselor, patient_id).name == "Quinn M. Example"
+    at.run()  # the next run shows the newer details, ready to edit again
+    fields = {t.label: t for t in at.text_input if t.form_id.startswith("ws_edit_patient")}
+    assert fields["Name"].value == "Quinn M. Example" and "WA" in " ".join(m.value for m in at.markdown)
+    log = kept.records.audit.entries(kept.admin, limit=100)
+    assert sum(1 for e in log if e.action == "changed" and e.object_type == "patient") == 2
+
+
 def test_lockout_message_after_the_configured_failures(kept: Clinic) -> None:
     at = _go(_app(), "patients")
     for attempt in range(POLICY.lock_after):

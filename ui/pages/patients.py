@@ -46,44 +46,81 @@ def _flash() -> None:
         st.success(plain(message), icon=":material/check:")
 
 
-def _new_patient(records, who, clinic: str) -> None:  # type: ignore[no-untyped-def]
-    templates = []
+def _templates(clinic: str, kept: str | None = None) -> list[str]:
+    """The clinic's payer templates' names (and the one a patient has kept, should it be archived since)."""
     try:
-        templates = [t.name for t in store().list_payer_templates(clinic)]
+        names = [t.name for t in store().list_payer_templates(clinic)]
     except Exception:  # no templates kept: the field offers none
-        templates = []
+        names = []
+    return [*names, kept] if kept and kept not in names else names
+
+
+def _fields(templates: list[str], patient: Patient | None = None) -> dict[str, object]:
+    """The patient form's fields, empty for a new patient or filled in from `patient` to edit (inside a form)."""
+    c1, c2 = st.columns(2)
+    details: dict[str, object] = {
+        "reference": c1.text_input("Reference (MRN)", value=patient.reference if patient else "", max_chars=40),
+        "name": c2.text_input("Name", value=patient.name if patient else "", max_chars=200),
+        "date_of_birth": c1.date_input(
+            "Date of birth",
+            value=patient.date_of_birth if patient else None,
+            min_value=OLDEST,
+            max_value=dt.date.today(),
+            format=DATE_FORMAT,
+        ),
+    }
+    states = list(us_states())
+    details["state"] = c2.selectbox(
+        "State of residence (optional)",
+        states,
+        index=states.index(patient.state) if patient and patient.state in states else None,
+        placeholder="None",
+    )
+    details["payer_template"] = st.selectbox(
+        "Payer template (optional)",
+        templates,
+        index=templates.index(patient.payer_template) if patient and patient.payer_template in templates else None,
+        placeholder="None",
+    )
+    return details
+
+
+def _born_missing(details: dict[str, object]) -> bool:
+    if details["date_of_birth"] is None:
+        st.error("Date of birth: enter the patient's date of birth.", icon=":material/error:")
+        return True
+    return False
+
+
+def _new_patient(records, who, clinic: str) -> None:  # type: ignore[no-untyped-def]
     with st.expander("Add a patient", icon=":material/person_add:"):
         with st.form("ws_new_patient", clear_on_submit=True):
-            c1, c2 = st.columns(2)
-            reference = c1.text_input("Reference (MRN)", max_chars=40)
-            name = c2.text_input("Name", max_chars=200)
-            born = c1.date_input(
-                "Date of birth",
-                value=None,
-                min_value=dt.date(1900, 1, 1),
-                max_value=dt.date.today(),
-                format=DATE_FORMAT,
-            )
-            state = c2.selectbox("State of residence (optional)", list(us_states()), index=None, placeholder="None")
-            template = st.selectbox("Payer template (optional)", templates, index=None, placeholder="None")
+            details = _fields(_templates(clinic))
             sent = st.form_submit_button("Add the patient", type="primary")
-        if not sent:
+        if not sent or _born_missing(details):
             return
-        if born is None:
-            st.error("Date of birth: enter the patient's date of birth.", icon=":material/error:")
-            return
-        details = {
-            "reference": reference,
-            "name": name,
-            "date_of_birth": born,
-            "state": state,
-            "payer_template": template,
-        }
         with shown_errors():
             patient = records.patients.create(who, clinic, details)
             forget(FOUND + "_found", OPEN, QUOTES)
             ss[PICK_NEXT] = (patient.reference, patient.id)
             ss[FLASH] = f"Added the patient {patient.reference}."
+            st.rerun()
+
+
+def _edit_patient(records, who, clinic: str, patient: Patient) -> None:  # type: ignore[no-untyped-def]
+    """Correct a patient's details; saved as the next version, refused if someone saved since this was read."""
+    with st.expander("Edit details", icon=":material/edit:"):
+        with st.form(f"ws_edit_patient_{patient.id}_{patient.version}"):  # a new form (and fields) per version
+            details = _fields(_templates(clinic, patient.payer_template), patient)
+            sent = st.form_submit_button("Save the details", type="primary")
+        if not sent or _born_missing(details):
+            return
+        with shown_errors():
+            try:
+                saved = records.patients.update(who, patient.id, details, expected_version=patient.version)
+            finally:  # read again on the next run: the saved details, or the newer ones a refusal names
+                forget(OPEN, FOUND + "_found")
+            ss[FLASH] = f"Saved the details of patient {saved.reference}."
             st.rerun()
 
 
@@ -208,6 +245,7 @@ def main() -> None:
         st.divider()
         st.subheader(f"Patient {plain(patient.reference)}")
         _details(patient)
+        _edit_patient(records, who, clinic, patient)
         _quotes(records, who, patient, quotes)
         _save_quote(records, who, patient, quotes)
         _status(records, who, patient)
