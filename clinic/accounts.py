@@ -61,6 +61,17 @@ class SignInFailure:
         return "The username or password is wrong."
 
 
+class PasswordRefused(NotAllowed):
+    """A change of one's own password refused: the current password was wrong, or the account waits or is locked."""
+
+    def __init__(self, failure: SignInFailure) -> None:
+        self.failure = failure
+        if failure.reason == "wrong":
+            super().__init__("the current password is wrong")
+        else:
+            super().__init__(failure.message.rstrip(".").replace("failed sign-ins", "wrong passwords"))
+
+
 @dataclass(frozen=True, slots=True)
 class AccountInfo:
     """An account as admins see it in the list."""
@@ -269,13 +280,41 @@ class Accounts(Part):
             record(session, actor, "changed", "account", row.id, self.clock(), "password reset")
 
     def change_password(self, actor: Account, old_password: str, new_password: str) -> None:
-        """Change one's own password (the old one is checked)."""
+        """Change one's own password. The current one is checked as a sign-in's is (PasswordRefused): a wrong one
+        is counted and audited toward the same delay and lock, and a delayed or locked account isn't checked."""
+        now = self.clock()
+        refused: SignInFailure | None = None
         with Session(self.engine) as session, session.begin():
             row = self.acting(session, actor)
-            if not self._verify(row.password_hash, old_password):
-                raise NotAllowed("the current password is wrong")
-            row.password_hash = self._password(new_password)
-            record(session, actor, "changed", "account", row.id, self.clock(), "own password")
+            attempts = Attempts(
+                row.failed_count,
+                aware(row.last_failed_at) if row.last_failed_at else None,
+                aware(row.locked_until) if row.locked_until else None,
+            )
+            wait = wait_until(attempts, now, self.policy)
+            if wait is not None:
+                refused = SignInFailure("locked" if locked_until(attempts, now) else "wait", wait)
+                record(session, actor, "failed-password-change", "account", row.id, now, f"refused until {wait}")
+            elif not self._verify(row.password_hash, old_password):
+                after = after_failure(attempts, now, self.policy)
+                row.failed_count, row.last_failed_at, row.locked_until = (
+                    after.failed_count,
+                    after.last_failed_at,
+                    after.locked_until,
+                )
+                detail = f"{after.failed_count} in a row"
+                record(session, actor, "failed-password-change", "account", row.id, now, detail)
+                if after.locked_until is not None:
+                    record(session, actor, "locked", "account", row.id, now, f"until {after.locked_until.isoformat()}")
+                    refused = SignInFailure("locked", after.locked_until)
+                else:
+                    refused = SignInFailure("wrong", wait_until(after, now, self.policy))
+            else:
+                row.password_hash = self._password(new_password)
+                row.failed_count, row.last_failed_at, row.locked_until = 0, None, None
+                record(session, actor, "changed", "account", row.id, now, "own password")
+        if refused is not None:  # raised once the count and the audit rows are committed
+            raise PasswordRefused(refused)
 
     def unlock(self, actor: Account, account_id: int) -> None:
         """End a lock and clear the failed sign-ins (admins)."""

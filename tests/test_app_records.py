@@ -176,6 +176,13 @@ def test_a_signed_in_counselor_changes_their_own_password_from_the_account_bar(k
     assert isinstance(kept.records.accounts.authenticate("dana", new), Account)
     kept.clock.advance(seconds=61)
     assert not isinstance(kept.records.accounts.authenticate("dana", PASSWORD), Account)
+    # Guessing at a signed-in screen: the failures lock the account as at the sign-in, and sign the session out.
+    failed = next(i for i in kept.records.accounts.list_accounts(kept.admin) if i.account.username == "dana")
+    for _ in range(POLICY.lock_after - failed.failed_count):  # the old password just tried above counted too
+        kept.clock.advance(seconds=61)
+        change("a guess", PASSWORD, PASSWORD)
+    assert ACCOUNT_KEY not in at.session_state
+    assert any("locked until" in i.value for i in at.info), [i.value for i in at.info]
 
 
 def test_a_patients_details_are_edited_on_the_patients_page_and_kept_as_a_new_version(kept: Clinic) -> None:
@@ -203,18 +210,32 @@ def test_a_patients_details_are_edited_on_the_patients_page_and_kept_as_a_new_ve
     )
     shown = " ".join(m.value for m in at.markdown)
     assert "Quinn M\\. Example" in shown and "OR" in shown  # the details above show the saved values
-    # Someone else saved meanwhile: this form's save is refused and says so, nothing is overwritten.
+    # Saved again unchanged: no new version.
+    _button(at, "Save the details").click()
+    at.run()
+    assert [i.value for i in at.info if "Nothing changed" in i.value]
+    assert kept.records.patients.get(kept.counselor, patient_id).version == 2
+    # Someone else saved meanwhile: this form's save is refused and says so at once, showing their details in the
+    # details and the form, so the next save starts from them; nothing is overwritten.
     kept.records.patients.update(kept.admin, patient_id, {**saved.details.model_dump(), "state": "WA"}, 2)
     fields = {t.label: t for t in at.text_input if t.form_id.startswith("ws_edit_patient")}
     fields["Name"].input("Stale Name")
     _button(at, "Save the details").click()
     at.run()
-    assert at.warning and kept.records.patients.get(kept.counselor, patient_id).name == "Quinn M. Example"
-    at.run()  # the next run shows the newer details, ready to edit again
+    assert [w.value for w in at.warning] == [
+        "Someone else saved the details of patient MRN\\-5521 after you opened them\\. The details below are the "
+        "saved ones now\\: make your change again\\."
+    ]
+    assert kept.records.patients.get(kept.counselor, patient_id).name == "Quinn M. Example"
     fields = {t.label: t for t in at.text_input if t.form_id.startswith("ws_edit_patient")}
     assert fields["Name"].value == "Quinn M. Example" and "WA" in " ".join(m.value for m in at.markdown)
+    # An optional detail can be taken back: the state set to None.
+    next(s for s in at.selectbox if s.label.startswith("State") and s.form_id.startswith("ws_edit")).select_index(0)
+    _button(at, "Save the details").click()
+    at.run()
+    assert kept.records.patients.get(kept.counselor, patient_id).state is None
     log = kept.records.audit.entries(kept.admin, limit=100)
-    assert sum(1 for e in log if e.action == "changed" and e.object_type == "patient") == 2
+    assert sum(1 for e in log if e.action == "changed" and e.object_type == "patient") == 3  # none unchanged
 
 
 def test_lockout_message_after_the_configured_failures(kept: Clinic) -> None:

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select
 
 import clinic.records as records_module
-from clinic.accounts import SignInFailure
+from clinic.accounts import PasswordRefused, SignInFailure
 from clinic.audit import AuditLog
 from clinic.db import alembic_config, database_url, init_db
 from clinic.orm import AuditRow, Base
@@ -126,6 +126,40 @@ def test_failures_slow_sign_ins_then_lock_the_account(kept: Clinic) -> None:
         accounts.unlock(kept.counselor, kept.counselor.id)
     accounts.unlock(kept.admin, kept.counselor.id)
     assert {i.account.username: i for i in accounts.list_accounts(kept.admin)}["dana"].failed_count == 0
+
+
+def test_a_wrong_current_password_counts_as_a_failed_sign_in_and_locks_the_same_way(kept: Clinic) -> None:
+    """Someone at a signed-in screen can't guess the password by changing it: each wrong current password is
+    counted and audited like a failed sign-in, the delay and the lock refuse without checking."""
+    accounts, clock = kept.records.accounts, kept.clock
+    new = "a different secret"
+    for _ in range(2):
+        with pytest.raises(PasswordRefused) as refused:
+            accounts.change_password(kept.counselor, "wrong password", new)
+        assert refused.value.failure == SignInFailure("wrong")
+    with pytest.raises(PasswordRefused) as refused:  # the 3rd: a delay starts
+        accounts.change_password(kept.counselor, "wrong password", new)
+    assert refused.value.failure == SignInFailure("wrong", clock.now + dt.timedelta(seconds=2))
+    with pytest.raises(PasswordRefused) as refused:  # too soon: the right password isn't even checked
+        accounts.change_password(kept.counselor, PASSWORD, new)
+    assert refused.value.failure.reason == "wait"
+    clock.advance(seconds=2)
+    with pytest.raises(PasswordRefused):
+        accounts.change_password(kept.counselor, "wrong password", new)
+    clock.advance(seconds=4)
+    with pytest.raises(PasswordRefused) as refused:  # the 5th failure locks, as at the sign-in
+        accounts.change_password(kept.counselor, "wrong password", new)
+    assert refused.value.failure == SignInFailure("locked", clock.now + dt.timedelta(minutes=15))
+    assert "locked until" in str(refused.value)
+    assert accounts.authenticate("dana", PASSWORD).reason == "locked"  # type: ignore[union-attr]
+    log = [e for e in kept.records.audit.entries(kept.admin, limit=100) if e.username == "dana"]
+    assert sum(1 for e in log if e.action == "failed-password-change") == 6
+    assert any(e.action == "locked" for e in log)
+    accounts.unlock(kept.admin, kept.counselor.id)
+    accounts.change_password(kept.counselor, PASSWORD, new)  # right: changed, and the count starts again
+    assert accounts.authenticate("dana", new) == kept.counselor
+    info = {i.account.username: i for i in accounts.list_accounts(kept.admin)}["dana"]
+    assert info.failed_count == 0
 
 
 def test_sign_in_rules_are_pure_and_configurable() -> None:

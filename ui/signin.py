@@ -21,7 +21,7 @@ import streamlit as st
 from sqlalchemy import select
 
 import ui.clinic_state as cs
-from clinic.accounts import SignInFailure
+from clinic.accounts import PasswordRefused, SignInFailure
 from clinic.orm import PatientRow
 from clinic.records import ClinicRecords
 from clinic.records_common import Account, Invalid, NotAllowed, RecordsError, VersionConflict
@@ -136,7 +136,8 @@ def _first_admin_form(records: ClinicRecords) -> None:
     st.subheader("Create the clinic's admin account")
     st.caption(
         "No one can sign in yet. The first account is the clinic's admin: the admin keeps the clinic's setup, makes "
-        "the counselors' accounts and reads the audit log. Use a password of at least 10 characters."
+        "the counselors' accounts and reads the audit log. Use a password of at least "
+        f"{records.accounts.policy.min_password_length} characters."
     )
     with st.form("first_admin_form", clear_on_submit=True):
         username = st.text_input("Username", autocomplete="username", max_chars=64, help="For example: avery")
@@ -159,35 +160,48 @@ def _first_admin_form(records: ClinicRecords) -> None:
 
 
 def account_bar(records: ClinicRecords, who: Account) -> None:
-    """Who is signed in, their own password, and the sign-out button."""
+    """Who is signed in and the sign-out button; below them, changing one's own password."""
     with st.container(horizontal=True, vertical_alignment="center", key="ws_account_bar"):
         role = "admin" if who.is_admin else "counselor"
         st.caption(f"Signed in as {plain(who.display_name)} ({plain(who.username)}, {role}).", width="stretch")
-        with st.popover("Password", icon=":material/key:", help="Change your own password"):
-            sent = _own_password_form(records.accounts.policy.min_password_length)
         if st.button("Sign out", icon=":material/logout:", key="sign_out_button"):
             sign_out(st.session_state)
             st.rerun()
-    if sent is not None:  # said under the bar, where it stays in view once the popover closes
-        current, new, again = sent
-        if new != again:
-            st.error("The two new passwords differ; type the same one twice.", icon=":material/error:")
-            return
-        with shown_errors():
-            records.accounts.change_password(who, current, new)
-            st.success("Your password is changed.", icon=":material/check:")
+    # Inline (not a popover): its fields come next in the keyboard's order, and its message shows beside them.
+    with st.expander("Change my password", icon=":material/key:"):
+        _own_password(records, who)
 
 
-def _own_password_form(least: int) -> tuple[str, str, str] | None:
-    """The current password and the new one twice; None until sent."""
+def _own_password(records: ClinicRecords, who: Account) -> None:
+    """The current password and the new one twice; a wrong current password counts as a failed sign-in."""
+    least = records.accounts.policy.min_password_length
     with st.form("ws_own_password", clear_on_submit=True, border=False):
-        current = st.text_input("Current password", type="password", autocomplete="current-password")
+        current = st.text_input("Current password", type="password", autocomplete="current-password", max_chars=1000)
         new = st.text_input(
             f"New password (at least {least} characters)", type="password", autocomplete="new-password", max_chars=1000
         )
         again = st.text_input("New password again", type="password", autocomplete="new-password", max_chars=1000)
         sent = st.form_submit_button("Change my password", type="primary")
-    return (current, new, again) if sent else None
+    if not sent:
+        return
+    if new != again:
+        st.error("The two new passwords differ; type the same one twice.", icon=":material/error:")
+        return
+    try:
+        records.accounts.change_password(who, current, new)
+    except PasswordRefused as refused:
+        if refused.failure.reason == "locked":  # signed out: the account can't go on until the lock ends
+            sign_out(st.session_state)
+            st.session_state[NOTE_KEY] = sentence(str(refused)) + " An admin can unlock it."
+            st.rerun()
+        st.error(plain(sentence(str(refused))), icon=":material/lock:")
+        return
+    except Invalid as error:
+        st.error(
+            plain(sentence("New password: " + "; ".join(p.message for p in error.problems))), icon=":material/error:"
+        )
+        return
+    st.success("Your password is changed.", icon=":material/check:")
 
 
 def _stop_with_footer() -> None:

@@ -12,8 +12,9 @@ import datetime as dt
 
 import streamlit as st
 
-from clinic.patients import Patient
+from clinic.patients import Patient, patient_details
 from clinic.quotes import Quote
+from clinic.records_common import VersionConflict
 from estimator.models import Scenario
 from estimator.reference import us_states
 from ui.clinic_state import store
@@ -28,6 +29,7 @@ OPEN = "ws_patient"  # (patient id, Patient) as read when opened
 GFE_QUOTES = "ws_gfe_quotes"  # ui/pages/gfe_register.py keeps its self-pay quotes here
 QUOTES = "ws_patient_quotes"  # (patient id, [Quote]) every version, newest first
 FLASH = "ws_patients_flash"
+WARN = "ws_patients_warn"
 FOUND = "ws_patients_found"
 PICK_NEXT = "ws_patients_pick_next"
 NEW_QUOTE = "As a new quote"
@@ -44,6 +46,9 @@ def _flash() -> None:
     message = ss.pop(FLASH, None)
     if message:
         st.success(plain(message), icon=":material/check:")
+    warning = ss.pop(WARN, None)
+    if warning:
+        st.warning(plain(warning), icon=":material/sync_problem:")
 
 
 def _templates(clinic: str, kept: str | None = None) -> list[str]:
@@ -55,32 +60,38 @@ def _templates(clinic: str, kept: str | None = None) -> list[str]:
     return [*names, kept] if kept and kept not in names else names
 
 
+def _optional(label: str, options: list[str], kept: str | None) -> str | None:
+    """A choice that may be none, with "None" as a choice of its own (so a kept one can be taken back)."""
+    return st.selectbox(
+        label, [None, *options], index=options.index(kept) + 1 if kept in options else 0, format_func=_or_none
+    )
+
+
+def _or_none(value: str | None) -> str:
+    return "None" if value is None else value
+
+
 def _fields(templates: list[str], patient: Patient | None = None) -> dict[str, object]:
-    """The patient form's fields, empty for a new patient or filled in from `patient` to edit (inside a form)."""
+    """The patient form's fields, empty for a new patient or filled in from `patient` to edit (inside a form).
+    A row at a time, so a phone stacks them in reading order."""
     c1, c2 = st.columns(2)
     details: dict[str, object] = {
         "reference": c1.text_input("Reference (MRN)", value=patient.reference if patient else "", max_chars=40),
         "name": c2.text_input("Name", value=patient.name if patient else "", max_chars=200),
-        "date_of_birth": c1.date_input(
+    }
+    c1, c2 = st.columns(2)
+    with c1:
+        details["date_of_birth"] = st.date_input(
             "Date of birth",
             value=patient.date_of_birth if patient else None,
             min_value=OLDEST,
             max_value=dt.date.today(),
             format=DATE_FORMAT,
-        ),
-    }
-    states = list(us_states())
-    details["state"] = c2.selectbox(
-        "State of residence (optional)",
-        states,
-        index=states.index(patient.state) if patient and patient.state in states else None,
-        placeholder="None",
-    )
-    details["payer_template"] = st.selectbox(
-        "Payer template (optional)",
-        templates,
-        index=templates.index(patient.payer_template) if patient and patient.payer_template in templates else None,
-        placeholder="None",
+        )
+    with c2:
+        details["state"] = _optional("State of residence (optional)", list(us_states()), patient and patient.state)
+    details["payer_template"] = _optional(
+        "Payer template (optional)", templates, patient.payer_template if patient else None
     )
     return details
 
@@ -116,10 +127,19 @@ def _edit_patient(records, who, clinic: str, patient: Patient) -> None:  # type:
         if not sent or _born_missing(details):
             return
         with shown_errors():
+            if patient_details(details) == patient.details:  # (a detail that can't be saved is named instead)
+                st.info("Nothing changed, so nothing was saved.", icon=":material/info:")
+                return
             try:
                 saved = records.patients.update(who, patient.id, details, expected_version=patient.version)
-            finally:  # read again on the next run: the saved details, or the newer ones a refusal names
+            except VersionConflict:  # shown at once with the newer details, and a form that starts from them
                 forget(OPEN, FOUND + "_found")
+                ss[WARN] = (
+                    f"Someone else saved the details of patient {patient.reference} after you opened them. The "
+                    "details below are the saved ones now: make your change again."
+                )
+                st.rerun()
+            forget(OPEN, FOUND + "_found")
             ss[FLASH] = f"Saved the details of patient {saved.reference}."
             st.rerun()
 
