@@ -52,6 +52,11 @@ def _fill_second_grid_column(page: object, grid_index: int, values: list[str]) -
     _settled(page)
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 33 + 200 + 30, box["y"] + 35 + 17)  # type: ignore[attr-defined]
+    # The cell must hold the keyboard before Enter: a rerun still on its way (the previous field's) redraws the
+    # grid and drops a selection made a moment before it, and the Enter then opened nothing (seen under load).
+    expect(grid.locator('td[role="gridcell"][aria-selected="true"][aria-colindex="2"]')).to_have_count(1)
+    _settled(page)
+    expect(page.locator('td[role="gridcell"][aria-colindex="2"]:focus')).to_have_count(1)  # type: ignore[attr-defined]
     cell_editor = page.locator("#portal input, #portal textarea")  # type: ignore[attr-defined]
     for value in values:
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
