@@ -191,35 +191,44 @@ class Accounts(Part):
                 record(session, who, "failed-sign-in", "account", "" if row is None else row.id, now, detail)
                 return SignInFailure("wrong")
             account = account_from_row(row)
-            attempts = Attempts(
-                row.failed_count,
-                aware(row.last_failed_at) if row.last_failed_at else None,
-                aware(row.locked_until) if row.locked_until else None,
-            )
-            wait = wait_until(attempts, now, self.policy)
-            if wait is not None:
-                locked = locked_until(attempts, now) is not None
-                detail = f"refused: {'locked' if locked else 'too soon after a failure'} until {wait.isoformat()}"
-                record(session, account, "failed-sign-in", "account", row.id, now, detail)
-                return SignInFailure("locked" if locked else "wait", wait)
-            if not self._verify(row.password_hash, password):
-                after = after_failure(attempts, now, self.policy)
-                row.failed_count, row.last_failed_at, row.locked_until = (
-                    after.failed_count,
-                    after.last_failed_at,
-                    after.locked_until,
-                )
-                record(session, account, "failed-sign-in", "account", row.id, now, f"{after.failed_count} in a row")
-                if after.locked_until is not None:
-                    until = after.locked_until.isoformat()
-                    record(session, account, "locked", "account", row.id, now, f"until {until}")
-                    return SignInFailure("locked", after.locked_until)
-                return SignInFailure("wrong", wait_until(after, now, self.policy))
+            failure = self._check(session, row, account, password, now, "failed-sign-in")
+            if failure is not None:
+                return failure
             row.failed_count, row.last_failed_at, row.locked_until, row.last_sign_in_at = 0, None, None, now
             if self.hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = self.hasher.hash(password)
             record(session, account, "signed-in", "account", row.id, now)
             return account
+
+    def _check(
+        self, session: Session, row: AccountRow, account: Account, password: str, now: dt.datetime, action: str
+    ) -> SignInFailure | None:
+        """Check a password as a sign-in does: None when right; else the failure, counted toward the delay and the
+        lock and audited as `action`. While the delay or the lock holds, the password is not checked at all."""
+        attempts = Attempts(
+            row.failed_count,
+            aware(row.last_failed_at) if row.last_failed_at else None,
+            aware(row.locked_until) if row.locked_until else None,
+        )
+        wait = wait_until(attempts, now, self.policy)
+        if wait is not None:
+            locked = locked_until(attempts, now) is not None
+            detail = f"refused: {'locked' if locked else 'too soon after a failure'} until {wait.isoformat()}"
+            record(session, account, action, "account", row.id, now, detail)
+            return SignInFailure("locked" if locked else "wait", wait)
+        if self._verify(row.password_hash, password):
+            return None
+        after = after_failure(attempts, now, self.policy)
+        row.failed_count, row.last_failed_at, row.locked_until = (
+            after.failed_count,
+            after.last_failed_at,
+            after.locked_until,
+        )
+        record(session, account, action, "account", row.id, now, f"{after.failed_count} in a row")
+        if after.locked_until is not None:
+            record(session, account, "locked", "account", row.id, now, f"until {after.locked_until.isoformat()}")
+            return SignInFailure("locked", after.locked_until)
+        return SignInFailure("wrong", wait_until(after, now, self.policy))
 
     def _verify(self, password_hash: str, password: str) -> bool:
         try:
@@ -283,33 +292,10 @@ class Accounts(Part):
         """Change one's own password. The current one is checked as a sign-in's is (PasswordRefused): a wrong one
         is counted and audited toward the same delay and lock, and a delayed or locked account isn't checked."""
         now = self.clock()
-        refused: SignInFailure | None = None
         with Session(self.engine) as session, session.begin():
             row = self.acting(session, actor)
-            attempts = Attempts(
-                row.failed_count,
-                aware(row.last_failed_at) if row.last_failed_at else None,
-                aware(row.locked_until) if row.locked_until else None,
-            )
-            wait = wait_until(attempts, now, self.policy)
-            if wait is not None:
-                refused = SignInFailure("locked" if locked_until(attempts, now) else "wait", wait)
-                record(session, actor, "failed-password-change", "account", row.id, now, f"refused until {wait}")
-            elif not self._verify(row.password_hash, old_password):
-                after = after_failure(attempts, now, self.policy)
-                row.failed_count, row.last_failed_at, row.locked_until = (
-                    after.failed_count,
-                    after.last_failed_at,
-                    after.locked_until,
-                )
-                detail = f"{after.failed_count} in a row"
-                record(session, actor, "failed-password-change", "account", row.id, now, detail)
-                if after.locked_until is not None:
-                    record(session, actor, "locked", "account", row.id, now, f"until {after.locked_until.isoformat()}")
-                    refused = SignInFailure("locked", after.locked_until)
-                else:
-                    refused = SignInFailure("wrong", wait_until(after, now, self.policy))
-            else:
+            refused = self._check(session, row, actor, old_password, now, "failed-password-change")
+            if refused is None:
                 row.password_hash = self._password(new_password)
                 row.failed_count, row.last_failed_at, row.locked_until = 0, None, None
                 record(session, actor, "changed", "account", row.id, now, "own password")
