@@ -1,9 +1,12 @@
-"""Shared by the tests of the patient records (issue 19): a clock tests move by hand, cheap password hashing,
-a store holding the example clinic with an admin and a counselor, and generated patients."""
+"""Shared by the tests of the clinic store and records (issues 18-19): the test clinic's setup (with a logo), a
+clock tests move by hand, cheap password hashing, a store holding the example clinic with an admin and a
+counselor, and generated patients."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +17,7 @@ from clinic.clinic_file import setup_from_json
 from clinic.records import ClinicRecords
 from clinic.records_common import Account
 from clinic.signin_policy import SignInPolicy
-from clinic.store import ClinicStore
+from clinic.store import ClinicStore, SetupItem
 from estimator.scenario_io import scenario_from_data
 from tests.conftest import ROOT
 
@@ -23,6 +26,23 @@ CLINIC = "Lakeside Ketamine & SPRAVATO Clinic"
 PASSWORD = "correct horse battery"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # tests only: argon2id, cheap
 POLICY = SignInPolicy(slow_after=3, lock_after=5, lock_minutes=15)
+
+
+def _logo() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (300, 100), (255, 255, 255))
+    ImageDraw.Draw(image).ellipse((5, 5, 95, 95), fill=(30, 110, 160))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def store_setup_with_logo(url: str) -> None:
+    """The test clinic's setup file, its details given a logo, imported into the store at `url`."""
+    setup = setup_from_json(SETUP_FILE.read_bytes())
+    clinic = setup.clinic.content.model_copy(update={"logo_png": _logo()})
+    ClinicStore.open(url).import_setup(dataclasses.replace(setup, clinic=SetupItem(clinic)))
 
 
 class Clock:

@@ -5,7 +5,6 @@ page's price list and payer templates giving the same rows as `python -m estimat
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 from collections.abc import Iterator
@@ -16,33 +15,21 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from clinic.clinic_file import setup_from_json
-from clinic.store import ClinicStore, SetupItem
 from estimator.clinic_setup import apply_price_list
 from estimator.engine import estimate
 from estimator.gfe import example_self_pay_scenario
 from estimator.money import fmt_usd
 from estimator.scenario_io import scenario_from_data
 from tests.conftest import ROOT, download_data
+from tests.records_helpers import CLINIC, SETUP_FILE, store_setup_with_logo
 from tests.test_clinic_cli import ROWS, _cli, _csv  # the same five patients as the command line's test
 from ui.common import SCENARIO_KEY
 
 APP = str(ROOT / "app.py")
 GFE = "ui/pages/good_faith_estimate.py"
 BATCH = "ui/pages/batch.py"
-SETUP_FILE = ROOT / "tests" / "data" / "clinic_setup.json"
-CLINIC = "Lakeside Ketamine & SPRAVATO Clinic"
 PATIENT = "Zoë Ångström-Núñez"
 RESULT_STATE = "batch_output"  # the Batch page's (key, output, results CSV) (importing the page would run it)
-
-
-def _logo() -> bytes:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (300, 100), (255, 255, 255))
-    ImageDraw.Draw(image).ellipse((5, 5, 95, 95), fill=(30, 110, 160))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -51,9 +38,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, P
     path = tmp_path / "clinic.sqlite3"
     url = f"sqlite:///{path}"
     monkeypatch.setenv("ESTIMATOR_DATABASE_URL", url)
-    setup = setup_from_json(SETUP_FILE.read_bytes())
-    clinic = setup.clinic.content.model_copy(update={"logo_png": _logo()})
-    ClinicStore.open(url).import_setup(dataclasses.replace(setup, clinic=SetupItem(clinic)))
+    store_setup_with_logo(url)
     yield url, path
 
 

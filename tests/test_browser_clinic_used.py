@@ -4,7 +4,6 @@ and letterhead."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 from collections.abc import Iterator
@@ -13,23 +12,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from clinic.clinic_file import setup_from_json
-from clinic.store import ClinicStore, SetupItem
 from scripts.localapp import running_app_process
-from tests.conftest import ROOT, require_chromium
-
-SETUP_FILE = ROOT / "tests" / "data" / "clinic_setup.json"
-CLINIC = "Lakeside Ketamine & SPRAVATO Clinic"
-
-
-def _logo() -> bytes:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (300, 100), (255, 255, 255))
-    ImageDraw.Draw(image).ellipse((5, 5, 95, 95), fill=(30, 110, 160))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+from tests.conftest import require_chromium
+from tests.records_helpers import CLINIC, store_setup_with_logo
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +24,7 @@ def setup_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
     folder = tmp_path_factory.mktemp("clinic-setup")
     url = f"sqlite:///{folder / 'clinic.sqlite3'}"
-    setup = setup_from_json(SETUP_FILE.read_bytes())
-    clinic = setup.clinic.content.model_copy(update={"logo_png": _logo()})
-    ClinicStore.open(url).import_setup(dataclasses.replace(setup, clinic=SetupItem(clinic)))
+    store_setup_with_logo(url)
     env = {"ESTIMATOR_DATABASE_URL": url, "XDG_DATA_HOME": str(folder / "data")}
     with running_app_process(env=env) as (app_url, _):
         yield app_url
