@@ -45,12 +45,16 @@ def running_app(timeout: float = 60, script: str = "app.py") -> Iterator[str]:
 
 @contextmanager
 def running_app_process(
-    timeout: float = 60, script: str = "app.py", env: Mapping[str, str | None] | None = None
+    timeout: float = 60,
+    script: str = "app.py",
+    env: Mapping[str, str | None] | None = None,
+    log: Path | None = None,
 ) -> Iterator[tuple[str, int]]:
     """As `running_app`, yielding the server's process id too (a test pauses it to play a busy server).
 
     `env` overrides the server's environment (a None value unsets a variable): the tests point the clinic store
-    at a temporary database this way, never at the user's own."""
+    at a temporary database this way, never at the user's own. With `log`, everything the server prints at the
+    info level goes to that file (a test reads it for what must never be logged)."""
     port = free_port()
     env = {**os.environ, **(env or {}), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
     env = {k: v for k, v in env.items() if v is not None}
@@ -67,7 +71,12 @@ def running_app_process(
         "--server.headless",
         "true",
     ]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if log is None:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    else:
+        with log.open("wb") as sink:
+            command += ["--logger.level", "info"]
+            proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -79,6 +88,7 @@ def running_app_process(
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     err = proc.stderr.read().decode() if proc.stderr and proc.poll() is not None else ""
+                    err = log.read_text() if log is not None else err
                     raise RuntimeError("streamlit did not start: " + err) from None
                 time.sleep(0.3)
         yield url, proc.pid

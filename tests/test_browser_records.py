@@ -9,10 +9,7 @@ privacy checks read."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -25,8 +22,8 @@ from clinic.clinic_file import setup_from_json
 from clinic.db import dispose_all
 from clinic.records import ClinicRecords
 from clinic.store import ClinicStore
-from scripts.localapp import free_port
-from tests.conftest import ROOT, require_chromium
+from scripts.localapp import running_app_process
+from tests.conftest import require_chromium
 from tests.records_helpers import CLINIC, PASSWORD, SETUP_FILE, self_pay
 from tests.test_browser_a11y import _assert_clean, axe_source  # noqa: F401 - the axe fixture
 
@@ -56,32 +53,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     patient = records.patients.create(admin, CLINIC, {"reference": reference, "name": name, "date_of_birth": born})
     records.quotes.save(admin, patient.id, self_pay())
     dispose_all()
-    port = free_port()
-    env = {**os.environ, "ESTIMATOR_DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    env["PYTHONPATH"] = str(ROOT)
     log = folder / "server.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--logger.level", "info"]
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("streamlit did not start: " + log.read_text()) from None
-                time.sleep(0.3)
+    with running_app_process(env={"ESTIMATOR_DATABASE_URL": url}, log=log) as (base, _):
         yield Server(base, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _secret_words(*people: tuple[str, str, object]) -> list[str]:
