@@ -54,11 +54,15 @@ class SignInFailure:
 
     @property
     def message(self) -> str:
+        return self.said("failed sign-ins", "The username or password is wrong.")
+
+    def said(self, failures: str, wrong: str) -> str:
+        """The message, naming what failed ("failed sign-ins") and what a wrong attempt is told."""
         if self.reason == "locked" and self.retry_at is not None:
-            return f"Too many failed sign-ins: this account is locked until {self.retry_at:%H:%M} UTC."
+            return f"Too many {failures}: this account is locked until {self.retry_at:%H:%M} UTC."
         if self.reason == "wait" and self.retry_at is not None:
-            return f"Too many failed sign-ins: wait until {self.retry_at:%H:%M:%S} UTC and try again."
-        return "The username or password is wrong."
+            return f"Too many {failures}: wait until {self.retry_at:%H:%M:%S} UTC and try again."
+        return wrong
 
 
 class PasswordRefused(NotAllowed):
@@ -66,10 +70,7 @@ class PasswordRefused(NotAllowed):
 
     def __init__(self, failure: SignInFailure) -> None:
         self.failure = failure
-        if failure.reason == "wrong":
-            super().__init__("the current password is wrong")
-        else:
-            super().__init__(failure.message.rstrip(".").replace("failed sign-ins", "wrong passwords"))
+        super().__init__(failure.said("wrong passwords", "The current password is wrong.").rstrip("."))
 
 
 @dataclass(frozen=True, slots=True)
